@@ -1,0 +1,172 @@
+package io.pushline;
+
+import io.pushline.internal.Checks;
+import io.pushline.internal.Glob;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded default {@link MessageSource}: a broker inside the JVM that host code publishes to with
+ * {@link #publish(String, byte[])}. It needs nothing installed, which makes it the right source for tests,
+ * single-node apps and the {@code pushline} CLI without {@code --redis}.
+ *
+ * <p>Messages are delivered to the listener on one dispatcher thread ({@code pushline-inmemory-dispatch}), in
+ * publish order; publishing never waits for the listener. The dispatch queue is bounded
+ * ({@link #DEFAULT_QUEUE_CAPACITY} by default): when it is full, {@code publish} fails with a
+ * {@link SourceException} instead of buffering without limit. Patterns use Redis glob semantics.
+ *
+ * <p>Thread-safe.
+ */
+public final class InMemoryMessageSource implements MessageSource {
+    /** The default capacity of the dispatch queue, in messages. */
+    public static final int DEFAULT_QUEUE_CAPACITY = 65_536;
+
+    private static final System.Logger LOG = System.getLogger(InMemoryMessageSource.class.getName());
+
+    private final Set<String> topics = ConcurrentHashMap.newKeySet();
+    private final Set<String> patterns = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor dispatcher;
+    private volatile MessageListener listener;
+    private volatile boolean closed;
+
+    private InMemoryMessageSource(int queueCapacity) {
+        this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(queueCapacity), r -> {
+                    Thread t = new Thread(r, "pushline-inmemory-dispatch");
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /**
+     * Creates a source with the default queue capacity.
+     *
+     * @return a new, unstarted source
+     */
+    public static InMemoryMessageSource create() {
+        return new InMemoryMessageSource(DEFAULT_QUEUE_CAPACITY);
+    }
+
+    /**
+     * Creates a source whose dispatch queue holds at most {@code queueCapacity} messages.
+     *
+     * @param queueCapacity the queue capacity, at least 1
+     * @return a new, unstarted source
+     */
+    public static InMemoryMessageSource create(int queueCapacity) {
+        return new InMemoryMessageSource(Checks.positive(queueCapacity, "queueCapacity"));
+    }
+
+    @Override
+    public synchronized void start(MessageListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (closed) {
+            throw new IllegalStateException("source is closed");
+        }
+        if (this.listener != null) {
+            throw new IllegalStateException("source already started");
+        }
+        this.listener = listener;
+    }
+
+    @Override
+    public CompletableFuture<Void> subscribe(String topic) {
+        return change(() -> topics.add(Topics.validate(topic)));
+    }
+
+    @Override
+    public CompletableFuture<Void> unsubscribe(String topic) {
+        return change(() -> topics.remove(Objects.requireNonNull(topic, "topic")));
+    }
+
+    @Override
+    public CompletableFuture<Void> psubscribe(String pattern) {
+        return change(() -> patterns.add(Topics.validate(pattern)));
+    }
+
+    @Override
+    public CompletableFuture<Void> punsubscribe(String pattern) {
+        return change(() -> patterns.remove(Objects.requireNonNull(pattern, "pattern")));
+    }
+
+    private CompletableFuture<Void> change(Runnable change) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new SourceException("source is closed"));
+        }
+        if (listener == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("source not started"));
+        }
+        // applied synchronously: a message published after this returns sees the change
+        change.run();
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Publishes a message with a payload to every subscriber of {@code topic} in this JVM.
+     *
+     * @param topic the topic
+     * @param payload the payload; copied
+     * @return a future completed when the message was queued for dispatch
+     */
+    public CompletableFuture<Void> publish(String topic, byte[] payload) {
+        return publish(Message.of(topic, payload));
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(Message message) {
+        Objects.requireNonNull(message, "message");
+        if (closed) {
+            return CompletableFuture.failedFuture(new SourceException("source is closed"));
+        }
+        if (listener == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("source not started"));
+        }
+        try {
+            dispatcher.execute(() -> dispatch(message));
+            return CompletableFuture.completedFuture(null);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new SourceException(closed ? "source is closed"
+                    : "dispatch queue full (" + dispatcher.getQueue().remainingCapacity() + " free)", e));
+        }
+    }
+
+    private void dispatch(Message message) {
+        MessageListener l = listener;
+        if (topics.contains(message.topic())) {
+            try {
+                l.onMessage(message);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "listener failed on " + message, e);
+            }
+        }
+        for (String pattern : patterns) {
+            if (Glob.matches(pattern, message.topic())) {
+                try {
+                    l.onPatternMessage(pattern, message);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING,
+                            "listener failed on " + message + " (pattern " + pattern + ")", e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        dispatcher.shutdown();
+        topics.clear();
+        patterns.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryMessageSource[topics=" + topics.size() + ", patterns=" + patterns.size() + "]";
+    }
+}

@@ -1,0 +1,58 @@
+package io.pushline;
+
+/**
+ * Server events, for logging and metrics. Every method has a no-op default, so implementations override only
+ * what they need; {@link #NONE} ignores everything.
+ *
+ * <p><b>Threading.</b> Called on the thread where the event happened: a connection's I/O thread for client
+ * events, the source's thread for source events. Implementations must be fast, must not block and should not
+ * throw; exceptions are caught and logged.
+ */
+public interface PushListener {
+    /** A listener that ignores every event. */
+    PushListener NONE = new PushListener() {
+    };
+
+    /**
+     * A client connected.
+     *
+     * @param client the client
+     */
+    default void clientConnected(Client client) {
+    }
+
+    /**
+     * A client disconnected, for whatever reason.
+     *
+     * @param client the client
+     */
+    default void clientDisconnected(Client client) {
+    }
+
+    /**
+     * A client's outbound buffer was full and the policy was applied.
+     *
+     * @param client the client
+     * @param policy what the server did
+     */
+    default void slowConsumer(Client client, SlowConsumerPolicy policy) {
+    }
+
+    /**
+     * A message was not delivered, either to one client or (for {@link DropReason#NOT_FRAMEABLE} and
+     * {@link DropReason#TOO_LONG}) to any client.
+     *
+     * @param message the message
+     * @param reason why
+     */
+    default void messageDropped(Message message, DropReason reason) {
+    }
+
+    /**
+     * The source's broker connection changed state.
+     *
+     * @param state the new state
+     */
+    default void sourceStateChanged(SourceState state) {
+    }
+}
