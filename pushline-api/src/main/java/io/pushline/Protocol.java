@@ -1,0 +1,13 @@
+package io.pushline;
+
+/**
+ * What a connection's frames mean (see {@code PROTOCOL.md}); chosen per server.
+ */
+public enum Protocol {
+    /**
+     * The blog post's protocol: on connect a client is subscribed to the server's default topics; each message is
+     * pushed as one frame holding just the payload bytes; frames the client sends go to the server's
+     * {@link ClientFrameHandler}.
+     */
+    RAW
+}

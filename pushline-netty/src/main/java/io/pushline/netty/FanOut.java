@@ -1,0 +1,122 @@
+package io.pushline.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pushline.ClientRegistry;
+import io.pushline.DropReason;
+import io.pushline.Framing;
+import io.pushline.Message;
+import io.pushline.MessageListener;
+import io.pushline.PushListener;
+import io.pushline.SourceState;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source's listener: frames each message once and hands the shared frame to the {@link Outbox} of every
+ * event loop that has subscribers, with that loop's subscriber snapshot. Runs on the source's thread; never
+ * blocks, never locks.
+ */
+final class FanOut implements MessageListener {
+    private static final Logger LOG = LoggerFactory.getLogger(FanOut.class);
+
+    private final ClientRegistry<NettyClient> registry;
+    private final Outbox[] outboxes;
+    private final Framing framing;
+    private final ByteBufAllocator alloc;
+    private final PushListener listener;
+    private final LongAdder unframeable = new LongAdder();
+    private volatile boolean stopped;
+
+    FanOut(ClientRegistry<NettyClient> registry, Outbox[] outboxes, Framing framing, ByteBufAllocator alloc,
+            PushListener listener) {
+        this.registry = registry;
+        this.outboxes = outboxes;
+        this.framing = framing;
+        this.alloc = alloc;
+        this.listener = listener;
+    }
+
+    @Override
+    public void onMessage(Message message) {
+        deliver(message, null);
+    }
+
+    @Override
+    public void onPatternMessage(String pattern, Message message) {
+        deliver(message, pattern);
+    }
+
+    @Override
+    public void onStateChange(SourceState state) {
+        if (state == SourceState.DOWN) {
+            LOG.warn("message source is down; it reconnects by itself and clients stay connected");
+        } else {
+            LOG.info("message source is {}", state);
+        }
+        listener.sourceStateChanged(state);
+    }
+
+    /** Stops delivering: messages that arrive from now on are ignored (used while the server closes). */
+    void stop() {
+        stopped = true;
+    }
+
+    long unframeableMessages() {
+        return unframeable.sum();
+    }
+
+    private void deliver(Message message, String pattern) {
+        if (stopped) {
+            return;
+        }
+        ByteBuf frame = null;
+        try {
+            for (int p = 0; p < outboxes.length; p++) {
+                List<NettyClient> clients = pattern == null
+                        ? registry.subscribers(message.topic(), p)
+                        : registry.patternSubscribers(pattern, p);
+                if (clients.isEmpty()) {
+                    continue;
+                }
+                if (frame == null) {
+                    if (!frameable(message)) {
+                        return;
+                    }
+                    frame = Frames.frame(alloc, framing, message.payloadBuffer());
+                }
+                outboxes[p].offer(frame.retain(), message, clients);
+            }
+        } finally {
+            if (frame != null) {
+                frame.release();
+            }
+        }
+    }
+
+    private boolean frameable(Message message) {
+        DropReason reason = null;
+        if (message.payloadLength() > framing.maxFrameLength()) {
+            reason = DropReason.TOO_LONG;
+        } else if (!framing.canFrame(message)) {
+            reason = DropReason.NOT_FRAMEABLE;
+        }
+        if (reason == null) {
+            return true;
+        }
+        unframeable.increment();
+        long count = unframeable.sum();
+        String why = reason == DropReason.TOO_LONG
+                ? "is longer than the maximum frame length " + framing.maxFrameLength()
+                : "contains CR or LF, which " + framing + " cannot carry";
+        if (count == 1 || count % 1_000 == 0) {
+            LOG.warn("not sent: {} {} ({} unsendable messages so far)", message, why, count);
+        } else {
+            LOG.debug("not sent: {} {}", message, why);
+        }
+        listener.messageDropped(message, reason);
+        return false;
+    }
+}

@@ -1,0 +1,52 @@
+package io.pushline.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pushline.Framing;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/** Encodes one payload into one complete frame of a connection's framing. Stateless. */
+final class Frames {
+    private static final short CRLF = ('\r' << 8) | '\n';
+
+    private Frames() {
+    }
+
+    /** Frames a payload; the caller owns the returned buffer. */
+    static ByteBuf frame(ByteBufAllocator alloc, Framing framing, ByteBuffer payload) {
+        int length = payload.remaining();
+        ByteBuf buf;
+        if (framing.kind() == Framing.Kind.LINES) {
+            buf = alloc.directBuffer(length + 2);
+            buf.writeBytes(payload);
+            buf.writeShort(CRLF);
+        } else {
+            buf = alloc.directBuffer(length + 4);
+            buf.writeInt(length);
+            buf.writeBytes(payload);
+        }
+        return buf;
+    }
+
+    static ByteBuf frame(ByteBufAllocator alloc, Framing framing, byte[] payload) {
+        return frame(alloc, framing, ByteBuffer.wrap(payload));
+    }
+
+    static ByteBuf frame(ByteBufAllocator alloc, Framing framing, String text) {
+        return frame(alloc, framing, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether line framing can carry these bytes (no CR or LF); always true for length-prefixed framing. */
+    static boolean canFrame(Framing framing, byte[] payload) {
+        if (framing.kind() != Framing.Kind.LINES) {
+            return true;
+        }
+        for (byte b : payload) {
+            if (b == '\r' || b == '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

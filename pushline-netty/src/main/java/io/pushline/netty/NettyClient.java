@@ -1,0 +1,126 @@
+package io.pushline.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.pushline.Client;
+import io.pushline.DropReason;
+import io.pushline.Framing;
+import io.pushline.Message;
+import io.pushline.SlowConsumerPolicy;
+import java.net.SocketAddress;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One connection: the {@link Client} that hooks see, and the target of fan-out writes. */
+final class NettyClient implements Client {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyClient.class);
+
+    private final String id;
+    private final Channel channel;
+    private final int partition;
+    private final Framing framing;
+    private final ServerContext server;
+    /** Only touched on the channel's event loop: a flush is owed after this batch. */
+    private boolean flushPending;
+    private long droppedMessages;
+
+    NettyClient(String id, Channel channel, int partition, ServerContext server) {
+        this.id = id;
+        this.channel = channel;
+        this.partition = partition;
+        this.framing = server.config().framing();
+        this.server = server;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    @Override
+    public boolean send(byte[] payload) {
+        if (!channel.isActive() || payload.length > framing.maxFrameLength() || !Frames.canFrame(framing, payload)) {
+            return false;
+        }
+        channel.writeAndFlush(Frames.frame(channel.alloc(), framing, payload), channel.voidPromise());
+        return true;
+    }
+
+    @Override
+    public void close() {
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    int partition() {
+        return partition;
+    }
+
+    long droppedMessages() {
+        return droppedMessages;
+    }
+
+    /**
+     * Queues a shared frame for this client, on its event loop; the caller flushes later through
+     * {@link #flushIfPending()}. The frame is not consumed: a retained duplicate is written.
+     */
+    void push(ByteBuf frame, Message message, List<NettyClient> toFlush) {
+        if (!channel.isActive()) {
+            return;
+        }
+        if (!channel.isWritable()) {
+            onSlowConsumer(message);
+            return;
+        }
+        channel.write(frame.retainedDuplicate(), channel.voidPromise());
+        if (!flushPending) {
+            flushPending = true;
+            toFlush.add(this);
+        }
+    }
+
+    void flushIfPending() {
+        if (flushPending) {
+            flushPending = false;
+            channel.flush();
+        }
+    }
+
+    private void onSlowConsumer(Message message) {
+        SlowConsumerPolicy policy = server.config().slowConsumerPolicy();
+        if (policy == SlowConsumerPolicy.DROP) {
+            droppedMessages++;
+            server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
+            if (droppedMessages == 1 || LOG.isDebugEnabled()) {
+                LOG.debug("client {} {}: outbound buffer full, dropping ({} dropped so far)", id,
+                        channel.remoteAddress(), droppedMessages);
+            }
+            return;
+        }
+        LOG.info("client {} {}: slow consumer (more than {} bytes queued), disconnecting", id,
+                channel.remoteAddress(), server.config().maxQueuedBytes());
+        server.listener().slowConsumer(this, policy);
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "client " + id + " " + channel.remoteAddress();
+    }
+}

@@ -1,0 +1,86 @@
+package io.pushline.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.pushline.Message;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The deliveries waiting for one event loop. The source thread offers a shared frame and the loop's subscribers;
+ * one task on the loop drains everything queued, writes each frame to each subscriber as a retained duplicate and
+ * flushes each touched channel once per batch.
+ */
+final class Outbox implements Runnable {
+    /** Deliveries per task before yielding the loop to I/O; the rest run in the next task. */
+    static final int MAX_BATCH = 256;
+
+    private final EventLoop loop;
+    private final Queue<Delivery> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Only touched on the loop. */
+    private final List<NettyClient> toFlush = new ArrayList<>();
+
+    Outbox(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** Takes ownership of {@code frame} (one reference). */
+    void offer(ByteBuf frame, Message message, List<NettyClient> clients) {
+        queue.add(new Delivery(frame, message, clients));
+        schedule();
+    }
+
+    private void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            try {
+                loop.execute(this);
+            } catch (RejectedExecutionException e) {
+                // the loop is shutting down: nobody will deliver these, so release them here
+                discardAll();
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        scheduled.set(false);
+        try {
+            Delivery d;
+            int n = 0;
+            while (n < MAX_BATCH && (d = queue.poll()) != null) {
+                n++;
+                try {
+                    for (NettyClient client : d.clients) {
+                        client.push(d.frame, d.message, toFlush);
+                    }
+                } finally {
+                    d.frame.release();
+                }
+            }
+        } finally {
+            for (NettyClient client : toFlush) {
+                client.flushIfPending();
+            }
+            toFlush.clear();
+        }
+        if (!queue.isEmpty()) {
+            schedule();
+        }
+    }
+
+    private void discardAll() {
+        scheduled.set(false);
+        Delivery d;
+        while ((d = queue.poll()) != null) {
+            d.frame.release();
+        }
+    }
+
+    private record Delivery(ByteBuf frame, Message message, List<NettyClient> clients) {
+    }
+}

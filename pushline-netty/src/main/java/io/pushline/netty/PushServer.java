@@ -1,0 +1,564 @@
+package io.pushline.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.pushline.Client;
+import io.pushline.ClientFrameHandler;
+import io.pushline.ClientHandlers;
+import io.pushline.ClientRegistry;
+import io.pushline.Framing;
+import io.pushline.InMemoryMessageSource;
+import io.pushline.MessageSource;
+import io.pushline.Protocol;
+import io.pushline.PushListener;
+import io.pushline.PushlineException;
+import io.pushline.SlowConsumerPolicy;
+import io.pushline.Topics;
+import io.pushline.internal.Checks;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A push server: accepts TCP connections and pushes every message from its {@link MessageSource} to the clients
+ * subscribed to the message's topic, framed by its {@link Framing}.
+ *
+ * <pre>{@code
+ * PushServer server = PushServer.builder()
+ *         .port(5567)
+ *         .source(RedisMessageSource.create("redis://localhost:6379"))
+ *         .framing(Framing.lines())
+ *         .defaultTopics("updates")
+ *         .onClientFrame(ClientHandlers.echo())
+ *         .build()
+ *         .start();
+ * // ...
+ * server.close();
+ * }</pre>
+ *
+ * <p><b>Fan-out.</b> Each message is framed once; each subscriber gets a retained duplicate of the same buffer.
+ * Deliveries are grouped per event loop and each connection is flushed once per batch. Subscriptions at the
+ * broker are reference-counted: a topic is subscribed while at least one client wants it.
+ *
+ * <p><b>Lifecycle.</b> {@link #start()} binds and starts the source; {@link #close()} stops accepting, lets
+ * queued writes drain (up to the shutdown timeout), closes the clients, then closes the source (when the server
+ * owns it) and the event loops (when the server created them). Thread-safe.
+ */
+public final class PushServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PushServer.class);
+
+    private final ServerConfig config;
+    private final Object lifecycle = new Object();
+    private final AtomicReference<CompletableFuture<Void>> closing = new AtomicReference<>();
+    private EventLoopGroup group;
+    private boolean ownsGroup;
+    private Channel serverChannel;
+    private ServerContext context;
+
+    private PushServer(ServerConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Starts a builder with safe defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds the port, starts the source and begins accepting clients. Blocks until bound.
+     *
+     * @return this server
+     * @throws IllegalStateException when already started or closed
+     * @throws PushlineException when the port cannot be bound or the source cannot start
+     */
+    public PushServer start() {
+        synchronized (lifecycle) {
+            if (closing.get() != null) {
+                throw new IllegalStateException("server is closed");
+            }
+            if (serverChannel != null) {
+                throw new IllegalStateException("server already started");
+            }
+            Transport transport = Transport.choose(config.nativeTransport());
+            ownsGroup = config.eventLoopGroup() == null;
+            group = ownsGroup
+                    ? new MultiThreadIoEventLoopGroup(config.eventLoopThreads(),
+                            new DefaultThreadFactory("pushline-io", true), transport.ioHandlerFactory())
+                    : config.eventLoopGroup();
+            try {
+                serverChannel = bind(transport);
+            } catch (RuntimeException e) {
+                if (ownsGroup) {
+                    group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+                }
+                if (config.closeSource()) {
+                    config.source().close();
+                }
+                throw e instanceof PushlineException ? e : new PushlineException(
+                        "cannot start push server on " + address() + ": " + e.getMessage(), e);
+            }
+            LOG.info("push server listening on {} ({} transport, {} framing, {} protocol, {} event loops)",
+                    serverChannel.localAddress(), transport, config.framing(), config.protocol(),
+                    context.registry().partitions());
+            return this;
+        }
+    }
+
+    private Channel bind(Transport transport) {
+        Map<EventLoop, Integer> partitions = new IdentityHashMap<>();
+        List<Outbox> outboxes = new ArrayList<>();
+        for (EventExecutor executor : group) {
+            EventLoop loop = (EventLoop) executor;
+            partitions.put(loop, outboxes.size());
+            outboxes.add(new Outbox(loop));
+        }
+        ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
+        ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        PushListener listener = new SafeListener(config.listener());
+        FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener);
+        BrokerSubscriptions subscriptions = new BrokerSubscriptions(config.source(), registry);
+        context = new ServerContext(config, listener, registry, subscriptions, fanOut);
+
+        config.source().start(fanOut);
+        int high = config.maxQueuedBytes();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.ALLOCATOR, alloc)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
+                .childHandler(new PushChannelInitializer(context, partitions));
+        ChannelFuture bound = bootstrap.bind(address()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new PushlineException("cannot bind " + address() + ": " + bound.cause().getMessage(),
+                    bound.cause());
+        }
+        return bound.channel();
+    }
+
+    private InetSocketAddress address() {
+        return config.host() == null ? new InetSocketAddress(config.port())
+                : new InetSocketAddress(config.host(), config.port());
+    }
+
+    /**
+     * Returns the port the server is bound to: the configured one, or the one the system picked for
+     * {@code port(0)}.
+     *
+     * @return the bound port
+     * @throws IllegalStateException when the server is not started
+     */
+    public int port() {
+        return localAddress().getPort();
+    }
+
+    /**
+     * Returns the address the server is bound to.
+     *
+     * @return the bound address
+     * @throws IllegalStateException when the server is not started
+     */
+    public InetSocketAddress localAddress() {
+        synchronized (lifecycle) {
+            if (serverChannel == null) {
+                throw new IllegalStateException("server not started");
+            }
+            return (InetSocketAddress) serverChannel.localAddress();
+        }
+    }
+
+    /**
+     * Returns the message source this server reads from (the in-memory default when none was set).
+     *
+     * @return the source
+     */
+    public MessageSource source() {
+        return config.source();
+    }
+
+    /**
+     * Returns the connected clients.
+     *
+     * @return a weakly consistent, unmodifiable view; empty before {@link #start()}
+     */
+    public Collection<? extends Client> clients() {
+        ServerContext ctx = context;
+        return ctx == null ? List.of() : ctx.registry().clients();
+    }
+
+    /**
+     * Returns the topics that have at least one subscribed client (and so are subscribed at the broker).
+     *
+     * @return an immutable snapshot
+     */
+    public Set<String> topics() {
+        ServerContext ctx = context;
+        return ctx == null ? Set.of() : ctx.registry().topics();
+    }
+
+    /**
+     * Returns the topics a client is subscribed to.
+     *
+     * @param client a client of this server
+     * @return an immutable snapshot; empty when the client is not connected to this server
+     */
+    public Set<String> topics(Client client) {
+        ServerContext ctx = context;
+        return ctx == null || !(client instanceof NettyClient) ? Set.of()
+                : ctx.registry().topics((NettyClient) client);
+    }
+
+    /**
+     * Returns how many messages could not be sent to anyone because the framing cannot carry them (a payload
+     * with CR or LF on line framing, or longer than the maximum frame length).
+     *
+     * @return the count since start
+     */
+    public long unsendableMessages() {
+        ServerContext ctx = context;
+        return ctx == null ? 0 : ctx.fanOut().unframeableMessages();
+    }
+
+    /**
+     * Closes the server gracefully, without blocking the caller. Idempotent: every call returns the same future.
+     *
+     * @return a future completed when everything the server owns is closed
+     */
+    public CompletableFuture<Void> closeAsync() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!closing.compareAndSet(null, done)) {
+            return closing.get();
+        }
+        Thread closer = new Thread(() -> {
+            try {
+                doClose();
+                done.complete(null);
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            }
+        }, "pushline-close");
+        closer.setDaemon(true);
+        closer.start();
+        return done;
+    }
+
+    /**
+     * Closes the server gracefully and waits for it (bounded by the shutdown timeout plus a small margin).
+     * Idempotent; throws nothing checked. Do not call it from an event loop thread; use {@link #closeAsync()}.
+     */
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = closeAsync();
+        try {
+            done.get(config.shutdownTimeout().toMillis() * 3 + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("push server did not close cleanly", e);
+        }
+    }
+
+    private void doClose() {
+        Channel server;
+        ServerContext ctx;
+        synchronized (lifecycle) {
+            server = serverChannel;
+            ctx = context;
+        }
+        long timeoutMillis = config.shutdownTimeout().toMillis();
+        if (server != null) {
+            server.close().awaitUninterruptibly(timeoutMillis);
+        }
+        if (ctx != null) {
+            ctx.fanOut().stop();
+            List<ChannelFuture> closed = new ArrayList<>();
+            for (NettyClient client : ctx.registry().clients()) {
+                Channel ch = client.channel();
+                // close after everything already queued has been flushed
+                ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                closed.add(ch.closeFuture());
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            for (ChannelFuture f : closed) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (!f.awaitUninterruptibly(Math.max(left, 0))) {
+                    f.channel().close();
+                }
+            }
+        }
+        if (config.closeSource() && ctx != null) {
+            try {
+                config.source().close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the message source failed", e);
+            }
+        }
+        if (group != null && ownsGroup) {
+            group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+        }
+        if (server != null) {
+            LOG.info("push server on {} closed", server.localAddress());
+        }
+    }
+
+    @Override
+    public String toString() {
+        Channel ch = serverChannel;
+        return "PushServer[" + (ch == null ? address() : ch.localAddress()) + ", " + config.protocol() + ", "
+                + config.framing() + "]";
+    }
+
+    /**
+     * Configures a {@link PushServer}. Setters check their argument at once; {@link #build()} checks the rest.
+     * Not thread-safe; the server it builds is.
+     */
+    public static final class Builder {
+        /** The default port, the blog post's: 5567. */
+        public static final int DEFAULT_PORT = 5567;
+        /** The default outbound buffer limit per connection: 1 MiB. */
+        public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+        /** The default slow-consumer policy: disconnect. */
+        public static final SlowConsumerPolicy DEFAULT_SLOW_CONSUMER_POLICY = SlowConsumerPolicy.DISCONNECT;
+        /** The default time {@link PushServer#close()} lets queued writes drain: 5 seconds. */
+        public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
+        private String host;
+        private int port = DEFAULT_PORT;
+        private MessageSource source;
+        private boolean closeSource = true;
+        private Framing framing = Framing.lines();
+        private Protocol protocol = Protocol.RAW;
+        private List<String> defaultTopics = List.of();
+        private ClientFrameHandler frameHandler = ClientHandlers.ignore();
+        private PushListener listener = PushListener.NONE;
+        private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+        private SlowConsumerPolicy slowConsumerPolicy = DEFAULT_SLOW_CONSUMER_POLICY;
+        private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
+        private EventLoopGroup eventLoopGroup;
+        private boolean nativeTransport = true;
+        private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the port to listen on; 0 picks a free one ({@link PushServer#port()} tells which).
+         * Defaults to {@link #DEFAULT_PORT}.
+         *
+         * @param port 0 to 65535
+         * @return this builder
+         */
+        public Builder port(int port) {
+            this.port = Checks.inRange(port, 0, 65_535, "port");
+            return this;
+        }
+
+        /**
+         * Sets the host or address to bind. Defaults to every interface.
+         *
+         * @param host a host name or address, for example {@code "127.0.0.1"}
+         * @return this builder
+         */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * Sets the message source. The server starts it, and closes it on {@link PushServer#close()} unless
+         * {@link #closeSource(boolean) closeSource(false)}. Defaults to a new {@link InMemoryMessageSource}.
+         *
+         * @param source the source; it must not be started yet
+         * @return this builder
+         */
+        public Builder source(MessageSource source) {
+            this.source = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /**
+         * Sets whether {@link PushServer#close()} closes the source. Defaults to {@code true}.
+         *
+         * @param closeSource whether the server owns the source
+         * @return this builder
+         */
+        public Builder closeSource(boolean closeSource) {
+            this.closeSource = closeSource;
+            return this;
+        }
+
+        /**
+         * Sets the framing of every connection. Defaults to {@link Framing#lines()}.
+         *
+         * @param framing the framing, with its maximum frame length
+         * @return this builder
+         */
+        public Builder framing(Framing framing) {
+            this.framing = Objects.requireNonNull(framing, "framing");
+            return this;
+        }
+
+        /**
+         * Sets the protocol. Defaults to {@link Protocol#RAW}.
+         *
+         * @param protocol the protocol
+         * @return this builder
+         */
+        public Builder protocol(Protocol protocol) {
+            this.protocol = Objects.requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        /**
+         * Sets the topics every {@code raw} client is subscribed to when it connects. Defaults to none.
+         *
+         * @param topics valid topic names (see {@link Topics})
+         * @return this builder
+         */
+        public Builder defaultTopics(String... topics) {
+            List<String> checked = new ArrayList<>();
+            for (String topic : topics) {
+                checked.add(Topics.validate(topic));
+            }
+            this.defaultTopics = List.copyOf(checked);
+            return this;
+        }
+
+        /**
+         * Sets what happens to frames clients send. Defaults to {@link ClientHandlers#ignore()}.
+         *
+         * @param handler the handler; see {@link ClientFrameHandler} for threading
+         * @return this builder
+         */
+        public Builder onClientFrame(ClientFrameHandler handler) {
+            this.frameHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Sets the listener for server events. Defaults to {@link PushListener#NONE}.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder listener(PushListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Sets the most bytes that may wait in one connection's outbound buffer before the slow-consumer policy
+         * applies. Defaults to {@link #DEFAULT_MAX_QUEUED_BYTES}.
+         *
+         * @param maxQueuedBytes the limit, at least 1024
+         * @return this builder
+         */
+        public Builder maxQueuedBytes(int maxQueuedBytes) {
+            this.maxQueuedBytes = Checks.inRange(maxQueuedBytes, 1024, Integer.MAX_VALUE, "maxQueuedBytes");
+            return this;
+        }
+
+        /**
+         * Sets what happens to a client whose outbound buffer is full. Defaults to
+         * {@link #DEFAULT_SLOW_CONSUMER_POLICY}.
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder slowConsumerPolicy(SlowConsumerPolicy policy) {
+            this.slowConsumerPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Sets the number of event loop threads the server creates. Defaults to the number of processors.
+         * Ignored when {@link #eventLoopGroup(EventLoopGroup)} is set.
+         *
+         * @param threads at least 1
+         * @return this builder
+         */
+        public Builder eventLoopThreads(int threads) {
+            this.eventLoopThreads = Checks.positive(threads, "eventLoopThreads");
+            return this;
+        }
+
+        /**
+         * Runs the server on the host's event loop group instead of its own. The server never shuts it down. Its
+         * transport must match: epoll loops with the native transport, NIO loops with
+         * {@link #nativeTransport(boolean) nativeTransport(false)}.
+         *
+         * @param group the group
+         * @return this builder
+         */
+        public Builder eventLoopGroup(EventLoopGroup group) {
+            this.eventLoopGroup = Objects.requireNonNull(group, "group");
+            return this;
+        }
+
+        /**
+         * Sets whether to use the native epoll transport when it is available. Defaults to {@code true}; NIO is
+         * used otherwise.
+         *
+         * @param nativeTransport whether to prefer epoll
+         * @return this builder
+         */
+        public Builder nativeTransport(boolean nativeTransport) {
+            this.nativeTransport = nativeTransport;
+            return this;
+        }
+
+        /**
+         * Sets how long {@link PushServer#close()} lets queued writes drain before it closes connections
+         * forcibly. Defaults to {@link #DEFAULT_SHUTDOWN_TIMEOUT}.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = Checks.positive(timeout, "shutdownTimeout");
+            return this;
+        }
+
+        /**
+         * Checks the settings together and builds the server (not yet started).
+         *
+         * @return the server
+         */
+        public PushServer build() {
+            MessageSource src = source != null ? source : InMemoryMessageSource.create();
+            return new PushServer(new ServerConfig(host, port, src, source == null || closeSource, framing,
+                    protocol, defaultTopics, frameHandler, listener, maxQueuedBytes, slowConsumerPolicy,
+                    eventLoopThreads, eventLoopGroup, nativeTransport, shutdownTimeout));
+        }
+    }
+}

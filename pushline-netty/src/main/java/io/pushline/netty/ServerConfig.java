@@ -1,0 +1,30 @@
+package io.pushline.netty;
+
+import io.netty.channel.EventLoopGroup;
+import io.pushline.ClientFrameHandler;
+import io.pushline.Framing;
+import io.pushline.MessageSource;
+import io.pushline.Protocol;
+import io.pushline.PushListener;
+import io.pushline.SlowConsumerPolicy;
+import java.time.Duration;
+import java.util.List;
+
+/** The frozen settings of one server, made by {@link PushServer.Builder#build()}. */
+record ServerConfig(
+        String host,
+        int port,
+        MessageSource source,
+        boolean closeSource,
+        Framing framing,
+        Protocol protocol,
+        List<String> defaultTopics,
+        ClientFrameHandler frameHandler,
+        PushListener listener,
+        int maxQueuedBytes,
+        SlowConsumerPolicy slowConsumerPolicy,
+        int eventLoopThreads,
+        EventLoopGroup eventLoopGroup,
+        boolean nativeTransport,
+        Duration shutdownTimeout) {
+}

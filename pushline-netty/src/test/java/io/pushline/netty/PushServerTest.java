@@ -1,0 +1,297 @@
+package io.pushline.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.pushline.Client;
+import io.pushline.ClientHandlers;
+import io.pushline.DropReason;
+import io.pushline.Framing;
+import io.pushline.InMemoryMessageSource;
+import io.pushline.Message;
+import io.pushline.PushListener;
+import io.pushline.PushlineException;
+import io.pushline.SlowConsumerPolicy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** End to end over real sockets, on the in-memory source. */
+class PushServerTest {
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private PushServer start(PushServer.Builder builder) {
+        PushServer server = builder.port(0).host("127.0.0.1").build().start();
+        toClose.add(server);
+        return server;
+    }
+
+    private TestClient connect(PushServer server) {
+        TestClient client = new TestClient(server.port());
+        toClose.add(client);
+        return client;
+    }
+
+    private static void awaitSubscribed(PushServer server, int clients, String topic) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.clients().size() == clients
+                && server.clients().stream().allMatch(c -> server.topics(c).contains(topic)));
+    }
+
+    private static InMemoryMessageSource source(PushServer server) {
+        return (InMemoryMessageSource) server.source();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void portZeroPicksAFreePort() {
+        PushServer server = start(PushServer.builder());
+        assertThat(server.port()).isPositive();
+        assertThat(server.localAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void echoesLinesAndAcceptsABareLineFeed() {
+        PushServer server = start(PushServer.builder().onClientFrame(ClientHandlers.echo()));
+        TestClient client = connect(server);
+        client.send("hello\r\n");
+        assertThat(client.readLine()).isEqualTo("hello");
+        client.send("bare\n");
+        assertThat(client.readLine()).isEqualTo("bare");
+        client.send("\r\n\nafter empty\r\n");
+        assertThat(client.readLine()).isEqualTo("after empty");
+    }
+
+    @Test
+    void pushesEveryMessageToEveryClientInOrder() {
+        PushServer server = start(PushServer.builder().defaultTopics("updates").eventLoopThreads(2));
+        List<TestClient> clients = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            clients.add(connect(server));
+        }
+        awaitSubscribed(server, 50, "updates");
+        for (int i = 0; i < 200; i++) {
+            source(server).publish("updates", utf8("message " + i)).join();
+        }
+        for (TestClient client : clients) {
+            for (int i = 0; i < 200; i++) {
+                assertThat(client.readLine()).isEqualTo("message " + i);
+            }
+        }
+    }
+
+    @Test
+    void aPayloadWithALineBreakIsNotSentOnLineFramingButTheNextOneIs() {
+        List<DropReason> drops = new CopyOnWriteArrayList<>();
+        PushServer server = start(PushServer.builder().defaultTopics("updates").listener(new PushListener() {
+            @Override
+            public void messageDropped(Message message, DropReason reason) {
+                drops.add(reason);
+            }
+        }));
+        TestClient client = connect(server);
+        awaitSubscribed(server, 1, "updates");
+        source(server).publish("updates", utf8("two\nlines")).join();
+        source(server).publish("updates", utf8("carriage\rreturn")).join();
+        source(server).publish("updates", utf8("fine")).join();
+        assertThat(client.readLine()).isEqualTo("fine");
+        assertThat(server.unsendableMessages()).isEqualTo(2);
+        assertThat(drops).containsExactly(DropReason.NOT_FRAMEABLE, DropReason.NOT_FRAMEABLE);
+    }
+
+    @Test
+    void aPayloadLongerThanTheFrameLimitIsNotSent() {
+        PushServer server = start(PushServer.builder().framing(Framing.lines(16)).defaultTopics("updates"));
+        TestClient client = connect(server);
+        awaitSubscribed(server, 1, "updates");
+        source(server).publish("updates", utf8("x".repeat(17))).join();
+        source(server).publish("updates", utf8("y".repeat(16))).join();
+        assertThat(client.readLine()).isEqualTo("y".repeat(16));
+        assertThat(server.unsendableMessages()).isEqualTo(1);
+    }
+
+    @Test
+    void lengthPrefixedFramingCarriesEveryByteValue() {
+        PushServer server = start(PushServer.builder().framing(Framing.lengthPrefixed())
+                .defaultTopics("bin").onClientFrame(ClientHandlers.echo()));
+        TestClient client = connect(server);
+        awaitSubscribed(server, 1, "bin");
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            all[i] = (byte) i;
+        }
+        source(server).publish("bin", all).join();
+        assertThat(client.readFrame()).isEqualTo(all);
+        client.sendFrame(all);
+        assertThat(client.readFrame()).isEqualTo(all);
+    }
+
+    @Test
+    void anOversizedLineClosesOnlyThatConnection() {
+        PushServer server = start(PushServer.builder().framing(Framing.lines(1024)).defaultTopics("updates"));
+        TestClient bad = connect(server);
+        TestClient good = connect(server);
+        awaitSubscribed(server, 2, "updates");
+        bad.send("z".repeat(5000));
+        assertThat(bad.readLine()).isEqualTo("-ERR frame too long");
+        assertThat(bad.closedByServer()).isTrue();
+        source(server).publish("updates", utf8("still here")).join();
+        assertThat(good.readLine()).isEqualTo("still here");
+    }
+
+    @Test
+    void theBrokerSubscriptionLivesWhileAClientWantsTheTopic() {
+        PushServer server = start(PushServer.builder().defaultTopics("a", "b"));
+        assertThat(server.topics()).isEmpty();
+        TestClient first = connect(server);
+        TestClient second = connect(server);
+        awaitSubscribed(server, 2, "b");
+        assertThat(server.topics()).containsExactlyInAnyOrder("a", "b");
+        first.close();
+        await().until(() -> server.clients().size() == 1);
+        assertThat(server.topics()).containsExactlyInAnyOrder("a", "b");
+        second.reset();
+        await().until(() -> server.clients().isEmpty());
+        assertThat(server.topics()).isEmpty();
+    }
+
+    @Test
+    void aClientKilledWithResetDoesNotDisturbTheOthers() {
+        AtomicInteger disconnected = new AtomicInteger();
+        PushServer server = start(PushServer.builder().defaultTopics("updates").listener(new PushListener() {
+            @Override
+            public void clientDisconnected(Client client) {
+                disconnected.incrementAndGet();
+            }
+        }));
+        List<TestClient> clients = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            clients.add(connect(server));
+        }
+        awaitSubscribed(server, 10, "updates");
+        clients.get(3).reset();
+        clients.get(7).close();
+        await().until(() -> disconnected.get() == 2);
+        source(server).publish("updates", utf8("after")).join();
+        for (int i = 0; i < 10; i++) {
+            if (i != 3 && i != 7) {
+                assertThat(clients.get(i).readLine()).isEqualTo("after");
+            }
+        }
+    }
+
+    @Test
+    void aClientThatNeverReadsIsDisconnectedAndTheOthersGetEverything() throws Exception {
+        List<Client> slow = new CopyOnWriteArrayList<>();
+        PushServer server = start(PushServer.builder().defaultTopics("flood")
+                .slowConsumerPolicy(SlowConsumerPolicy.DISCONNECT).listener(new PushListener() {
+                    @Override
+                    public void slowConsumer(Client client, SlowConsumerPolicy policy) {
+                        slow.add(client);
+                    }
+                }));
+        TestClient stalled = new TestClient(server.port(), 4096); // never reads
+        toClose.add(stalled);
+        TestClient reader = connect(server);
+        awaitSubscribed(server, 2, "flood");
+        int messages = 20_000;
+        // the publisher stays at most 200 messages ahead of the reader, well under its 1 MiB outbound limit
+        Semaphore window = new Semaphore(200);
+        AtomicInteger inOrder = new AtomicInteger();
+        Thread readerThread = new Thread(() -> {
+            for (int i = 0; i < messages; i++) {
+                if (reader.readLine().startsWith(i + " ")) {
+                    inOrder.incrementAndGet();
+                }
+                window.release();
+            }
+        });
+        readerThread.start();
+        for (int i = 0; i < messages; i++) {
+            assertThat(window.tryAcquire(10, TimeUnit.SECONDS)).as("reader progress").isTrue();
+            source(server).publish("flood", utf8(i + " " + "p".repeat(1000))).join();
+        }
+        readerThread.join(Duration.ofSeconds(60).toMillis());
+        assertThat(inOrder.get()).isEqualTo(messages);
+        assertThat(slow).hasSize(1);
+        assertThat(stalled.closedByServerAfterDraining(32 * 1024 * 1024)).isTrue();
+        await().until(() -> server.clients().size() == 1);
+    }
+
+    @Test
+    void closeIsIdempotentAndClosesClients() {
+        PushServer server = PushServer.builder().port(0).host("127.0.0.1").build().start();
+        TestClient client = connect(server);
+        await().until(() -> server.clients().size() == 1);
+        server.close();
+        server.close();
+        assertThat(server.closeAsync()).isCompleted();
+        assertThat(client.closedByServer()).isTrue();
+        assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void closeLetsQueuedPushesDrain() {
+        PushServer server = PushServer.builder().port(0).host("127.0.0.1").eventLoopThreads(1)
+                .maxQueuedBytes(64 * 1024 * 1024).defaultTopics("t").build().start();
+        TestClient slowReader = new TestClient(server.port(), 4096);
+        toClose.add(slowReader);
+        TestClient marker = connect(server);
+        awaitSubscribed(server, 2, "t");
+        int messages = 4_000;
+        byte[] filler = utf8("f".repeat(1000));
+        for (int i = 0; i < messages; i++) {
+            source(server).publish("t", filler).join();
+        }
+        source(server).publish("t", utf8("last")).join();
+        // once the marker client has "last", the same batch queued it for the slow reader too (one event loop)
+        for (int i = 0; i < messages; i++) {
+            marker.readLine();
+        }
+        assertThat(marker.readLine()).isEqualTo("last");
+
+        CompletableFuture<Void> closed = server.closeAsync(); // megabytes are still queued for the slow reader
+        for (int i = 0; i < messages; i++) {
+            assertThat(slowReader.readLine()).hasSize(1000);
+        }
+        assertThat(slowReader.readLine()).isEqualTo("last");
+        assertThat(slowReader.closedByServer()).isTrue();
+        assertThat(closed).succeedsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aSecondServerOnTheSamePortFailsClearly() {
+        PushServer server = start(PushServer.builder());
+        assertThatThrownBy(() -> PushServer.builder().host("127.0.0.1").port(server.port()).build().start())
+                .isInstanceOf(PushlineException.class).hasMessageContaining("cannot bind");
+    }
+
+    @Test
+    void theBuilderRejectsBadArgumentsWithClearMessages() {
+        assertThatThrownBy(() -> PushServer.builder().port(70_000))
+                .hasMessage("port: 70000 (expected: 0..65535)");
+        assertThatThrownBy(() -> PushServer.builder().defaultTopics("has space"))
+                .hasMessageContaining("topic contains a space");
+        assertThatThrownBy(() -> PushServer.builder().eventLoopThreads(0))
+                .hasMessage("eventLoopThreads: 0 (expected: > 0)");
+        assertThatThrownBy(() -> Framing.lines(0)).hasMessage("maxFrameLength: 0 (expected: 1..16777216)");
+    }
+}

@@ -1,0 +1,129 @@
+package io.pushline.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Lettuce set-up shared by {@link RedisMessageSource} and {@link RedisPublisher}: the codec, the client a
+ * source or publisher creates for itself, how that client is shut down, and how a URI is described in logs.
+ */
+final class Lettuce {
+    /** Channel names are UTF-8 strings, payloads stay raw bytes. */
+    static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    /** How long {@code close()} waits for one connection to close, or for owned resources to shut down. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final Logger LOG = LoggerFactory.getLogger(Lettuce.class);
+
+    private Lettuce() {
+    }
+
+    /**
+     * A client with its own resources: what a source or publisher creates, owns and shuts down.
+     */
+    static final class OwnedClient {
+        final RedisClient client;
+        final ClientResources resources;
+
+        private OwnedClient(RedisClient client, ClientResources resources) {
+            this.client = client;
+            this.resources = resources;
+        }
+
+        /** Shuts down the client, then its resources; bounded, never throws. */
+        void shutdown() {
+            try {
+                client.shutdown(Duration.ZERO, CLOSE_TIMEOUT);
+            } catch (RuntimeException e) {
+                LOG.warn("Redis client did not shut down cleanly", e);
+            }
+            io.netty.util.concurrent.Future<Boolean> done = resources.shutdown(0, CLOSE_TIMEOUT.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            try {
+                if (!done.await(CLOSE_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
+                    LOG.warn("Lettuce client resources did not shut down within {}", CLOSE_TIMEOUT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Creates a client for {@code uri} with Pushline's settings: auto-reconnect with a jittered, bounded delay and
+     * a bounded request queue.
+     */
+    static OwnedClient newClient(RedisURI uri, int requestQueueSize) {
+        Objects.requireNonNull(uri, "uri");
+        ClientResources resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.equalJitter(RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN,
+                        RedisMessageSource.DEFAULT_RECONNECT_DELAY_MAX,
+                        RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN.toMillis(), TimeUnit.MILLISECONDS))
+                .build();
+        try {
+            RedisClient client = RedisClient.create(resources, uri);
+            client.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .requestQueueSize(requestQueueSize)
+                    .build());
+            return new OwnedClient(client, resources);
+        } catch (RuntimeException e) {
+            resources.shutdown(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * Describes a URI for logs and {@code toString()}: scheme, host and port (or socket, or sentinel master) and
+     * database, never credentials.
+     */
+    static String describe(RedisURI uri) {
+        String database = uri.getDatabase() == 0 ? "" : "/" + uri.getDatabase();
+        if (uri.getSocket() != null) {
+            return "redis-socket://" + uri.getSocket() + database;
+        }
+        if (!uri.getSentinels().isEmpty()) {
+            return "redis-sentinel://" + uri.getSentinelMasterId() + database;
+        }
+        return (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort() + database;
+    }
+
+    /** Waits for a close or shutdown future, at most {@link #CLOSE_TIMEOUT}; logs instead of throwing. */
+    static void awaitClosed(CompletableFuture<?> closing, String what) {
+        try {
+            closing.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.warn("{} did not close cleanly", what, e.getCause());
+        } catch (TimeoutException e) {
+            LOG.warn("{} did not close within {}", what, CLOSE_TIMEOUT);
+        }
+    }
+
+    /** Returns the cause of a failed future's exception, unwrapping the wrappers that futures add. */
+    static Throwable unwrap(Throwable t) {
+        Throwable cause = t;
+        while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}
