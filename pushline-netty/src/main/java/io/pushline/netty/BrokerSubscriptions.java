@@ -24,6 +24,8 @@ final class BrokerSubscriptions {
     private final Object lock = new Object();
     /** Broker subscriptions not yet confirmed, so that later subscribers can wait for the same confirmation. */
     private final Map<String, CompletableFuture<Void>> pendingTopics = new HashMap<>();
+    /** Set when the server closes a source it owns: the source goes away whole, so no unsubscribes are sent. */
+    private volatile boolean detached;
 
     BrokerSubscriptions(MessageSource source, ClientRegistry<NettyClient> registry) {
         this.source = source;
@@ -62,6 +64,11 @@ final class BrokerSubscriptions {
         }
     }
 
+    /** Stops sending unsubscriptions to the source, which is about to be closed as a whole. */
+    void detach() {
+        detached = true;
+    }
+
     /** Registers a connected client. */
     void add(NettyClient client) {
         registry.add(client);
@@ -73,6 +80,9 @@ final class BrokerSubscriptions {
             ClientRegistry.Removal removal = registry.remove(client);
             for (String topic : removal.topics()) {
                 brokerUnsubscribe(topic);
+            }
+            if (detached) {
+                return;
             }
             for (String pattern : removal.patterns()) {
                 source.punsubscribe(pattern).whenComplete((ok, error) -> {
@@ -86,6 +96,9 @@ final class BrokerSubscriptions {
 
     private void brokerUnsubscribe(String topic) {
         pendingTopics.remove(topic);
+        if (detached) {
+            return;
+        }
         source.unsubscribe(topic).whenComplete((ok, error) -> {
             if (error != null) {
                 LOG.warn("broker unsubscription of topic '{}' failed", topic, error);

@@ -301,6 +301,9 @@ public final class PushServer implements AutoCloseable {
         }
         if (ctx != null) {
             ctx.fanOut().stop();
+            if (config.closeSource()) {
+                ctx.subscriptions().detach();
+            }
             List<ChannelFuture> closed = new ArrayList<>();
             for (NettyClient client : ctx.registry().clients()) {
                 Channel ch = client.channel();

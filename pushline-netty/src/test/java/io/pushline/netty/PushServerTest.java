@@ -13,6 +13,7 @@ import io.pushline.Message;
 import io.pushline.PushListener;
 import io.pushline.PushlineException;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.test.TcpTestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,8 +43,8 @@ class PushServerTest {
         return server;
     }
 
-    private TestClient connect(PushServer server) {
-        TestClient client = new TestClient(server.port());
+    private TcpTestClient connect(PushServer server) {
+        TcpTestClient client = new TcpTestClient(server.port());
         toClose.add(client);
         return client;
     }
@@ -71,7 +72,7 @@ class PushServerTest {
     @Test
     void echoesLinesAndAcceptsABareLineFeed() {
         PushServer server = start(PushServer.builder().onClientFrame(ClientHandlers.echo()));
-        TestClient client = connect(server);
+        TcpTestClient client = connect(server);
         client.send("hello\r\n");
         assertThat(client.readLine()).isEqualTo("hello");
         client.send("bare\n");
@@ -83,7 +84,7 @@ class PushServerTest {
     @Test
     void pushesEveryMessageToEveryClientInOrder() {
         PushServer server = start(PushServer.builder().defaultTopics("updates").eventLoopThreads(2));
-        List<TestClient> clients = new ArrayList<>();
+        List<TcpTestClient> clients = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             clients.add(connect(server));
         }
@@ -91,7 +92,7 @@ class PushServerTest {
         for (int i = 0; i < 200; i++) {
             source(server).publish("updates", utf8("message " + i)).join();
         }
-        for (TestClient client : clients) {
+        for (TcpTestClient client : clients) {
             for (int i = 0; i < 200; i++) {
                 assertThat(client.readLine()).isEqualTo("message " + i);
             }
@@ -107,7 +108,7 @@ class PushServerTest {
                 drops.add(reason);
             }
         }));
-        TestClient client = connect(server);
+        TcpTestClient client = connect(server);
         awaitSubscribed(server, 1, "updates");
         source(server).publish("updates", utf8("two\nlines")).join();
         source(server).publish("updates", utf8("carriage\rreturn")).join();
@@ -120,7 +121,7 @@ class PushServerTest {
     @Test
     void aPayloadLongerThanTheFrameLimitIsNotSent() {
         PushServer server = start(PushServer.builder().framing(Framing.lines(16)).defaultTopics("updates"));
-        TestClient client = connect(server);
+        TcpTestClient client = connect(server);
         awaitSubscribed(server, 1, "updates");
         source(server).publish("updates", utf8("x".repeat(17))).join();
         source(server).publish("updates", utf8("y".repeat(16))).join();
@@ -132,7 +133,7 @@ class PushServerTest {
     void lengthPrefixedFramingCarriesEveryByteValue() {
         PushServer server = start(PushServer.builder().framing(Framing.lengthPrefixed())
                 .defaultTopics("bin").onClientFrame(ClientHandlers.echo()));
-        TestClient client = connect(server);
+        TcpTestClient client = connect(server);
         awaitSubscribed(server, 1, "bin");
         byte[] all = new byte[256];
         for (int i = 0; i < 256; i++) {
@@ -147,8 +148,8 @@ class PushServerTest {
     @Test
     void anOversizedLineClosesOnlyThatConnection() {
         PushServer server = start(PushServer.builder().framing(Framing.lines(1024)).defaultTopics("updates"));
-        TestClient bad = connect(server);
-        TestClient good = connect(server);
+        TcpTestClient bad = connect(server);
+        TcpTestClient good = connect(server);
         awaitSubscribed(server, 2, "updates");
         bad.send("z".repeat(5000));
         assertThat(bad.readLine()).isEqualTo("-ERR frame too long");
@@ -161,8 +162,8 @@ class PushServerTest {
     void theBrokerSubscriptionLivesWhileAClientWantsTheTopic() {
         PushServer server = start(PushServer.builder().defaultTopics("a", "b"));
         assertThat(server.topics()).isEmpty();
-        TestClient first = connect(server);
-        TestClient second = connect(server);
+        TcpTestClient first = connect(server);
+        TcpTestClient second = connect(server);
         awaitSubscribed(server, 2, "b");
         assertThat(server.topics()).containsExactlyInAnyOrder("a", "b");
         first.close();
@@ -182,7 +183,7 @@ class PushServerTest {
                 disconnected.incrementAndGet();
             }
         }));
-        List<TestClient> clients = new ArrayList<>();
+        List<TcpTestClient> clients = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             clients.add(connect(server));
         }
@@ -208,9 +209,9 @@ class PushServerTest {
                         slow.add(client);
                     }
                 }));
-        TestClient stalled = new TestClient(server.port(), 4096); // never reads
+        TcpTestClient stalled = new TcpTestClient(server.port(), 4096); // never reads
         toClose.add(stalled);
-        TestClient reader = connect(server);
+        TcpTestClient reader = connect(server);
         awaitSubscribed(server, 2, "flood");
         int messages = 20_000;
         // the publisher stays at most 200 messages ahead of the reader, well under its 1 MiB outbound limit
@@ -239,7 +240,7 @@ class PushServerTest {
     @Test
     void closeIsIdempotentAndClosesClients() {
         PushServer server = PushServer.builder().port(0).host("127.0.0.1").build().start();
-        TestClient client = connect(server);
+        TcpTestClient client = connect(server);
         await().until(() -> server.clients().size() == 1);
         server.close();
         server.close();
@@ -252,9 +253,9 @@ class PushServerTest {
     void closeLetsQueuedPushesDrain() {
         PushServer server = PushServer.builder().port(0).host("127.0.0.1").eventLoopThreads(1)
                 .maxQueuedBytes(64 * 1024 * 1024).defaultTopics("t").build().start();
-        TestClient slowReader = new TestClient(server.port(), 4096);
+        TcpTestClient slowReader = new TcpTestClient(server.port(), 4096);
         toClose.add(slowReader);
-        TestClient marker = connect(server);
+        TcpTestClient marker = connect(server);
         awaitSubscribed(server, 2, "t");
         int messages = 4_000;
         byte[] filler = utf8("f".repeat(1000));

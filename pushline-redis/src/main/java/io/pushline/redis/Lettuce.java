@@ -9,9 +9,11 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,8 +55,7 @@ final class Lettuce {
             } catch (RuntimeException e) {
                 LOG.warn("Redis client did not shut down cleanly", e);
             }
-            io.netty.util.concurrent.Future<Boolean> done = resources.shutdown(0, CLOSE_TIMEOUT.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            Future<Boolean> done = resources.shutdown(0, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 if (!done.await(CLOSE_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
                     LOG.warn("Lettuce client resources did not shut down within {}", CLOSE_TIMEOUT);
@@ -120,7 +121,7 @@ final class Lettuce {
     /** Returns the cause of a failed future's exception, unwrapping the wrappers that futures add. */
     static Throwable unwrap(Throwable t) {
         Throwable cause = t;
-        while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof ExecutionException)
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
                 && cause.getCause() != null) {
             cause = cause.getCause();
         }

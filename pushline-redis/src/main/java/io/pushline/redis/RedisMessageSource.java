@@ -54,8 +54,9 @@ import org.slf4j.LoggerFactory;
  *       with {@link SourceException}; they do not throw, except for invalid arguments.</li>
  *   <li>When the connection drops, the listener gets {@link SourceState#DOWN}; Lettuce reconnects by itself and
  *       re-subscribes every channel and pattern, and the listener gets {@link SourceState#UP} once Redis has
- *       answered after the re-subscription. Calls made while Redis is down wait (up to the URI's timeout) and
- *       are sent after reconnecting.</li>
+ *       answered after the re-subscription. Calls made while Redis is down are queued (up to the request queue
+ *       size; beyond it they fail at once) and sent after reconnecting; a call still unanswered after the URI's
+ *       timeout fails.</li>
  * </ul>
  *
  * <h2>Threading</h2>

@@ -1,4 +1,4 @@
-package io.pushline.netty;
+package io.pushline.test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -12,19 +12,32 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
-/** A blocking socket client for end-to-end tests, speaking either framing, like {@code nc} would. */
-final class TestClient implements AutoCloseable {
+/**
+ * A blocking socket client for end-to-end tests that speaks either framing, as {@code nc} would. Reads time out
+ * after 10 seconds, so a missing push fails the test instead of hanging it.
+ */
+public final class TcpTestClient implements AutoCloseable {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
 
-    TestClient(int port) {
+    /**
+     * Connects to {@code 127.0.0.1:port}.
+     *
+     * @param port the server's port
+     */
+    public TcpTestClient(int port) {
         this(port, 0);
     }
 
-    /** Connects with a small receive buffer when {@code receiveBuffer > 0}, so that a client that does not read
-     * stalls the server's writes quickly. */
-    TestClient(int port, int receiveBuffer) {
+    /**
+     * Connects to {@code 127.0.0.1:port} with a small receive buffer when {@code receiveBuffer > 0}, so that a
+     * client that does not read stalls the server's writes quickly.
+     *
+     * @param port the server's port
+     * @param receiveBuffer the socket receive buffer in bytes, or 0 for the system default
+     */
+    public TcpTestClient(int port, int receiveBuffer) {
         try {
             socket = new Socket();
             if (receiveBuffer > 0) {
@@ -39,15 +52,30 @@ final class TestClient implements AutoCloseable {
         }
     }
 
-    Socket socket() {
+    /**
+     * Returns the socket.
+     *
+     * @return the socket
+     */
+    public Socket socket() {
         return socket;
     }
 
-    void send(String raw) {
+    /**
+     * Sends text as UTF-8 bytes, exactly as given (include the line ending).
+     *
+     * @param raw the text
+     */
+    public void send(String raw) {
         sendBytes(raw.getBytes(StandardCharsets.UTF_8));
     }
 
-    void sendBytes(byte[] bytes) {
+    /**
+     * Sends bytes exactly as given.
+     *
+     * @param bytes the bytes
+     */
+    public void sendBytes(byte[] bytes) {
         try {
             out.write(bytes);
             out.flush();
@@ -56,12 +84,21 @@ final class TestClient implements AutoCloseable {
         }
     }
 
-    void sendFrame(byte[] payload) {
+    /**
+     * Sends one length-prefixed frame.
+     *
+     * @param payload the frame's payload
+     */
+    public void sendFrame(byte[] payload) {
         sendBytes(ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).array());
     }
 
-    /** Reads one CRLF-terminated line and returns it without the CRLF; fails on a bare LF. */
-    String readLine() {
+    /**
+     * Reads one CRLF-terminated line; fails on a bare LF, on end of stream and after 10 seconds.
+     *
+     * @return the line without its CRLF, decoded as UTF-8
+     */
+    public String readLine() {
         try {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             while (true) {
@@ -86,8 +123,12 @@ final class TestClient implements AutoCloseable {
         }
     }
 
-    /** Reads one length-prefixed frame. */
-    byte[] readFrame() {
+    /**
+     * Reads one length-prefixed frame.
+     *
+     * @return the frame's payload
+     */
+    public byte[] readFrame() {
         try {
             int length = in.readInt();
             byte[] payload = new byte[length];
@@ -98,8 +139,12 @@ final class TestClient implements AutoCloseable {
         }
     }
 
-    /** Returns true when the server closed the connection (reads until EOF, failing on unexpected data). */
-    boolean closedByServer() {
+    /**
+     * Reads one byte and tells whether the server closed the connection instead (end of stream or reset).
+     *
+     * @return whether the connection was closed by the server
+     */
+    public boolean closedByServer() {
         try {
             return in.read() < 0;
         } catch (IOException e) {
@@ -108,9 +153,12 @@ final class TestClient implements AutoCloseable {
     }
 
     /**
-     * Reads and discards up to {@code maxBytes} until the server closes the connection; returns whether it did.
+     * Reads and discards up to {@code maxBytes} until the server closes the connection.
+     *
+     * @param maxBytes the most bytes to discard
+     * @return whether the server closed the connection (end of stream or reset) within that many bytes
      */
-    boolean closedByServerAfterDraining(int maxBytes) {
+    public boolean closedByServerAfterDraining(int maxBytes) {
         byte[] buf = new byte[8192];
         int total = 0;
         try {
@@ -127,12 +175,17 @@ final class TestClient implements AutoCloseable {
         }
     }
 
-    InputStream input() {
+    /**
+     * Returns the buffered input stream.
+     *
+     * @return the input
+     */
+    public InputStream input() {
         return in;
     }
 
-    /** Closes abruptly with a TCP RST instead of a FIN. */
-    void reset() {
+    /** Closes abruptly with a TCP RST instead of a FIN, as a killed client would. */
+    public void reset() {
         try {
             socket.setSoLinger(true, 0);
             socket.close();

@@ -1,0 +1,51 @@
+package io.pushline.examples.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code pushline} command: {@code server} runs a push server, {@code client} is a console client.
+ *
+ * <pre>
+ * java -jar pushline-examples/target/pushline.jar server [--port 5567] [--redis redis://host:port] [--topic updates]...
+ *     [--framing lines|length-prefixed] [--protocol raw] [--echo]
+ * java -jar pushline-examples/target/pushline.jar client host:port
+ * </pre>
+ */
+@Command(name = "pushline", mixinStandardHelpOptions = true, version = "pushline 0.1.0-SNAPSHOT",
+        description = "Pushes messages from a broker to many TCP clients.",
+        subcommands = {ServerCommand.class, ClientCommand.class})
+public final class PushlineCli implements Runnable {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** Creates the command (picocli does this). */
+    public PushlineCli() {
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: server or client");
+    }
+
+    /**
+     * Creates the command line with its converters, for {@link #main(String[])} and tests.
+     *
+     * @return the command line
+     */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new PushlineCli());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        return cli;
+    }
+
+    /**
+     * Runs the command and exits with its status.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

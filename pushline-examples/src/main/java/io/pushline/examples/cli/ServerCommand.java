@@ -1,0 +1,95 @@
+package io.pushline.examples.cli;
+
+import io.pushline.ClientHandlers;
+import io.pushline.Framing;
+import io.pushline.InMemoryMessageSource;
+import io.pushline.MessageSource;
+import io.pushline.Protocol;
+import io.pushline.netty.PushServer;
+import io.pushline.redis.RedisMessageSource;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pushline server}: runs a push server until SIGTERM or Ctrl-C, which close it gracefully (exit status 0).
+ * Without {@code --redis} it runs on the in-memory source and publishes every line typed on standard input to the
+ * first topic.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Runs a push server. Without --redis, lines typed on standard input are pushed.")
+final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "5567", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--host", description = "Address to bind (default: every interface).")
+    String host;
+
+    @Option(names = "--redis", paramLabel = "URI", description = "Redis URI, e.g. redis://127.0.0.1:6379 "
+            + "(default: the embedded in-memory source).")
+    String redis;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "updates",
+            description = "Default topic every client gets; repeatable (default: ${DEFAULT-VALUE}).")
+    List<String> topics;
+
+    @Option(names = "--framing", defaultValue = "lines", converter = FramingConverter.class,
+            description = "lines or length-prefixed (default: ${DEFAULT-VALUE}).")
+    FramingOption framing;
+
+    @Option(names = "--max-frame-length", defaultValue = "65536", paramLabel = "BYTES",
+            description = "Longest frame in bytes (default: ${DEFAULT-VALUE}).")
+    int maxFrameLength;
+
+    @Option(names = "--protocol", defaultValue = "raw", description = "raw (default: ${DEFAULT-VALUE}).")
+    Protocol protocol;
+
+    @Option(names = "--echo", description = "Echo every frame back to the client that sent it.")
+    boolean echo;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        MessageSource source = redis == null ? InMemoryMessageSource.create() : RedisMessageSource.create(redis);
+        Framing framed = framing.framing(maxFrameLength);
+        PushServer.Builder builder = PushServer.builder().port(port).source(source).framing(framed)
+                .protocol(protocol).defaultTopics(topics.toArray(new String[0]))
+                .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore());
+        if (host != null) {
+            builder.host(host);
+        }
+        PushServer server = builder.build().start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+            // SIGTERM/SIGINT after a graceful close is a normal end: report success, not 143/130
+            Runtime.getRuntime().halt(0);
+        }, "pushline-shutdown"));
+        System.out.println("pushline server listening on port " + server.port() + " (" + framed + ", "
+                + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
+                + (redis == null ? "in-memory" : redis) + ", topics: " + String.join(",", topics) + ")");
+        if (redis == null) {
+            System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'");
+            publishStandardInput((InMemoryMessageSource) source, topics.get(0));
+        }
+        stopped.await(); // standard input ended (or was never used): serve until SIGTERM
+        return 0;
+    }
+
+    private static void publishStandardInput(InMemoryMessageSource source, String topic) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            source.publish(topic, line.getBytes(StandardCharsets.UTF_8)).whenComplete((ok, error) -> {
+                if (error != null) {
+                    System.err.println("not published: " + error.getMessage());
+                }
+            });
+        }
+    }
+}

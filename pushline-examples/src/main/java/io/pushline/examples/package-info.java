@@ -1,0 +1,13 @@
+/**
+ * Short example mains a host application can copy. They use the public API only.
+ *
+ * <h2>Starting points</h2>
+ * <ul>
+ *   <li>{@link io.pushline.examples.RedisToTcpExample}: the blog post's server: Redis channel {@code updates} to
+ *       every TCP client as CRLF lines, with echo.</li>
+ *   <li>{@link io.pushline.examples.InMemoryExample}: the same on the embedded in-memory source; lines typed on
+ *       standard input are pushed.</li>
+ *   <li>{@link io.pushline.examples.ConsoleClient}: the blog post's console client.</li>
+ * </ul>
+ */
+package io.pushline.examples;

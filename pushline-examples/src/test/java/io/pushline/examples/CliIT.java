@@ -1,0 +1,123 @@
+package io.pushline.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pushline.test.RedisServerExtension;
+import io.pushline.test.TcpTestClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The {@code pushline.jar} CLI as a user runs it: a separate JVM, real sockets, the embedded source fed from
+ * standard input or a private redis-server, and SIGTERM to stop it.
+ */
+class CliIT {
+    @RegisterExtension
+    static final RedisServerExtension redis = new RedisServerExtension();
+
+    private static List<TcpTestClient> connect(int port, int n) {
+        List<TcpTestClient> clients = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            clients.add(new TcpTestClient(port));
+        }
+        return clients;
+    }
+
+    private static void closeAll(List<TcpTestClient> clients) {
+        for (TcpTestClient c : clients) {
+            c.close();
+        }
+    }
+
+    @Test
+    void inMemoryServerPushesWhatIsTypedToFiftyClientsAndExitsZeroOnSigterm() throws Exception {
+        try (CliProcess cli = new CliProcess("server", "--port", "0", "--host", "127.0.0.1")) {
+            int port = cli.awaitPort();
+            List<TcpTestClient> clients = connect(port, 50);
+            try {
+                // type "ready" lines until every client has seen one: then all of them are subscribed
+                java.util.concurrent.atomic.AtomicBoolean typing = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Thread typist = new Thread(() -> {
+                    try {
+                        for (int n = 0; typing.get() && n < 1_000; n++) {
+                            cli.type("ready " + n);
+                            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+                        }
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                typist.start();
+                for (TcpTestClient c : clients) {
+                    assertThat(c.readLine()).startsWith("ready");
+                }
+                typing.set(false);
+                typist.join();
+                cli.type("follow the white rabbit");
+                for (TcpTestClient c : clients) {
+                    String line;
+                    do {
+                        line = c.readLine();
+                    } while (line.startsWith("ready"));
+                    assertThat(line).isEqualTo("follow the white rabbit");
+                }
+                clients.get(10).reset(); // kill one client abruptly
+                cli.type("still here");
+                for (int i = 0; i < clients.size(); i++) {
+                    if (i != 10) {
+                        assertThat(clients.get(i).readLine()).isEqualTo("still here");
+                    }
+                }
+                assertThat(cli.terminate(Duration.ofSeconds(15))).isZero();
+                assertThat(clients.get(0).closedByServer()).isTrue();
+                assertThat(String.join("\n", cli.stderr())).doesNotContain("LEAK");
+            } finally {
+                closeAll(clients);
+            }
+        }
+    }
+
+    @Test
+    void redisServerRelaysPublishesToFiftyClientsAndEchoes() throws Exception {
+        try (CliProcess cli = new CliProcess("server", "--port", "0", "--host", "127.0.0.1",
+                "--redis", redis.uri(), "--echo")) {
+            int port = cli.awaitPort();
+            List<TcpTestClient> clients = connect(port, 50);
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> redis.channels().contains("updates"));
+                byte[] rabbit = "follow the white rabbit".getBytes(StandardCharsets.UTF_8);
+                assertThat(redis.publish("updates", rabbit)).isEqualTo(1);
+                for (TcpTestClient c : clients) {
+                    assertThat(c.readLine()).isEqualTo("follow the white rabbit");
+                }
+                clients.get(7).reset();
+                clients.get(8).close();
+                redis.publish("updates", "still here".getBytes(StandardCharsets.UTF_8));
+                for (int i = 0; i < clients.size(); i++) {
+                    if (i != 7 && i != 8) {
+                        assertThat(clients.get(i).readLine()).isEqualTo("still here");
+                    }
+                }
+                clients.get(0).send("echo me\n");
+                assertThat(clients.get(0).readLine()).isEqualTo("echo me");
+                assertThat(cli.terminate(Duration.ofSeconds(15))).isZero();
+                assertThat(String.join("\n", cli.stderr())).doesNotContain("LEAK");
+            } finally {
+                closeAll(clients);
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsPrintUsageAndExitNonZero() throws Exception {
+        try (CliProcess cli = new CliProcess("server", "--framing", "smoke-signals")) {
+            assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+            assertThat(String.join("\n", cli.stderr())).contains("smoke-signals").contains("Usage:");
+        }
+    }
+}

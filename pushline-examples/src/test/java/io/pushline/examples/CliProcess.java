@@ -1,0 +1,111 @@
+package io.pushline.examples;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Runs {@code java -jar target/pushline.jar ...} as a child process, with paranoid leak detection on. */
+final class CliProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+
+    private final Process process;
+    private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+    private final List<String> stderr = new CopyOnWriteArrayList<>();
+
+    CliProcess(String... args) {
+        Path jar = Path.of("target", "pushline.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run the package phase first");
+        }
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dio.netty.leakDetection.level=paranoid", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        try {
+            process = new ProcessBuilder(cmd).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pump(process.getInputStream(), stdout);
+        pump(process.getErrorStream(), stderr);
+    }
+
+    private static void pump(InputStream in, java.util.Collection<String> sink) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    sink.add(line);
+                }
+            } catch (IOException e) {
+                sink.add("(stream failed: " + e + ")");
+            }
+        }, "cli-output");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Waits for the "listening on port N" line and returns N. */
+    int awaitPort() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            String line = stdout.poll(100, TimeUnit.MILLISECONDS);
+            if (line != null) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            } else if (!process.isAlive()) {
+                throw new IllegalStateException("pushline exited with " + process.exitValue() + ": " + stderr);
+            }
+        }
+        throw new IllegalStateException("no 'listening on port' line within 30 s; stderr: " + stderr);
+    }
+
+    /** Types a line on the process's standard input. */
+    void type(String line) throws IOException {
+        OutputStream in = process.getOutputStream();
+        in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
+    /** Sends SIGTERM and returns the exit status. */
+    int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("pushline did not exit within " + timeout + " after SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    /** Waits for the process to exit by itself and returns the exit status. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("pushline did not exit within " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    List<String> stderr() {
+        return stderr;
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}

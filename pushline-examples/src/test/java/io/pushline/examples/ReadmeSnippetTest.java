@@ -1,0 +1,24 @@
+package io.pushline.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The README's builder snippet is the compiled code of {@link RedisToTcpExample}, so the docs cannot drift. */
+class ReadmeSnippetTest {
+    @Test
+    void readmeShowsTheCompiledBuilderSnippet() throws IOException {
+        String source = Files.readString(Path.of("src/main/java/io/pushline/examples/RedisToTcpExample.java"));
+        int start = source.indexOf("// tag::builder[]");
+        int end = source.indexOf("// end::builder[]");
+        assertThat(start).isPositive();
+        assertThat(end).isGreaterThan(start);
+        String snippet = source.substring(source.indexOf('\n', start) + 1, source.lastIndexOf('\n', end) + 1)
+                .stripIndent();
+        String readme = Files.readString(Path.of("../README.md"));
+        assertThat(readme).contains(snippet);
+    }
+}

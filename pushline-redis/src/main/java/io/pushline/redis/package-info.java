@@ -1,0 +1,18 @@
+/**
+ * Redis for Pushline, on Lettuce: a {@link io.pushline.MessageSource} on Redis Pub/Sub, and a publisher for host
+ * applications.
+ *
+ * <h2>Starting points</h2>
+ * <ul>
+ *   <li>{@link io.pushline.redis.RedisMessageSource}: subscribes Redis channels and patterns for a push server,
+ *       reconnects and re-subscribes by itself, and reports {@link io.pushline.SourceState#DOWN DOWN} and
+ *       {@link io.pushline.SourceState#UP UP}. Create it with {@code RedisMessageSource.create("redis://host:6379")}
+ *       (it owns its client) or on a {@code RedisClient} you own.</li>
+ *   <li>{@link io.pushline.redis.RedisPublisher}: {@code PUBLISH} from host code, returning the receiver count.</li>
+ * </ul>
+ *
+ * <p>Payloads are bytes end to end; channel names are UTF-8. Both types are thread-safe. Only
+ * {@link io.pushline.redis.RedisMessageSource#start(io.pushline.MessageListener)} and {@code close()} wait for
+ * Redis, both bounded; every other method returns a future at once.
+ */
+package io.pushline.redis;

@@ -1,0 +1,256 @@
+package io.pushline.redis;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.pushline.Message;
+import io.pushline.SourceException;
+import io.pushline.SourceState;
+import io.pushline.test.RedisServerExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@link RedisMessageSource} and {@link RedisPublisher} against a private {@code redis-server}, outages included. */
+class RedisMessageSourceIT {
+    private static final Duration TIMEOUT = RecordingListener.TIMEOUT;
+
+    @RegisterExtension
+    static final RedisServerExtension redis = new RedisServerExtension();
+
+    @AfterEach
+    void redisRunsAgain() {
+        redis.start();
+    }
+
+    @Test
+    void reportsDownThenUpAndResubscribesByItselfAfterAnOutage() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        listener.throwOnStateChange = true;
+        try (RedisMessageSource source = RedisMessageSource.create(redis.uri())) {
+            source.start(listener);
+            assertThat(source.state()).isEqualTo(SourceState.UP);
+            get(source.subscribe("it.outage"));
+            get(source.psubscribe("it.outage.p.*"));
+
+            redis.stop();
+            await().atMost(TIMEOUT).until(() -> source.state() == SourceState.DOWN);
+            redis.start();
+            await().atMost(TIMEOUT).until(() -> source.state() == SourceState.UP);
+            assertThat(listener.states).containsExactly(SourceState.DOWN, SourceState.UP);
+
+            // UP is reported once Redis confirmed the re-subscriptions, which Lettuce sent without our help
+            assertThat(redis.channels()).contains("it.outage");
+            assertThat(redis.numpat()).isEqualTo(1);
+            await().atMost(TIMEOUT).until(() -> {
+                redis.publish("it.outage", bytes("again"));
+                return !listener.messages.isEmpty();
+            });
+            RecordingListener.Received plain = listener.next();
+            assertThat(plain.pattern).isNull();
+            assertThat(plain.message).isEqualTo(Message.of("it.outage", bytes("again")));
+
+            // the polling above may have published "again" more than once: look for the pattern delivery itself
+            await().atMost(TIMEOUT).until(() -> {
+                redis.publish("it.outage.p.x", bytes("pattern again"));
+                return listener.messages.stream().anyMatch(r -> r.pattern != null);
+            });
+            RecordingListener.Received matched = listener.messages.stream().filter(r -> r.pattern != null)
+                    .findFirst().orElseThrow();
+            assertThat(matched.pattern).isEqualTo("it.outage.p.*");
+            assertThat(matched.message).isEqualTo(Message.of("it.outage.p.x", bytes("pattern again")));
+        }
+    }
+
+    @Test
+    void neverShutsDownACallerOwnedClient() throws Exception {
+        RedisClient client = RedisClient.create();
+        try {
+            RecordingListener listener = new RecordingListener();
+            RedisMessageSource source = RedisMessageSource.create(client, RedisURI.create(redis.uri()));
+            source.start(listener);
+            get(source.subscribe("it.owned"));
+            get(source.publish(Message.of("it.owned", bytes("via the caller's client"))));
+            assertThat(listener.next().message.payload()).isEqualTo(bytes("via the caller's client"));
+            assertThat(source.toString()).contains(redis.uri());
+
+            source.close();
+            // both of the source's connections are gone, and only them
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(redis.channels()).doesNotContain("it.owned"));
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(clientCount()).isEqualTo(1));
+            try (StatefulRedisConnection<String, String> still = client.connect(RedisURI.create(redis.uri()))) {
+                assertThat(still.sync().ping()).isEqualTo("PONG");
+            }
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void publisherRoundTripReturnsTheReceiverCount() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        RedisPublisher publisher = RedisPublisher.create(redis.uri());
+        try (RedisMessageSource source = RedisMessageSource.create(redis.uri())) {
+            source.start(listener);
+            get(source.subscribe("it.pub"));
+            get(source.psubscribe("it.pu*"));
+
+            assertThat(get(publisher.publish("it.pub", "héllo"))).isEqualTo(2L);
+            List<RecordingListener.Received> got = List.of(listener.next(), listener.next());
+            assertThat(got).extracting(r -> r.pattern).containsExactlyInAnyOrder(null, "it.pu*");
+            assertThat(got).extracting(r -> r.message).containsOnly(Message.of("it.pub", "héllo".getBytes(UTF_8)));
+
+            byte[] all = new byte[256];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = (byte) i;
+            }
+            assertThat(get(publisher.publish("it.pub", all))).isEqualTo(2L);
+            assertThat(listener.next().message.payload()).isEqualTo(all);
+            assertThat(listener.next().message.payload()).isEqualTo(all);
+
+            assertThat(get(publisher.publish("it.nobody", "x"))).isZero();
+            assertThat(publisher.toString()).isEqualTo("RedisPublisher[" + redis.uri() + "]");
+        } finally {
+            publisher.close();
+        }
+        assertThat(publisher.publish("it.pub", "late")).failsWithin(TIMEOUT)
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(SourceException.class);
+    }
+
+    @Test
+    void pubsubChannelsAndNumpatFollowSubscriptions() throws Exception {
+        RedisMessageSource source = RedisMessageSource.create(redis.uri());
+        source.start(new RecordingListener());
+        get(source.subscribe("it.ps.a"));
+        get(source.subscribe("it.ps.b"));
+        get(source.psubscribe("it.ps.*"));
+        assertThat(channels("it.ps.")).containsExactly("it.ps.a", "it.ps.b");
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(redis.numpat()).isEqualTo(1));
+
+        get(source.unsubscribe("it.ps.a"));
+        assertThat(channels("it.ps.")).containsExactly("it.ps.b");
+        get(source.punsubscribe("it.ps.*"));
+        // NUMPAT counts every client's patterns: wait for sources closed by earlier tests to be gone too
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(redis.numpat()).isZero());
+
+        source.close();
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(channels("it.ps.")).isEmpty());
+    }
+
+    @Test
+    void dropsPatternMatchesOnChannelsThatAreNotValidTopicsAndCarriesOn() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        try (RedisMessageSource source = RedisMessageSource.create(redis.uri())) {
+            source.start(listener);
+            get(source.psubscribe("it.bad.*"));
+            assertThat(redis.publish("it.bad.with space", bytes("dropped"))).isEqualTo(1);
+            assertThat(redis.publish("it.bad.fine", bytes("kept"))).isEqualTo(1);
+            RecordingListener.Received r = listener.next();
+            assertThat(r.pattern).isEqualTo("it.bad.*");
+            assertThat(r.message).isEqualTo(Message.of("it.bad.fine", bytes("kept")));
+            assertThat(listener.messages).isEmpty();
+        }
+    }
+
+    @Test
+    void closeWhileRedisIsDownIsPromptAndLeavesNoThreads() throws Exception {
+        Set<Thread> before = lettuceThreads();
+        RecordingListener listener = new RecordingListener();
+        RedisMessageSource source = RedisMessageSource.create(redis.uri());
+        source.start(listener);
+        get(source.subscribe("it.down"));
+        assertThat(lettuceThreads()).isNotEmpty();
+
+        redis.stop();
+        await().atMost(TIMEOUT).until(() -> source.state() == SourceState.DOWN);
+        CompletableFuture<Void> pending = source.subscribe("it.down.pending");
+        assertThat(pending).isNotDone();
+
+        long start = System.nanoTime();
+        source.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).isLessThan(Duration.ofSeconds(3));
+        assertThat(pending).failsWithin(TIMEOUT).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(SourceException.class);
+        assertThat(source.state()).isEqualTo(SourceState.DOWN);
+        assertThat(listener.states).containsExactly(SourceState.DOWN);
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(lettuceThreads()).isSubsetOf(before));
+    }
+
+    @Test
+    void aFullRequestQueueFailsFastAndDoesNotBreakResubscribe() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        try (RedisMessageSource source = RedisMessageSource.create(RedisURI.create(redis.uri()), 4)) {
+            source.start(listener);
+            get(source.subscribe("it.q.kept"));
+            get(source.psubscribe("it.q.p.*"));
+
+            redis.stop();
+            await().atMost(TIMEOUT).until(() -> source.state() == SourceState.DOWN);
+            List<CompletableFuture<Void>> queued = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                queued.add(source.subscribe("it.q.queued" + i));
+            }
+            CompletableFuture<Void> overflow = source.subscribe("it.q.overflow");
+            assertThat(overflow).isCompletedExceptionally();
+            assertThat(overflow).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                    .withCauseInstanceOf(SourceException.class).withMessageContaining("it.q.overflow");
+
+            redis.start();
+            await().atMost(TIMEOUT).until(() -> source.state() == SourceState.UP);
+            assertThat(redis.channels()).contains("it.q.kept");
+            assertThat(redis.numpat()).isEqualTo(1);
+            // what was queued during the outage is sent after the re-subscriptions: each call either succeeds
+            // or fails with a SourceException (the stack bound counts the re-subscriptions too), none hangs
+            for (int i = 0; i < queued.size(); i++) {
+                CompletableFuture<Void> f = queued.get(i);
+                await().atMost(TIMEOUT).until(f::isDone);
+                if (f.isCompletedExceptionally()) {
+                    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                            .withCauseInstanceOf(SourceException.class);
+                } else {
+                    assertThat(redis.channels()).contains("it.q.queued" + i);
+                }
+            }
+            redis.publish("it.q.kept", bytes("after"));
+            assertThat(listener.next().message).isEqualTo(Message.of("it.q.kept", bytes("after")));
+        }
+    }
+
+    private static List<String> channels(String prefix) {
+        return redis.channels().stream().filter(c -> c.startsWith(prefix)).collect(Collectors.toList());
+    }
+
+    private static long clientCount() {
+        String list = (String) redis.command("CLIENT", "LIST");
+        return list.lines().filter(line -> !line.isBlank()).count();
+    }
+
+    private static Set<Thread> lettuceThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("lettuce-"))
+                .collect(Collectors.toSet());
+    }
+
+    private static <T> T get(CompletableFuture<T> future)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
+}
