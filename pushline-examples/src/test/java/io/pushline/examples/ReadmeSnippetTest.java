@@ -16,8 +16,10 @@ class ReadmeSnippetTest {
         int end = source.indexOf("// end::builder[]");
         assertThat(start).isPositive();
         assertThat(end).isGreaterThan(start);
-        String snippet = source.substring(source.indexOf('\n', start) + 1, source.lastIndexOf('\n', end) + 1)
-                .stripIndent();
+        // the lines between the markers, without their common indentation (the last line keeps no newline, so
+        // that stripIndent measures only the code lines)
+        String snippet = source.substring(source.indexOf('\n', start) + 1, source.lastIndexOf('\n', end))
+                .stripIndent() + "\n";
         String readme = Files.readString(Path.of("../README.md"));
         assertThat(readme).contains(snippet);
     }
