@@ -9,5 +9,12 @@ public enum Protocol {
      * pushed as one frame holding just the payload bytes; frames the client sends go to the server's
      * {@link ClientFrameHandler}.
      */
-    RAW
+    RAW,
+
+    /**
+     * The control protocol: one command per frame ({@code SUB}, {@code UNSUB}, {@code PSUB}, {@code PUNSUB},
+     * {@code PUB}, {@code PING}, {@code AUTH}, {@code QUIT}), exactly one reply per command in order, and pushes
+     * as {@code MSG <topic> <id> <payload>}. A client receives only what it subscribed to.
+     */
+    COMMANDS
 }

@@ -24,6 +24,7 @@ final class BrokerSubscriptions {
     private final Object lock = new Object();
     /** Broker subscriptions not yet confirmed, so that later subscribers can wait for the same confirmation. */
     private final Map<String, CompletableFuture<Void>> pendingTopics = new HashMap<>();
+    private final Map<String, CompletableFuture<Void>> pendingPatterns = new HashMap<>();
     /** Set when the server closes a source it owns: the source goes away whole, so no unsubscribes are sent. */
     private volatile boolean detached;
 
@@ -32,34 +33,54 @@ final class BrokerSubscriptions {
         this.registry = registry;
     }
 
-    /** Subscribes a client; the future completes once the broker subscription is confirmed. */
+    /** Subscribes a client to a topic; the future completes once the broker subscription is confirmed. */
     CompletableFuture<Void> subscribe(NettyClient client, String topic) {
+        return subscribe(client, topic, false);
+    }
+
+    /** Subscribes a client to a pattern; the future completes once the broker subscription is confirmed. */
+    CompletableFuture<Void> psubscribe(NettyClient client, String pattern) {
+        return subscribe(client, pattern, true);
+    }
+
+    private CompletableFuture<Void> subscribe(NettyClient client, String name, boolean pattern) {
+        Map<String, CompletableFuture<Void>> pendingMap = pattern ? pendingPatterns : pendingTopics;
         synchronized (lock) {
-            if (!registry.subscribe(client, topic)) {
-                CompletableFuture<Void> pending = pendingTopics.get(topic);
+            boolean first = pattern ? registry.psubscribe(client, name) : registry.subscribe(client, name);
+            if (!first) {
+                CompletableFuture<Void> pending = pendingMap.get(name);
                 return pending != null ? pending : CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Void> confirmed = source.subscribe(topic);
+            CompletableFuture<Void> confirmed = pattern ? source.psubscribe(name) : source.subscribe(name);
             if (!confirmed.isDone()) {
-                pendingTopics.put(topic, confirmed);
+                pendingMap.put(name, confirmed);
             }
             confirmed.whenComplete((ok, error) -> {
                 synchronized (lock) {
-                    pendingTopics.remove(topic, confirmed);
+                    pendingMap.remove(name, confirmed);
                 }
                 if (error != null) {
-                    LOG.warn("broker subscription of topic '{}' failed", topic, error);
+                    LOG.warn("broker subscription of {} '{}' failed", pattern ? "pattern" : "topic", name, error);
                 }
             });
             return confirmed;
         }
     }
 
-    /** Ends a client's subscription; the broker's ends with the last one. */
+    /** Ends a client's subscription to a topic; the broker's ends with the last one. */
     void unsubscribe(NettyClient client, String topic) {
         synchronized (lock) {
             if (registry.unsubscribe(client, topic)) {
-                brokerUnsubscribe(topic);
+                brokerUnsubscribe(topic, false);
+            }
+        }
+    }
+
+    /** Ends a client's subscription to a pattern; the broker's ends with the last one. */
+    void punsubscribe(NettyClient client, String pattern) {
+        synchronized (lock) {
+            if (registry.punsubscribe(client, pattern)) {
+                brokerUnsubscribe(pattern, true);
             }
         }
     }
@@ -79,29 +100,23 @@ final class BrokerSubscriptions {
         synchronized (lock) {
             ClientRegistry.Removal removal = registry.remove(client);
             for (String topic : removal.topics()) {
-                brokerUnsubscribe(topic);
-            }
-            if (detached) {
-                return;
+                brokerUnsubscribe(topic, false);
             }
             for (String pattern : removal.patterns()) {
-                source.punsubscribe(pattern).whenComplete((ok, error) -> {
-                    if (error != null) {
-                        LOG.warn("broker unsubscription of pattern '{}' failed", pattern, error);
-                    }
-                });
+                brokerUnsubscribe(pattern, true);
             }
         }
     }
 
-    private void brokerUnsubscribe(String topic) {
-        pendingTopics.remove(topic);
+    private void brokerUnsubscribe(String name, boolean pattern) {
+        (pattern ? pendingPatterns : pendingTopics).remove(name);
         if (detached) {
             return;
         }
-        source.unsubscribe(topic).whenComplete((ok, error) -> {
+        CompletableFuture<Void> done = pattern ? source.punsubscribe(name) : source.unsubscribe(name);
+        done.whenComplete((ok, error) -> {
             if (error != null) {
-                LOG.warn("broker unsubscription of topic '{}' failed", topic, error);
+                LOG.warn("broker unsubscription of {} '{}' failed", pattern ? "pattern" : "topic", name, error);
             }
         });
     }

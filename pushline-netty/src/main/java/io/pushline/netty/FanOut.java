@@ -7,6 +7,7 @@ import io.pushline.DropReason;
 import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.MessageListener;
+import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.SourceState;
 import java.util.List;
@@ -27,11 +28,13 @@ final class FanOut implements MessageListener {
     private final Framing framing;
     private final ByteBufAllocator alloc;
     private final PushListener listener;
+    private final boolean commands;
     private final LongAdder unframeable = new LongAdder();
     private volatile boolean stopped;
 
     FanOut(ClientRegistry<NettyClient> registry, Outbox[] outboxes, Framing framing, ByteBufAllocator alloc,
-            PushListener listener) {
+            PushListener listener, Protocol protocol) {
+        this.commands = protocol == Protocol.COMMANDS;
         this.registry = registry;
         this.outboxes = outboxes;
         this.framing = framing;
@@ -85,9 +88,10 @@ final class FanOut implements MessageListener {
                     if (!frameable(message)) {
                         return;
                     }
-                    frame = Frames.frame(alloc, framing, message.payloadBuffer());
+                    frame = commands ? Frames.commandsPush(alloc, framing, message)
+                            : Frames.frame(alloc, framing, message.payloadBuffer());
                 }
-                outboxes[p].offer(frame.retain(), message, clients);
+                outboxes[p].offer(frame.retain(), message, pattern, clients);
             }
         } finally {
             if (frame != null) {
@@ -98,7 +102,8 @@ final class FanOut implements MessageListener {
 
     private boolean frameable(Message message) {
         DropReason reason = null;
-        if (message.payloadLength() > framing.maxFrameLength()) {
+        int length = message.payloadLength() + (commands ? Frames.commandsHeader(message).length : 0);
+        if (length > framing.maxFrameLength()) {
             reason = DropReason.TOO_LONG;
         } else if (!framing.canFrame(message)) {
             reason = DropReason.NOT_FRAMEABLE;

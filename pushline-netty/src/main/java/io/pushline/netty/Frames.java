@@ -3,6 +3,7 @@ package io.pushline.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.pushline.Framing;
+import io.pushline.Message;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -27,6 +28,31 @@ final class Frames {
             buf.writeBytes(payload);
         }
         return buf;
+    }
+
+    /**
+     * Frames a push in {@code commands} form, {@code MSG <topic> <id> <payload>}; the caller owns the buffer.
+     */
+    static ByteBuf commandsPush(ByteBufAllocator alloc, Framing framing, Message message) {
+        byte[] header = commandsHeader(message);
+        int length = header.length + message.payloadLength();
+        boolean lines = framing.kind() == Framing.Kind.LINES;
+        ByteBuf buf = alloc.directBuffer(length + (lines ? 2 : 4));
+        if (!lines) {
+            buf.writeInt(length);
+        }
+        buf.writeBytes(header);
+        buf.writeBytes(message.payloadBuffer());
+        if (lines) {
+            buf.writeShort(CRLF);
+        }
+        return buf;
+    }
+
+    /** The bytes before the payload in a {@code commands} push: {@code "MSG <topic> <id> "}. */
+    static byte[] commandsHeader(Message message) {
+        return ("MSG " + message.topic() + " " + (message.id() == null ? "-" : message.id()) + " ")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     static ByteBuf frame(ByteBufAllocator alloc, Framing framing, byte[] payload) {

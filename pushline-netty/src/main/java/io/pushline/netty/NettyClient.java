@@ -9,8 +9,11 @@ import io.pushline.DropReason;
 import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.internal.Glob;
 import java.net.SocketAddress;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,9 @@ final class NettyClient implements Client {
     /** Only touched on the channel's event loop: a flush is owed after this batch. */
     private boolean flushPending;
     private long droppedMessages;
+    /** This client's topics and patterns as its protocol handler sees them; only touched on the event loop. */
+    private final Set<String> topicsOnLoop = new HashSet<>();
+    private final Set<String> patternsOnLoop = new HashSet<>();
 
     NettyClient(String id, Channel channel, int partition, ServerContext server) {
         this.id = id;
@@ -80,8 +86,8 @@ final class NettyClient implements Client {
      * Queues a shared frame for this client, on its event loop; the caller flushes later through
      * {@link #flushIfPending()}. The frame is not consumed: a retained duplicate is written.
      */
-    void push(ByteBuf frame, Message message, List<NettyClient> toFlush) {
-        if (!channel.isActive()) {
+    void push(ByteBuf frame, Message message, String pattern, List<NettyClient> toFlush) {
+        if (!channel.isActive() || (pattern != null && !receivesThrough(pattern, message.topic()))) {
             return;
         }
         if (!channel.isWritable()) {
@@ -93,6 +99,36 @@ final class NettyClient implements Client {
             flushPending = true;
             toFlush.add(this);
         }
+    }
+
+    /**
+     * Each message reaches a client once, through exactly one of its subscriptions: the topic itself when it is
+     * subscribed, otherwise the smallest (in {@link String#compareTo} order) of its patterns that match.
+     */
+    private boolean receivesThrough(String pattern, String topic) {
+        if (topicsOnLoop.contains(topic)) {
+            return false;
+        }
+        for (String other : patternsOnLoop) {
+            if (other.compareTo(pattern) < 0 && Glob.matches(other, topic)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    Set<String> topicsOnLoop() {
+        return topicsOnLoop;
+    }
+
+    Set<String> patternsOnLoop() {
+        return patternsOnLoop;
+    }
+
+    /** Closes after queued writes, telling a {@code commands} client why first when {@code reason} is set. */
+    void closeWith(String reason) {
+        ByteBuf last = reason == null ? Unpooled.EMPTY_BUFFER : Frames.frame(channel.alloc(), framing, "-ERR " + reason);
+        channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
     void flushIfPending() {

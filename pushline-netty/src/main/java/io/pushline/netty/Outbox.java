@@ -30,8 +30,8 @@ final class Outbox implements Runnable {
     }
 
     /** Takes ownership of {@code frame} (one reference). */
-    void offer(ByteBuf frame, Message message, List<NettyClient> clients) {
-        queue.add(new Delivery(frame, message, clients));
+    void offer(ByteBuf frame, Message message, String pattern, List<NettyClient> clients) {
+        queue.add(new Delivery(frame, message, pattern, clients));
         schedule();
     }
 
@@ -56,7 +56,7 @@ final class Outbox implements Runnable {
                 n++;
                 try {
                     for (NettyClient client : d.clients) {
-                        client.push(d.frame, d.message, toFlush);
+                        client.push(d.frame, d.message, d.pattern, toFlush);
                     }
                 } finally {
                     d.frame.release();
@@ -81,6 +81,7 @@ final class Outbox implements Runnable {
         }
     }
 
-    private record Delivery(ByteBuf frame, Message message, List<NettyClient> clients) {
+    /** {@code pattern} is the matching pattern for a pattern delivery, null for a topic delivery. */
+    private record Delivery(ByteBuf frame, Message message, String pattern, List<NettyClient> clients) {
     }
 }

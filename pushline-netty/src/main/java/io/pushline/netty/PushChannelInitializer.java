@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.pushline.Framing;
+import io.pushline.Protocol;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -33,7 +34,9 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
         NettyClient client = new NettyClient(Long.toString(ids.incrementAndGet()), ch, partition, server);
         ChannelPipeline p = ch.pipeline();
         p.addLast("frameDecoder", frameDecoder(server.config().framing()));
-        p.addLast("protocol", new RawProtocolHandler(server, client));
+        p.addLast("protocol", server.config().protocol() == Protocol.COMMANDS
+                ? new CommandsProtocolHandler(server, client)
+                : new RawProtocolHandler(server, client));
     }
 
     static io.netty.channel.ChannelHandler frameDecoder(Framing framing) {

@@ -3,10 +3,8 @@ package io.pushline.netty;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -14,6 +12,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.pushline.Authenticator;
 import io.pushline.Client;
 import io.pushline.ClientFrameHandler;
 import io.pushline.ClientHandlers;
@@ -142,7 +141,8 @@ public final class PushServer implements AutoCloseable {
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         PushListener listener = new SafeListener(config.listener());
-        FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener);
+        FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,
+                config.protocol());
         BrokerSubscriptions subscriptions = new BrokerSubscriptions(config.source(), registry);
         context = new ServerContext(config, listener, registry, subscriptions, fanOut);
 
@@ -227,6 +227,16 @@ public final class PushServer implements AutoCloseable {
     }
 
     /**
+     * Returns the patterns that have at least one subscribed client.
+     *
+     * @return an immutable snapshot
+     */
+    public Set<String> patterns() {
+        ServerContext ctx = context;
+        return ctx == null ? Set.of() : ctx.registry().patterns();
+    }
+
+    /**
      * Returns the topics a client is subscribed to.
      *
      * @param client a client of this server
@@ -306,10 +316,9 @@ public final class PushServer implements AutoCloseable {
             }
             List<ChannelFuture> closed = new ArrayList<>();
             for (NettyClient client : ctx.registry().clients()) {
-                Channel ch = client.channel();
-                // close after everything already queued has been flushed
-                ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-                closed.add(ch.closeFuture());
+                // close after everything already queued has been flushed; commands clients are told why
+                client.closeWith(config.protocol() == Protocol.COMMANDS ? "server shutting down" : null);
+                closed.add(client.channel().closeFuture());
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             for (ChannelFuture f : closed) {
@@ -361,6 +370,8 @@ public final class PushServer implements AutoCloseable {
         private boolean closeSource = true;
         private Framing framing = Framing.lines();
         private Protocol protocol = Protocol.RAW;
+        private boolean allowPublish;
+        private Authenticator authenticator;
         private List<String> defaultTopics = List.of();
         private ClientFrameHandler frameHandler = ClientHandlers.ignore();
         private PushListener listener = PushListener.NONE;
@@ -439,6 +450,31 @@ public final class PushServer implements AutoCloseable {
          */
         public Builder protocol(Protocol protocol) {
             this.protocol = Objects.requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        /**
+         * Sets whether {@code commands} clients may publish with {@code PUB}, through the source's
+         * {@link MessageSource#publish publish} path to the broker. Defaults to {@code false}: {@code PUB} gets
+         * {@code -ERR forbidden}.
+         *
+         * @param allowPublish whether clients may publish
+         * @return this builder
+         */
+        public Builder allowPublish(boolean allowPublish) {
+            this.allowPublish = allowPublish;
+            return this;
+        }
+
+        /**
+         * Requires {@code commands} clients to authenticate with {@code AUTH <token>} before anything else.
+         * Defaults to none: {@code AUTH} is accepted and has no effect.
+         *
+         * @param authenticator checks the tokens
+         * @return this builder
+         */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
             return this;
         }
 
@@ -560,7 +596,8 @@ public final class PushServer implements AutoCloseable {
         public PushServer build() {
             MessageSource src = source != null ? source : InMemoryMessageSource.create();
             return new PushServer(new ServerConfig(host, port, src, source == null || closeSource, framing,
-                    protocol, defaultTopics, frameHandler, listener, maxQueuedBytes, slowConsumerPolicy,
+                    protocol, allowPublish, authenticator, defaultTopics, frameHandler, listener, maxQueuedBytes,
+                    slowConsumerPolicy,
                     eventLoopThreads, eventLoopGroup, nativeTransport, shutdownTimeout));
         }
     }

@@ -1,6 +1,7 @@
 package io.pushline.netty;
 
 import io.netty.channel.EventLoopGroup;
+import io.pushline.Authenticator;
 import io.pushline.ClientFrameHandler;
 import io.pushline.Framing;
 import io.pushline.MessageSource;
@@ -10,7 +11,7 @@ import io.pushline.SlowConsumerPolicy;
 import java.time.Duration;
 import java.util.List;
 
-/** The frozen settings of one server, made by {@link PushServer.Builder#build()}. */
+/** The frozen settings of one server, made by {@link PushServer.Builder#build()}; authenticator may be null. */
 record ServerConfig(
         String host,
         int port,
@@ -18,6 +19,8 @@ record ServerConfig(
         boolean closeSource,
         Framing framing,
         Protocol protocol,
+        boolean allowPublish,
+        Authenticator authenticator,
         List<String> defaultTopics,
         ClientFrameHandler frameHandler,
         PushListener listener,

@@ -33,7 +33,7 @@ class FrameDecodingTest {
     }
 
     private EmbeddedChannel channel(Framing framing) throws Exception {
-        ServerConfig config = new ServerConfig(null, 0, source, true, framing, Protocol.RAW, List.of(),
+        ServerConfig config = new ServerConfig(null, 0, source, true, framing, Protocol.RAW, false, null, List.of(),
                 ClientHandlers.echo(), PushListener.NONE, 1024 * 1024, SlowConsumerPolicy.DISCONNECT, 1, null,
                 false, Duration.ofSeconds(1));
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory();

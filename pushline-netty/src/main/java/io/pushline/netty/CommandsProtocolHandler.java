@@ -1,0 +1,302 @@
+package io.pushline.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.pushline.Authenticator;
+import io.pushline.Message;
+import io.pushline.Topics;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code commands} protocol for one connection. Each frame is one command; each command gets exactly one
+ * reply, in command order, even when a reply waits for the broker (a {@code SUB} is answered once the broker
+ * confirmed the subscription) and later commands were answered at once: replies wait in a FIFO and are written
+ * as soon as every earlier one is ready. Everything here runs on the connection's event loop.
+ */
+final class CommandsProtocolHandler extends ConnectionHandler {
+    /** Commands whose reply is not written yet; past this the client is pipelining without reading. */
+    static final int MAX_PENDING_REPLIES = 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommandsProtocolHandler.class);
+    private static final byte[] OK = ascii("+OK");
+    private static final byte[] PONG = ascii("PONG");
+
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private boolean authenticated;
+    private boolean quitting;
+
+    CommandsProtocolHandler(ServerContext server, NettyClient client) {
+        super(server, client);
+        this.authenticated = server.config().authenticator() == null;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    void onFrame(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (quitting) {
+            return; // after QUIT nothing more is read
+        }
+        if (pending.size() >= MAX_PENDING_REPLIES) {
+            LOG.debug("{}: {} replies pending, closing", client, pending.size());
+            quitting = true;
+            replyErrorAndClose(ctx, "too many pending commands");
+            return;
+        }
+        int start = frame.readerIndex();
+        int space = frame.indexOf(start, frame.writerIndex(), (byte) ' ');
+        int verbEnd = space < 0 ? frame.writerIndex() : space;
+        String verb = frame.toString(start, verbEnd - start, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
+        ByteBuf args = space < 0 ? null : frame.slice(space + 1, frame.writerIndex() - space - 1);
+        if (!authenticated && !verb.equals("AUTH") && !verb.equals("QUIT")) {
+            quitting = true;
+            replyErrorAndClose(ctx, "unauthorized");
+            return;
+        }
+        switch (verb) {
+            case "SUB":
+                subscribe(args, false);
+                break;
+            case "PSUB":
+                subscribe(args, true);
+                break;
+            case "UNSUB":
+                unsubscribe(args, false);
+                break;
+            case "PUNSUB":
+                unsubscribe(args, true);
+                break;
+            case "PUB":
+                publish(args);
+                break;
+            case "PING":
+                reply(args == null ? PONG : concat(PONG, args));
+                break;
+            case "AUTH":
+                auth(args);
+                break;
+            case "QUIT":
+                quitting = true;
+                reply(OK);
+                break;
+            default:
+                error("unknown command");
+                break;
+        }
+    }
+
+    private void subscribe(ByteBuf args, boolean pattern) {
+        String name = name(args, pattern);
+        if (name == null) {
+            return;
+        }
+        if (!(pattern ? client.patternsOnLoop() : client.topicsOnLoop()).add(name)) {
+            reply(OK); // already subscribed
+            return;
+        }
+        CompletableFuture<Void> confirmed = pattern
+                ? server.subscriptions().psubscribe(client, name)
+                : server.subscriptions().subscribe(client, name);
+        CompletableFuture<byte[]> reply = new CompletableFuture<>();
+        enqueue(reply);
+        confirmed.whenComplete((ok, error) -> {
+            if (error == null) {
+                reply.complete(OK);
+            } else {
+                onLoop(() -> {
+                    // roll back: the client is not subscribed when the broker refused
+                    unsubscribeNow(name, pattern);
+                    reply.complete(ascii("-ERR subscribe failed: " + rootMessage(error)));
+                });
+            }
+        });
+    }
+
+    private void unsubscribe(ByteBuf args, boolean pattern) {
+        String name = name(args, pattern);
+        if (name == null) {
+            return;
+        }
+        unsubscribeNow(name, pattern);
+        reply(OK);
+    }
+
+    private void unsubscribeNow(String name, boolean pattern) {
+        if ((pattern ? client.patternsOnLoop() : client.topicsOnLoop()).remove(name)) {
+            if (pattern) {
+                server.subscriptions().punsubscribe(client, name);
+            } else {
+                server.subscriptions().unsubscribe(client, name);
+            }
+        }
+    }
+
+    private void publish(ByteBuf args) {
+        if (!server.config().allowPublish()) {
+            error("forbidden");
+            return;
+        }
+        int space = args == null ? -1 : args.indexOf(args.readerIndex(), args.writerIndex(), (byte) ' ');
+        if (space < 0) {
+            error("wrong number of arguments for 'PUB' (expected: PUB <topic> <payload>)");
+            return;
+        }
+        String topic = name(args.slice(args.readerIndex(), space - args.readerIndex()), false);
+        if (topic == null) {
+            return;
+        }
+        byte[] payload = ByteBufUtil.getBytes(args, space + 1, args.writerIndex() - space - 1);
+        CompletableFuture<byte[]> reply = new CompletableFuture<>();
+        server.config().source().publish(Message.of(topic, payload)).whenComplete((ok, error) ->
+                reply.complete(error == null ? OK : ascii("-ERR publish failed: " + rootMessage(error))));
+        enqueue(reply);
+    }
+
+    private void auth(ByteBuf args) {
+        Authenticator authenticator = server.config().authenticator();
+        if (args == null || !args.isReadable()) {
+            error("wrong number of arguments for 'AUTH' (expected: AUTH <token>)");
+            return;
+        }
+        if (authenticator == null) {
+            reply(OK); // authentication is off: AUTH is accepted and changes nothing
+            return;
+        }
+        CompletableFuture<String> principal;
+        try {
+            principal = authenticator.authenticate(client, ByteBufUtil.getBytes(args));
+        } catch (RuntimeException e) {
+            LOG.warn("{}: authenticator failed", client, e);
+            principal = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<byte[]> reply = new CompletableFuture<>();
+        Pending slot = enqueue(reply);
+        principal.whenComplete((name, error) -> onLoop(() -> {
+            if (error == null && name != null) {
+                authenticated = true;
+                LOG.debug("{} authenticated as {}", client, name);
+                reply.complete(OK);
+            } else {
+                LOG.debug("{}: authentication rejected", client);
+                quitting = true;
+                slot.closeAfter = true;
+                reply.complete(ascii("-ERR unauthorized"));
+            }
+        }));
+    }
+
+    /** Decodes and checks a topic or pattern argument; replies with the reason and returns null when bad. */
+    private String name(ByteBuf arg, boolean pattern) {
+        String what = pattern ? "pattern" : "topic";
+        if (arg == null || !arg.isReadable()) {
+            error("missing " + what);
+            return null;
+        }
+        String name;
+        try {
+            name = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(arg.nioBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            error(what + " is not valid UTF-8");
+            return null;
+        }
+        String problem = Topics.problem(name);
+        if (problem != null) {
+            error(pattern ? problem.replace("topic", "pattern") : problem);
+            return null;
+        }
+        return name;
+    }
+
+    private void reply(byte[] text) {
+        enqueue(CompletableFuture.completedFuture(text));
+    }
+
+    private void error(String reason) {
+        reply(ascii("-ERR " + reason));
+    }
+
+    private Pending enqueue(CompletableFuture<byte[]> reply) {
+        Pending p = new Pending(reply, quitting);
+        pending.add(p);
+        reply.whenComplete((r, e) -> onLoop(this::drain));
+        return p;
+    }
+
+    /** Runs at once when already on the connection's event loop (a future completed synchronously), else later. */
+    private void onLoop(Runnable task) {
+        if (ctx.executor().inEventLoop()) {
+            task.run();
+        } else {
+            ctx.executor().execute(task);
+        }
+    }
+
+    /** Writes every reply at the head of the FIFO that is ready, then flushes once. */
+    private void drain() {
+        boolean wrote = false;
+        while (!pending.isEmpty() && pending.peek().reply.isDone()) {
+            Pending p = pending.poll();
+            byte[] text = p.reply.getNow(null);
+            if (!ctx.channel().isActive()) {
+                continue;
+            }
+            wrote = true;
+            ByteBuf out = Frames.frame(ctx.alloc(), server.config().framing(), text);
+            if (p.closeAfter) {
+                ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+                pending.clear();
+                return;
+            }
+            ctx.write(out, ctx.voidPromise());
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable t = error;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage()).replace('\r', ' ').replace('\n', ' ');
+    }
+
+    private static byte[] concat(byte[] head, ByteBuf tail) {
+        byte[] out = new byte[head.length + 1 + tail.readableBytes()];
+        System.arraycopy(head, 0, out, 0, head.length);
+        out[head.length] = ' ';
+        tail.getBytes(tail.readerIndex(), out, head.length + 1, tail.readableBytes());
+        return out;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A reply slot; {@code closeAfter} marks a reply after which the connection closes (QUIT, failed AUTH). */
+    private static final class Pending {
+        final CompletableFuture<byte[]> reply;
+        boolean closeAfter;
+
+        Pending(CompletableFuture<byte[]> reply, boolean closeAfter) {
+            this.reply = reply;
+            this.closeAfter = closeAfter;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.pushline.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every protocol does with a connection: registers the client when it connects and unregisters it (ending
+ * its broker subscriptions) when it disconnects, skips empty frames, and answers framing errors with
+ * {@code -ERR ...} and a close. Subclasses handle frames. One instance per channel.
+ */
+abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    final ServerContext server;
+    final NettyClient client;
+
+    ConnectionHandler(ServerContext server, NettyClient client) {
+        this.server = server;
+        this.client = client;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        server.subscriptions().add(client);
+        LOG.debug("{} connected", client);
+        server.listener().clientConnected(client);
+        onConnected(ctx);
+        ctx.fireChannelActive();
+    }
+
+    /** Called once the client is registered. */
+    void onConnected(ChannelHandlerContext ctx) {
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        server.subscriptions().remove(client);
+        LOG.debug("{} disconnected", client);
+        server.listener().clientDisconnected(client);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    protected final void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (!frame.isReadable()) {
+            return; // empty frames are ignored
+        }
+        try {
+            onFrame(ctx, frame);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: frame handling failed, closing the connection", client, e);
+            ctx.close();
+        }
+    }
+
+    /** Handles one non-empty frame; the frame is released after this returns. */
+    abstract void onFrame(ChannelHandlerContext ctx, ByteBuf frame);
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            LOG.debug("{}: frame too long, closing", client);
+            replyErrorAndClose(ctx, "frame too long");
+        } else if (cause instanceof CorruptedFrameException) {
+            LOG.debug("{}: corrupted frame, closing", client, cause);
+            replyErrorAndClose(ctx, "bad frame");
+        } else if (cause instanceof IOException) {
+            LOG.debug("{}: I/O error, closing", client, cause);
+            ctx.close();
+        } else {
+            LOG.warn("{}: unexpected error, closing", client, cause);
+            ctx.close();
+        }
+    }
+
+    void replyErrorAndClose(ChannelHandlerContext ctx, String reason) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ctx.writeAndFlush(Frames.frame(ctx.alloc(), server.config().framing(), "-ERR " + reason))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+}
