@@ -47,8 +47,12 @@ final class ServerCommand implements Callable<Integer> {
             description = "Longest frame in bytes (default: ${DEFAULT-VALUE}).")
     int maxFrameLength;
 
-    @Option(names = "--protocol", defaultValue = "raw", description = "raw (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--protocol", defaultValue = "raw",
+            description = "raw or commands (default: ${DEFAULT-VALUE}); see PROTOCOL.md.")
     Protocol protocol;
+
+    @Option(names = "--allow-publish", description = "Let commands clients publish with PUB (default: off).")
+    boolean allowPublish;
 
     @Option(names = "--echo", description = "Echo every frame back to the client that sent it.")
     boolean echo;
@@ -58,7 +62,7 @@ final class ServerCommand implements Callable<Integer> {
         MessageSource source = redis == null ? InMemoryMessageSource.create() : RedisMessageSource.create(redis);
         Framing framed = framing.framing(maxFrameLength);
         PushServer.Builder builder = PushServer.builder().port(port).source(source).framing(framed)
-                .protocol(protocol).defaultTopics(topics.toArray(new String[0]))
+                .protocol(protocol).allowPublish(allowPublish).defaultTopics(topics.toArray(new String[0]))
                 .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore());
         if (host != null) {
             builder.host(host);
