@@ -7,6 +7,7 @@ import io.pushline.Protocol;
 import io.pushline.internal.Glob;
 import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
+import io.pushline.test.CloseAfterEach;
 import io.pushline.test.RedisServerExtension;
 import io.pushline.test.TcpTestClient;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -29,26 +30,25 @@ class CommandsRedisIT {
     @RegisterExtension
     static final RedisServerExtension redis = new RedisServerExtension();
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
     private PushServer server;
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
+    /** Starts from a clean broker: what the previous test subscribed is gone (its server closed after it). */
+    @BeforeEach
+    void brokerHasNoSubscriptions() {
         await().atMost(Duration.ofSeconds(10)).until(() -> redis.channels().isEmpty() && redis.numpat() == 0);
     }
 
     private void startServer() {
         server = PushServer.builder().host("127.0.0.1").port(0).protocol(Protocol.COMMANDS)
                 .source(RedisMessageSource.create(redis.uri())).build().start();
-        toClose.add(server);
+        closer.add(server);
     }
 
     private TcpTestClient connect() {
         TcpTestClient client = new TcpTestClient(server.port());
-        toClose.add(client);
+        closer.add(client);
         return client;
     }
 

@@ -7,6 +7,7 @@ import io.pushline.ClientHandlers;
 import io.pushline.Framing;
 import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
+import io.pushline.test.CloseAfterEach;
 import io.pushline.test.RedisServerExtension;
 import io.pushline.test.TcpTestClient;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,13 +26,12 @@ class RedisPushServerIT {
     @RegisterExtension
     static final RedisServerExtension redis = new RedisServerExtension();
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
+    /** Starts from a clean broker: what the previous test subscribed is gone (its server closed after it). */
+    @BeforeEach
+    void brokerHasNoSubscriptions() {
         await().atMost(Duration.ofSeconds(10)).until(() -> redis.channels().isEmpty());
     }
 
@@ -39,13 +39,13 @@ class RedisPushServerIT {
         PushServer server = PushServer.builder().host("127.0.0.1").port(0)
                 .source(RedisMessageSource.create(redis.uri())).framing(framing).defaultTopics(topics)
                 .onClientFrame(ClientHandlers.echo()).build().start();
-        toClose.add(server);
+        closer.add(server);
         return server;
     }
 
     private TcpTestClient connect(PushServer server) {
         TcpTestClient client = new TcpTestClient(server.port());
-        toClose.add(client);
+        closer.add(client);
         return client;
     }
 
@@ -58,7 +58,7 @@ class RedisPushServerIT {
     @Test
     void aHundredClientsEachGetEveryMessageOfAPublishBurstInOrder() throws Exception {
         PushServer server = RedisToTcpExample.start(redis.uri(), 0);
-        toClose.add(server);
+        closer.add(server);
         List<TcpTestClient> clients = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             clients.add(connect(server));

@@ -7,6 +7,7 @@ import io.pushline.Authenticator;
 import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.Protocol;
+import io.pushline.test.CloseAfterEach;
 import io.pushline.test.TcpTestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,31 +15,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The {@code commands} protocol over real sockets, on the in-memory source. */
 class CommandsProtocolTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
     private PushServer start(PushServer.Builder builder) {
         PushServer server = builder.host("127.0.0.1").port(0).protocol(Protocol.COMMANDS).build().start();
-        toClose.add(server);
+        closer.add(server);
         return server;
     }
 
     private TcpTestClient connect(PushServer server) {
         TcpTestClient client = new TcpTestClient(server.port());
-        toClose.add(client);
+        closer.add(client);
         return client;
     }
 

@@ -13,6 +13,7 @@ import io.pushline.Message;
 import io.pushline.PushListener;
 import io.pushline.PushlineException;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.test.CloseAfterEach;
 import io.pushline.test.TcpTestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,29 +24,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** End to end over real sockets, on the in-memory source. */
 class PushServerTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
     private PushServer start(PushServer.Builder builder) {
         PushServer server = builder.port(0).host("127.0.0.1").build().start();
-        toClose.add(server);
+        closer.add(server);
         return server;
     }
 
     private TcpTestClient connect(PushServer server) {
         TcpTestClient client = new TcpTestClient(server.port());
-        toClose.add(client);
+        closer.add(client);
         return client;
     }
 
@@ -210,7 +205,7 @@ class PushServerTest {
                     }
                 }));
         TcpTestClient stalled = new TcpTestClient(server.port(), 4096); // never reads
-        toClose.add(stalled);
+        closer.add(stalled);
         TcpTestClient reader = connect(server);
         awaitSubscribed(server, 2, "flood");
         int messages = 20_000;
@@ -254,7 +249,7 @@ class PushServerTest {
         PushServer server = PushServer.builder().port(0).host("127.0.0.1").eventLoopThreads(1)
                 .maxQueuedBytes(64 * 1024 * 1024).defaultTopics("t").build().start();
         TcpTestClient slowReader = new TcpTestClient(server.port(), 4096);
-        toClose.add(slowReader);
+        closer.add(slowReader);
         TcpTestClient marker = connect(server);
         awaitSubscribed(server, 2, "t");
         int messages = 4_000;
