@@ -35,6 +35,9 @@ final class CommandsProtocolHandler extends ConnectionHandler {
     private ChannelHandlerContext ctx;
     private boolean authenticated;
     private boolean quitting;
+    /** Frames that arrived while an {@code AUTH} was being checked; replayed (in order) once it is decided. */
+    private final ArrayDeque<ByteBuf> deferred = new ArrayDeque<>();
+    private boolean authPending;
 
     CommandsProtocolHandler(ServerContext server, NettyClient client) {
         super(server, client);
@@ -47,9 +50,37 @@ final class CommandsProtocolHandler extends ConnectionHandler {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseDeferred();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseDeferred();
+    }
+
+    private void releaseDeferred() {
+        ByteBuf f;
+        while ((f = deferred.poll()) != null) {
+            f.release();
+        }
+    }
+
+    @Override
     void onFrame(ChannelHandlerContext ctx, ByteBuf frame) {
         if (quitting) {
             return; // after QUIT nothing more is read
+        }
+        if (authPending) {
+            // pipelined after an AUTH that is still being checked: decide it first, then run these in order
+            if (pending.size() + deferred.size() >= MAX_PENDING_REPLIES) {
+                quitting = true;
+                replyErrorAndClose(ctx, "too many pending commands");
+                return;
+            }
+            deferred.add(frame.retain());
+            return;
         }
         if (pending.size() >= MAX_PENDING_REPLIES) {
             LOG.debug("{}: {} replies pending, closing", client, pending.size());
@@ -185,7 +216,9 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         }
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         Pending slot = enqueue(reply);
+        authPending = true;
         principal.whenComplete((name, error) -> onLoop(() -> {
+            authPending = false;
             if (error == null && name != null) {
                 authenticated = true;
                 LOG.debug("{} authenticated as {}", client, name);
@@ -196,7 +229,22 @@ final class CommandsProtocolHandler extends ConnectionHandler {
                 slot.closeAfter = true;
                 reply.complete(ascii("-ERR unauthorized"));
             }
+            replayDeferred();
         }));
+    }
+
+    private void replayDeferred() {
+        ByteBuf f;
+        while (!authPending && (f = deferred.poll()) != null) {
+            try {
+                onFrame(ctx, f);
+            } finally {
+                f.release();
+            }
+        }
+        if (quitting) {
+            releaseDeferred();
+        }
     }
 
     /** Decodes and checks a topic or pattern argument; replies with the reason and returns null when bad. */

@@ -184,6 +184,24 @@ class CommandsProtocolTest {
     }
 
     @Test
+    void commandsPipelinedBehindASlowAuthWaitForItsDecision() {
+        Authenticator slowAuth = (client, token) -> CompletableFuture.supplyAsync(
+                () -> new String(token, StandardCharsets.UTF_8).equals("letmein") ? "alice" : null,
+                CompletableFuture.delayedExecutor(100, java.util.concurrent.TimeUnit.MILLISECONDS));
+        PushServer server = start(PushServer.builder().authenticator(slowAuth));
+        TcpTestClient good = connect(server);
+        good.send("AUTH letmein\r\nSUB news\r\nPING done\r\n");
+        assertThat(good.readLine()).isEqualTo("+OK");
+        assertThat(good.readLine()).isEqualTo("+OK");
+        assertThat(good.readLine()).isEqualTo("PONG done");
+        TcpTestClient bad = connect(server);
+        bad.send("AUTH nope\r\nSUB news\r\n");
+        assertThat(bad.readLine()).isEqualTo("-ERR unauthorized");
+        assertThat(bad.closedByServer()).isTrue();
+        assertThat(server.topics()).containsExactly("news");
+    }
+
+    @Test
     void closeTellsCommandsClientsWhy() {
         PushServer server = PushServer.builder().host("127.0.0.1").port(0).protocol(Protocol.COMMANDS).build()
                 .start();

@@ -1,0 +1,134 @@
+package io.pushline.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.pushline.Framing;
+import io.pushline.Message;
+import io.pushline.PushlineException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The client side of the wire format: builds command and raw frames, recognises and parses {@code MSG} pushes,
+ * and makes the inbound frame decoder (the same settings as the server's). Stateless.
+ */
+final class PushClientFrames {
+    private static final short CRLF = ('\r' << 8) | '\n';
+    private static final int PUSH_PREFIX_LENGTH = 4; // "MSG "
+    private static final String NO_ID = "-";
+    private static final int MAX_QUOTED = 120;
+
+    private PushClientFrames() {
+    }
+
+    /**
+     * Makes a new inbound frame decoder for a framing; the delimiter or length prefix is stripped, and a frame
+     * longer than the limit fails fast with a {@code TooLongFrameException}.
+     */
+    static ChannelHandler frameDecoder(Framing framing) {
+        int max = framing.maxFrameLength();
+        if (framing.kind() == Framing.Kind.LINES) {
+            return new LineBasedFrameDecoder(max, true, true);
+        }
+        // the decoder's limit counts the 4-byte length field too
+        return new LengthFieldBasedFrameDecoder(max + 4, 0, 4, 0, 4, true);
+    }
+
+    /** The frame length (without delimiter or prefix) of {@code verb arg1 arg2 ...}. */
+    static int commandLength(String verb, byte[]... args) {
+        int length = verb.length();
+        for (byte[] arg : args) {
+            length += 1 + arg.length;
+        }
+        return length;
+    }
+
+    /** Frames {@code verb arg1 arg2 ...}: the verb (ASCII), then each argument after one space. */
+    static ByteBuf command(ByteBufAllocator alloc, Framing framing, String verb, byte[]... args) {
+        int length = commandLength(verb, args);
+        boolean lines = framing.kind() == Framing.Kind.LINES;
+        ByteBuf buf = alloc.buffer(length + (lines ? 2 : 4));
+        if (!lines) {
+            buf.writeInt(length);
+        }
+        ByteBufUtil.writeAscii(buf, verb);
+        for (byte[] arg : args) {
+            buf.writeByte(' ');
+            buf.writeBytes(arg);
+        }
+        if (lines) {
+            buf.writeShort(CRLF);
+        }
+        return buf;
+    }
+
+    /** Frames raw payload bytes as one frame. */
+    static ByteBuf frame(ByteBufAllocator alloc, Framing framing, byte[] payload) {
+        boolean lines = framing.kind() == Framing.Kind.LINES;
+        ByteBuf buf = alloc.buffer(payload.length + (lines ? 2 : 4));
+        if (!lines) {
+            buf.writeInt(payload.length);
+        }
+        buf.writeBytes(payload);
+        if (lines) {
+            buf.writeShort(CRLF);
+        }
+        return buf;
+    }
+
+    /** Whether line framing cannot carry these bytes: they contain CR or LF. */
+    static boolean containsLineBreak(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == '\r' || b == '\n') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Shortens text for a log line or an exception message. */
+    static String abbreviate(String text) {
+        return text.length() <= MAX_QUOTED ? text : text.substring(0, MAX_QUOTED) + "...";
+    }
+
+    /** Whether a frame of the {@code commands} protocol is a push: it starts with {@code "MSG "}. */
+    static boolean isPush(ByteBuf frame) {
+        int i = frame.readerIndex();
+        return frame.readableBytes() >= PUSH_PREFIX_LENGTH
+                && frame.getByte(i) == 'M' && frame.getByte(i + 1) == 'S' && frame.getByte(i + 2) == 'G'
+                && frame.getByte(i + 3) == ' ';
+    }
+
+    /**
+     * Parses {@code MSG <topic> <id> <payload>}: the payload is everything after the third space (it may hold
+     * spaces or any byte, and may be empty); an id of {@code -} means none. Only the topic, the id and the payload
+     * are copied out of the frame; the frame's reader index is not changed.
+     *
+     * @throws PushlineException when the frame is not a well-formed push
+     */
+    static Message parsePush(ByteBuf frame) {
+        int end = frame.writerIndex();
+        int topicStart = frame.readerIndex() + PUSH_PREFIX_LENGTH;
+        int topicEnd = frame.indexOf(topicStart, end, (byte) ' ');
+        if (topicEnd < 0) {
+            throw new PushlineException("malformed push: no id after the topic");
+        }
+        int idStart = topicEnd + 1;
+        int space = frame.indexOf(idStart, end, (byte) ' ');
+        int idEnd = space < 0 ? end : space;
+        if (idEnd == idStart) {
+            throw new PushlineException("malformed push: empty id");
+        }
+        String topic = frame.toString(topicStart, topicEnd - topicStart, StandardCharsets.UTF_8);
+        String id = frame.toString(idStart, idEnd - idStart, StandardCharsets.UTF_8);
+        byte[] payload = space < 0 ? new byte[0] : ByteBufUtil.getBytes(frame, space + 1, end - space - 1);
+        try {
+            return Message.of(topic, payload, NO_ID.equals(id) ? null : id);
+        } catch (IllegalArgumentException e) {
+            throw new PushlineException("malformed push: " + e.getMessage(), e);
+        }
+    }
+}
