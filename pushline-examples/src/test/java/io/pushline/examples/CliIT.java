@@ -114,6 +114,32 @@ class CliIT {
     }
 
     @Test
+    void clientSubscribesAndPrintsTopicAndPayload() throws Exception {
+        try (CliProcess server = new CliProcess("server", "--port", "0", "--host", "127.0.0.1",
+                "--protocol", "commands", "--allow-publish")) {
+            int port = server.awaitPort();
+            try (CliProcess client = new CliProcess("client", "127.0.0.1:" + port, "--sub", "news", "--psub", "stock.*");
+                    TcpTestClient publisher = new TcpTestClient(port)) {
+                // publish until the client process (subscribing in the background) prints it
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    publisher.send("PUB news hello world\r\n");
+                    assertThat(publisher.readLine()).isEqualTo("+OK");
+                    return client.stdout().contains("news hello world");
+                });
+                publisher.send("PUB other not for this client\r\nPUB stock.ACME 42.10\r\nPUB news end\r\n");
+                for (int i = 0; i < 3; i++) {
+                    assertThat(publisher.readLine()).isEqualTo("+OK");
+                }
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> client.stdout().contains("news end"));
+                assertThat(client.stdout()).contains("stock.ACME 42.10").doesNotContain("other not for this client");
+                assertThat(client.terminate(Duration.ofSeconds(15))).isZero();
+            }
+            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    @Test
     void badArgumentsPrintUsageAndExitNonZero() throws Exception {
         try (CliProcess cli = new CliProcess("server", "--framing", "smoke-signals")) {
             assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);

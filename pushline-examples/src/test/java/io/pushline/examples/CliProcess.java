@@ -26,6 +26,7 @@ final class CliProcess implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
     private final List<String> stderr = new CopyOnWriteArrayList<>();
+    private final List<String> allStdout = new CopyOnWriteArrayList<>();
 
     CliProcess(String... args) {
         Path jar = Path.of("target", "pushline.jar");
@@ -40,7 +41,23 @@ final class CliProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        pump(process.getInputStream(), stdout);
+        pump(process.getInputStream(), new java.util.AbstractCollection<String>() {
+            @Override
+            public boolean add(String line) {
+                allStdout.add(line);
+                return stdout.add(line);
+            }
+
+            @Override
+            public java.util.Iterator<String> iterator() {
+                return allStdout.iterator();
+            }
+
+            @Override
+            public int size() {
+                return allStdout.size();
+            }
+        });
         pump(process.getErrorStream(), stderr);
     }
 
@@ -98,6 +115,11 @@ final class CliProcess implements AutoCloseable {
             throw new IllegalStateException("pushline did not exit within " + timeout);
         }
         return process.exitValue();
+    }
+
+    /** Every line the process printed on standard output so far. */
+    List<String> stdout() {
+        return allStdout;
     }
 
     List<String> stderr() {

@@ -1,18 +1,35 @@
 package io.pushline.examples.cli;
 
+import io.pushline.Framing;
+import io.pushline.Message;
+import io.pushline.Protocol;
 import io.pushline.examples.ConsoleClient;
+import io.pushline.netty.PushClient;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code pushline client host:port}: prints every push and sends every line typed. */
+/**
+ * {@code pushline client host:port}: the blog post's console client (prints every push, sends every line
+ * typed). With {@code --sub}/{@code --psub} it speaks the {@code commands} protocol through {@link PushClient}:
+ * it subscribes, prints each push as {@code topic payload}, publishes typed {@code topic payload} lines, and
+ * subscribes again by itself after the server restarts.
+ */
 @Command(name = "client", mixinStandardHelpOptions = true,
         description = "Connects to a push server, prints every push and sends every line typed.")
 final class ClientCommand implements Callable<Integer> {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "HOST:PORT", description = "The server, e.g. localhost:5567.")
     String target;
@@ -25,15 +42,74 @@ final class ClientCommand implements Callable<Integer> {
             description = "Longest frame in bytes (default: ${DEFAULT-VALUE}).")
     int maxFrameLength;
 
+    @Option(names = "--sub", paramLabel = "TOPIC",
+            description = "Subscribe to a topic (commands protocol); repeatable. Pushes print as 'topic payload'.")
+    List<String> topics = new ArrayList<>();
+
+    @Option(names = "--psub", paramLabel = "PATTERN",
+            description = "Subscribe to a pattern such as 'stock.*' (commands protocol); repeatable.")
+    List<String> patterns = new ArrayList<>();
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         int colon = target.lastIndexOf(':');
         if (colon <= 0 || colon == target.length() - 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "expected HOST:PORT, got '" + target + "'");
+            throw new CommandLine.ParameterException(spec.commandLine(), "expected HOST:PORT, got '" + target + "'");
         }
         String host = target.substring(0, colon);
         int port = Integer.parseInt(target.substring(colon + 1));
-        return new ConsoleClient(host, port, framing.framing(maxFrameLength)).run(System.in, System.out);
+        Framing framed = framing.framing(maxFrameLength);
+        if (topics.isEmpty() && patterns.isEmpty()) {
+            return new ConsoleClient(host, port, framed).run(System.in, System.out);
+        }
+        return subscribe(host, port, framed);
+    }
+
+    private int subscribe(String host, int port, Framing framed) throws IOException, InterruptedException {
+        PrintStream out = System.out;
+        PushClient client = PushClient.builder().host(host).port(port).framing(framed).protocol(Protocol.COMMANDS)
+                .onMessage(message -> print(out, message))
+                .onStateChange(state -> System.err.println("connection " + state.name().toLowerCase(java.util.Locale.ROOT)))
+                .build();
+        topics.forEach(topic -> report("SUB " + topic, client.subscribe(topic)));
+        patterns.forEach(pattern -> report("PSUB " + pattern, client.psubscribe(pattern)));
+        client.connect();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            client.close();
+            stopped.countDown();
+            Runtime.getRuntime().halt(0); // SIGTERM/SIGINT is the normal way to stop a subscriber
+        }, "pushline-client-shutdown"));
+        BufferedReader typed = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = typed.readLine()) != null; ) {
+            int space = line.indexOf(' ');
+            if (space <= 0) {
+                System.err.println("type 'topic payload' to publish");
+                continue;
+            }
+            report("PUB " + line.substring(0, space), client.publish(line.substring(0, space),
+                    line.substring(space + 1).getBytes(StandardCharsets.UTF_8)));
+        }
+        stopped.await(); // standard input ended: keep printing pushes until SIGTERM or Ctrl-C
+        return 0;
+    }
+
+    private static void print(PrintStream out, Message message) {
+        synchronized (out) {
+            byte[] topic = message.topic().getBytes(StandardCharsets.UTF_8);
+            out.write(topic, 0, topic.length);
+            out.write(' ');
+            out.write(message.payload(), 0, message.payloadLength());
+            out.write('\n');
+            out.flush();
+        }
+    }
+
+    private static void report(String command, java.util.concurrent.CompletableFuture<?> reply) {
+        reply.whenComplete((ok, error) -> {
+            if (error != null) {
+                System.err.println(command + ": " + error.getMessage());
+            }
+        });
     }
 }
