@@ -5,15 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** The README's builder snippet is the compiled code of {@link RedisToTcpExample}, so the docs cannot drift. */
+/** The README's code snippets are the compiled code of the examples, so the docs cannot drift. */
 class ReadmeSnippetTest {
-    @Test
-    void readmeShowsTheCompiledBuilderSnippet() throws IOException {
-        String source = Files.readString(Path.of("src/main/java/io/pushline/examples/RedisToTcpExample.java"));
-        int start = source.indexOf("// tag::builder[]");
-        int end = source.indexOf("// end::builder[]");
+    @ParameterizedTest
+    @CsvSource({"RedisToTcpExample, builder", "TickerClientExample, client"})
+    void readmeShowsTheCompiledSnippet(String example, String tag) throws IOException {
+        String source = Files.readString(Path.of("src/main/java/io/pushline/examples/" + example + ".java"));
+        int start = source.indexOf("// tag::" + tag + "[]");
+        int end = source.indexOf("// end::" + tag + "[]");
         assertThat(start).isPositive();
         assertThat(end).isGreaterThan(start);
         // the lines between the markers, without their common indentation (the last line keeps no newline, so
