@@ -120,6 +120,8 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             case "AUTH":
                 auth(args);
                 break;
+            case "PONG":
+                break; // the answer to the server's heartbeat PING: activity, not a command, so no reply
             case "QUIT":
                 quitting = true;
                 reply(OK);

@@ -1,14 +1,22 @@
 package io.pushline.netty;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.pushline.Framing;
 import io.pushline.Protocol;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class PushChannelInitializer extends ChannelInitializer<Channel> {
     private final ServerContext server;
     private final Map<EventLoop, Integer> partitions;
+    private static final byte[] PING = "PING".getBytes(StandardCharsets.US_ASCII);
     private final AtomicLong ids = new AtomicLong();
 
     PushChannelInitializer(ServerContext server, Map<EventLoop, Integer> partitions) {
@@ -33,10 +42,46 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
         }
         NettyClient client = new NettyClient(Long.toString(ids.incrementAndGet()), ch, partition, server);
         ChannelPipeline p = ch.pipeline();
-        p.addLast("frameDecoder", frameDecoder(server.config().framing()));
+        ServerConfig config = server.config();
+        if (!server.limits().tryAcquire(ch.remoteAddress())) {
+            p.addLast("refuse", new RefuseHandler(config.framing()));
+            return;
+        }
+        ch.closeFuture().addListener(f -> server.limits().release(ch.remoteAddress()));
+        boolean commands = config.protocol() == Protocol.COMMANDS;
+        Duration idleTimeout = config.idleTimeout();
+        byte[] ping = commands ? PING : config.rawHeartbeat();
+        if (idleTimeout != null || ping != null) {
+            long interval = config.heartbeatInterval().toMillis();
+            p.addLast("idleState", new IdleStateHandler(idleTimeout != null || commands ? interval : 0,
+                    commands || ping == null ? 0 : interval, 0, TimeUnit.MILLISECONDS));
+            p.addLast("heartbeat", new HeartbeatHandler(config.framing(), ping, config.heartbeatInterval(),
+                    idleTimeout, commands));
+        }
+        p.addLast("frameDecoder", frameDecoder(config.framing()));
         p.addLast("protocol", server.config().protocol() == Protocol.COMMANDS
                 ? new CommandsProtocolHandler(server, client)
                 : new RawProtocolHandler(server, client));
+    }
+
+    /** Refuses a connection over the limits: {@code -ERR too many connections}, then close. */
+    private static final class RefuseHandler extends ChannelInboundHandlerAdapter {
+        private final Framing framing;
+
+        RefuseHandler(Framing framing) {
+            this.framing = framing;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(Frames.frame(ctx.alloc(), framing, "-ERR too many connections"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     static io.netty.channel.ChannelHandler frameDecoder(Framing framing) {

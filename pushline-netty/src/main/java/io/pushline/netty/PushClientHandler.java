@@ -40,6 +40,7 @@ final class PushClientHandler extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(PushClientHandler.class);
 
     private final String name;
+    private static final byte[] PONG = "PONG".getBytes(StandardCharsets.US_ASCII);
     private final Framing framing;
     private final Protocol protocol;
     private final int maxInFlight;
@@ -114,6 +115,9 @@ final class PushClientHandler extends ChannelDuplexHandler {
                 deliver(Message.of(PushClient.RAW_TOPIC, ByteBufUtil.getBytes(frame)));
             } else if (PushClientFrames.isPush(frame)) {
                 deliverPush(frame);
+            } else if (isServerPing(frame)) {
+                // the server's heartbeat: answer at once, it is not a reply to any of our commands
+                ctx.writeAndFlush(PushClientFrames.frame(ctx.alloc(), framing, PONG), ctx.voidPromise());
             } else if (frame.isReadable()) {
                 reply(ctx, frame.toString(StandardCharsets.UTF_8));
             }
@@ -121,6 +125,13 @@ final class PushClientHandler extends ChannelDuplexHandler {
         } finally {
             ReferenceCountUtil.release(frame);
         }
+    }
+
+    private static boolean isServerPing(ByteBuf frame) {
+        int n = frame.readableBytes();
+        int i = frame.readerIndex();
+        return n >= 4 && frame.getByte(i) == 'P' && frame.getByte(i + 1) == 'I' && frame.getByte(i + 2) == 'N'
+                && frame.getByte(i + 3) == 'G' && (n == 4 || frame.getByte(i + 4) == ' ');
     }
 
     private void deliverPush(ByteBuf frame) {

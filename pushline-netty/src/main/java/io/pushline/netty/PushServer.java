@@ -24,6 +24,7 @@ import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.PushlineException;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.SourceState;
 import io.pushline.Topics;
 import io.pushline.internal.Checks;
 import java.net.InetSocketAddress;
@@ -144,7 +145,8 @@ public final class PushServer implements AutoCloseable {
         FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,
                 config.protocol());
         BrokerSubscriptions subscriptions = new BrokerSubscriptions(config.source(), registry);
-        context = new ServerContext(config, listener, registry, subscriptions, fanOut);
+        context = new ServerContext(config, listener, registry, subscriptions, fanOut,
+                new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress()));
 
         config.source().start(fanOut);
         int high = config.maxQueuedBytes();
@@ -204,6 +206,25 @@ public final class PushServer implements AutoCloseable {
      */
     public MessageSource source() {
         return config.source();
+    }
+
+    /**
+     * Returns the health of the source's broker connection.
+     *
+     * @return the source's state
+     */
+    public SourceState sourceState() {
+        return config.source().state();
+    }
+
+    /**
+     * Returns the number of open connections (those refused over the limits are not counted).
+     *
+     * @return the count
+     */
+    public int connectionCount() {
+        ServerContext ctx = context;
+        return ctx == null ? 0 : ctx.limits().open();
     }
 
     /**
@@ -361,6 +382,14 @@ public final class PushServer implements AutoCloseable {
         public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
         /** The default slow-consumer policy: disconnect. */
         public static final SlowConsumerPolicy DEFAULT_SLOW_CONSUMER_POLICY = SlowConsumerPolicy.DISCONNECT;
+        /** The default limit on open connections: 1,000,000 (the open-file limit usually binds first). */
+        public static final int DEFAULT_MAX_CONNECTIONS = 1_000_000;
+        /** The default limit on open connections from one remote address: unlimited. */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = Integer.MAX_VALUE;
+        /** The default heartbeat interval: 30 seconds. */
+        public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
+        /** The default idle timeout of {@code commands} connections: 90 seconds. */
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
         /** The default time {@link PushServer#close()} lets queued writes drain: 5 seconds. */
         public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -381,6 +410,12 @@ public final class PushServer implements AutoCloseable {
         private EventLoopGroup eventLoopGroup;
         private boolean nativeTransport = true;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private Duration idleTimeout;
+        private boolean idleTimeoutSet;
+        private byte[] rawHeartbeat;
 
         private Builder() {
         }
@@ -517,7 +552,9 @@ public final class PushServer implements AutoCloseable {
 
         /**
          * Sets the most bytes that may wait in one connection's outbound buffer before the slow-consumer policy
-         * applies. Defaults to {@link #DEFAULT_MAX_QUEUED_BYTES}.
+         * applies. Defaults to {@link #DEFAULT_MAX_QUEUED_BYTES}. A message is queued whenever the buffer is below
+         * the limit, so one frame larger than the limit is still delivered (the buffer then exceeds the limit by
+         * at most one frame) instead of being refused forever.
          *
          * @param maxQueuedBytes the limit, at least 1024
          * @return this builder
@@ -589,16 +626,86 @@ public final class PushServer implements AutoCloseable {
         }
 
         /**
+         * Sets the most connections the server holds; more are refused with {@code -ERR too many connections}
+         * and closed. Defaults to {@link #DEFAULT_MAX_CONNECTIONS}.
+         *
+         * @param maxConnections at least 1
+         * @return this builder
+         */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = Checks.positive(maxConnections, "maxConnections");
+            return this;
+        }
+
+        /**
+         * Sets the most connections from one remote IP address; more are refused with
+         * {@code -ERR too many connections} and closed. Defaults to {@link #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}.
+         *
+         * @param maxConnectionsPerAddress at least 1
+         * @return this builder
+         */
+        public Builder maxConnectionsPerAddress(int maxConnectionsPerAddress) {
+            this.maxConnectionsPerAddress = Checks.positive(maxConnectionsPerAddress, "maxConnectionsPerAddress");
+            return this;
+        }
+
+        /**
+         * Sets the heartbeat interval: a {@code commands} client silent for this long gets {@code PING} (and
+         * answers {@code PONG}); a {@code raw} connection with a {@link #rawHeartbeat(byte[]) heartbeat frame}
+         * gets it when nothing was written for this long. Defaults to {@link #DEFAULT_HEARTBEAT_INTERVAL}.
+         *
+         * @param interval a positive duration
+         * @return this builder
+         */
+        public Builder heartbeatInterval(Duration interval) {
+            this.heartbeatInterval = Checks.positive(interval, "heartbeatInterval");
+            return this;
+        }
+
+        /**
+         * Closes connections whose client sent nothing (not even {@code PONG}) for this long, which finds dead and
+         * half-open peers. Defaults to {@link #DEFAULT_IDLE_TIMEOUT} for {@code commands} and to never for
+         * {@code raw}, whose clients usually only listen. Must exceed the heartbeat interval.
+         *
+         * @param timeout a positive duration, or null for never
+         * @return this builder
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout == null ? null : Checks.positive(timeout, "idleTimeout");
+            this.idleTimeoutSet = true;
+            return this;
+        }
+
+        /**
+         * Sends this frame to {@code raw} clients whenever nothing was written to them for a heartbeat interval,
+         * so that dead peers are found and idle NAT mappings kept. Off by default.
+         *
+         * @param frame the heartbeat payload, for example an empty array (on line framing, an empty line)
+         * @return this builder
+         */
+        public Builder rawHeartbeat(byte[] frame) {
+            this.rawHeartbeat = Objects.requireNonNull(frame, "frame").clone();
+            return this;
+        }
+
+        /**
          * Checks the settings together and builds the server (not yet started).
          *
          * @return the server
+         * @throws IllegalStateException when the idle timeout does not exceed the heartbeat interval
          */
         public PushServer build() {
+            Duration idle = idleTimeoutSet ? idleTimeout : protocol == Protocol.COMMANDS ? DEFAULT_IDLE_TIMEOUT : null;
+            if (idle != null && idle.compareTo(heartbeatInterval) <= 0) {
+                throw new IllegalStateException("idleTimeout (" + idle + ") must exceed heartbeatInterval ("
+                        + heartbeatInterval + ")");
+            }
             MessageSource src = source != null ? source : InMemoryMessageSource.create();
             return new PushServer(new ServerConfig(host, port, src, source == null || closeSource, framing,
                     protocol, allowPublish, authenticator, defaultTopics, frameHandler, listener, maxQueuedBytes,
                     slowConsumerPolicy,
-                    eventLoopThreads, eventLoopGroup, nativeTransport, shutdownTimeout));
+                    eventLoopThreads, eventLoopGroup, nativeTransport, shutdownTimeout, maxConnections,
+                    maxConnectionsPerAddress, heartbeatInterval, idle, rawHeartbeat));
         }
     }
 }

@@ -11,7 +11,10 @@ import io.pushline.SlowConsumerPolicy;
 import java.time.Duration;
 import java.util.List;
 
-/** The frozen settings of one server, made by {@link PushServer.Builder#build()}; authenticator may be null. */
+/**
+ * The frozen settings of one server, made by {@link PushServer.Builder#build()}. {@code authenticator},
+ * {@code idleTimeout} (never) and {@code rawHeartbeat} (none) may be null.
+ */
 record ServerConfig(
         String host,
         int port,
@@ -29,5 +32,10 @@ record ServerConfig(
         int eventLoopThreads,
         EventLoopGroup eventLoopGroup,
         boolean nativeTransport,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        int maxConnections,
+        int maxConnectionsPerAddress,
+        Duration heartbeatInterval,
+        Duration idleTimeout,
+        byte[] rawHeartbeat) {
 }

@@ -9,5 +9,6 @@ record ServerContext(
         PushListener listener,
         ClientRegistry<NettyClient> registry,
         BrokerSubscriptions subscriptions,
-        FanOut fanOut) {
+        FanOut fanOut,
+        ConnectionLimits limits) {
 }

@@ -35,10 +35,10 @@ class FrameDecodingTest {
     private EmbeddedChannel channel(Framing framing) throws Exception {
         ServerConfig config = new ServerConfig(null, 0, source, true, framing, Protocol.RAW, false, null, List.of(),
                 ClientHandlers.echo(), PushListener.NONE, 1024 * 1024, SlowConsumerPolicy.DISCONNECT, 1, null,
-                false, Duration.ofSeconds(1));
+                false, Duration.ofSeconds(1), 1000, 1000, Duration.ofSeconds(30), null, null);
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory();
         ServerContext ctx = new ServerContext(config, PushListener.NONE, registry,
-                new BrokerSubscriptions(source, registry), null);
+                new BrokerSubscriptions(source, registry), null, new ConnectionLimits(1000, 1000));
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         NettyClient client = new NettyClient("1", ch, 0, ctx);
         ch.pipeline().addLast("frameDecoder", PushChannelInitializer.frameDecoder(framing));
