@@ -5,12 +5,14 @@ import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.MessageSource;
 import io.pushline.Protocol;
+import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -57,13 +59,44 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--echo", description = "Echo every frame back to the client that sent it.")
     boolean echo;
 
+    @Option(names = "--max-queued", paramLabel = "SIZE", defaultValue = "1m", converter = SizeConverter.class,
+            description = "Outbound buffer per connection before the slow-consumer policy applies, e.g. 256k, 32m "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxQueued;
+
+    @Option(names = "--slow-policy", defaultValue = "disconnect",
+            description = "What to do with a slow consumer: disconnect or drop (default: ${DEFAULT-VALUE}).")
+    SlowConsumerPolicy slowPolicy;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1000000",
+            description = "Most open connections (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "2147483647",
+            description = "Most open connections from one IP address (default: unlimited).")
+    int maxConnectionsPerAddress;
+
+    @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+            description = "Heartbeat interval (commands: server PING when the client is silent) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration heartbeat;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Close clients silent this long (default: 90s on commands, never on raw).")
+    Duration idleTimeout;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         MessageSource source = redis == null ? InMemoryMessageSource.create() : RedisMessageSource.create(redis);
         Framing framed = framing.framing(maxFrameLength);
         PushServer.Builder builder = PushServer.builder().port(port).source(source).framing(framed)
                 .protocol(protocol).allowPublish(allowPublish).defaultTopics(topics.toArray(new String[0]))
-                .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore());
+                .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore())
+                .maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy).maxConnections(maxConnections)
+                .maxConnectionsPerAddress(maxConnectionsPerAddress).heartbeatInterval(heartbeat);
+        if (idleTimeout != null) {
+            builder.idleTimeout(idleTimeout);
+        }
         if (host != null) {
             builder.host(host);
         }
