@@ -22,11 +22,29 @@ public interface PushListener {
     }
 
     /**
-     * A client disconnected, for whatever reason.
+     * A client disconnected, for whatever reason. The default calls {@link #clientDisconnected(Client)}.
+     *
+     * @param client the client
+     * @param reason why the connection ended
+     */
+    default void clientDisconnected(Client client, CloseReason reason) {
+        clientDisconnected(client);
+    }
+
+    /**
+     * A client disconnected. Called by the default {@link #clientDisconnected(Client, CloseReason)}.
      *
      * @param client the client
      */
     default void clientDisconnected(Client client) {
+    }
+
+    /**
+     * A connection was refused because it was over the connection limits.
+     *
+     * @param remoteAddress the peer's address
+     */
+    default void connectionRefused(java.net.SocketAddress remoteAddress) {
     }
 
     /**

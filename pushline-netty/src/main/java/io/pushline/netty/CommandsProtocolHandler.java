@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.pushline.Authenticator;
+import io.pushline.CloseReason;
 import io.pushline.Message;
 import io.pushline.Topics;
 import java.nio.charset.CharacterCodingException;
@@ -76,6 +77,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             // pipelined after an AUTH that is still being checked: decide it first, then run these in order
             if (pending.size() + deferred.size() >= MAX_PENDING_REPLIES) {
                 quitting = true;
+                client.closeReason(CloseReason.TOO_MANY_PENDING);
                 replyErrorAndClose(ctx, "too many pending commands");
                 return;
             }
@@ -85,6 +87,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         if (pending.size() >= MAX_PENDING_REPLIES) {
             LOG.debug("{}: {} replies pending, closing", client, pending.size());
             quitting = true;
+            client.closeReason(CloseReason.TOO_MANY_PENDING);
             replyErrorAndClose(ctx, "too many pending commands");
             return;
         }
@@ -95,6 +98,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         ByteBuf args = space < 0 ? null : frame.slice(space + 1, frame.writerIndex() - space - 1);
         if (!authenticated && !verb.equals("AUTH") && !verb.equals("QUIT")) {
             quitting = true;
+            client.closeReason(CloseReason.UNAUTHORIZED);
             replyErrorAndClose(ctx, "unauthorized");
             return;
         }
@@ -124,6 +128,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
                 break; // the answer to the server's heartbeat PING: activity, not a command, so no reply
             case "QUIT":
                 quitting = true;
+                client.closeReason(CloseReason.QUIT);
                 reply(OK);
                 break;
             default:
@@ -228,6 +233,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             } else {
                 LOG.debug("{}: authentication rejected", client);
                 quitting = true;
+                client.closeReason(CloseReason.UNAUTHORIZED);
                 slot.closeAfter = true;
                 reply.complete(ascii("-ERR unauthorized"));
             }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.pushline.CloseReason;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         server.subscriptions().add(client);
+        server.metrics().connectionsOpened.increment();
         LOG.debug("{} connected", client);
         server.listener().clientConnected(client);
         onConnected(ctx);
@@ -42,8 +44,10 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         server.subscriptions().remove(client);
-        LOG.debug("{} disconnected", client);
-        server.listener().clientDisconnected(client);
+        CloseReason reason = client.closeReason();
+        server.metrics().closed(reason);
+        LOG.debug("{} disconnected ({})", client, reason);
+        server.listener().clientDisconnected(client, reason);
         ctx.fireChannelInactive();
     }
 
@@ -52,10 +56,13 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         if (!frame.isReadable()) {
             return; // empty frames are ignored
         }
+        server.metrics().framesReceived.increment();
+        server.metrics().bytesReceived.add(frame.readableBytes());
         try {
             onFrame(ctx, frame);
         } catch (RuntimeException e) {
             LOG.warn("{}: frame handling failed, closing the connection", client, e);
+            client.closeReason(CloseReason.ERROR);
             ctx.close();
         }
     }
@@ -66,15 +73,18 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
+            client.closeReason(CloseReason.BAD_FRAME);
             LOG.debug("{}: frame too long, closing", client);
             replyErrorAndClose(ctx, "frame too long");
         } else if (cause instanceof CorruptedFrameException) {
+            client.closeReason(CloseReason.BAD_FRAME);
             LOG.debug("{}: corrupted frame, closing", client, cause);
             replyErrorAndClose(ctx, "bad frame");
         } else if (cause instanceof IOException) {
             LOG.debug("{}: I/O error, closing", client, cause);
             ctx.close();
         } else {
+            client.closeReason(CloseReason.ERROR);
             LOG.warn("{}: unexpected error, closing", client, cause);
             ctx.close();
         }

@@ -29,12 +29,14 @@ final class FanOut implements MessageListener {
     private final ByteBufAllocator alloc;
     private final PushListener listener;
     private final boolean commands;
+    private final ServerMetrics metrics;
     private final LongAdder unframeable = new LongAdder();
     private volatile boolean stopped;
 
     FanOut(ClientRegistry<NettyClient> registry, Outbox[] outboxes, Framing framing, ByteBufAllocator alloc,
-            PushListener listener, Protocol protocol) {
+            PushListener listener, Protocol protocol, ServerMetrics metrics) {
         this.commands = protocol == Protocol.COMMANDS;
+        this.metrics = metrics;
         this.registry = registry;
         this.outboxes = outboxes;
         this.framing = framing;
@@ -59,6 +61,7 @@ final class FanOut implements MessageListener {
         } else {
             LOG.info("message source is {}", state);
         }
+        metrics.sourceState(state);
         listener.sourceStateChanged(state);
     }
 
@@ -75,6 +78,7 @@ final class FanOut implements MessageListener {
         if (stopped) {
             return;
         }
+        metrics.messagesReceived.increment();
         ByteBuf frame = null;
         try {
             for (int p = 0; p < outboxes.length; p++) {
@@ -112,6 +116,7 @@ final class FanOut implements MessageListener {
             return true;
         }
         unframeable.increment();
+        metrics.dropped(reason);
         long count = unframeable.sum();
         String why = reason == DropReason.TOO_LONG
                 ? "is longer than the maximum frame length " + framing.maxFrameLength()

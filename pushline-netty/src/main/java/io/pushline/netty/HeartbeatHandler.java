@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.pushline.CloseReason;
 import io.pushline.Framing;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
 final class HeartbeatHandler extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatHandler.class);
 
+    private final NettyClient client;
     private final Framing framing;
     private final byte[] ping;
     private final long intervalNanos;
@@ -33,11 +35,14 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
     private long silentNanos;
 
     /**
+     * @param client the connection's client, to record why it closes
      * @param ping the frame to send on reader idleness ({@code commands}) or writer idleness ({@code raw});
      *     null for none
      * @param idleTimeout close after this much reader silence; null for never
      */
-    HeartbeatHandler(Framing framing, byte[] ping, Duration interval, Duration idleTimeout, boolean commands) {
+    HeartbeatHandler(NettyClient client, Framing framing, byte[] ping, Duration interval, Duration idleTimeout,
+            boolean commands) {
+        this.client = client;
         this.framing = framing;
         this.ping = ping;
         this.intervalNanos = interval.toNanos();
@@ -55,6 +60,7 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
         if (idle.state() == IdleState.READER_IDLE) {
             silentNanos = idle.isFirst() ? intervalNanos : silentNanos + intervalNanos;
             if (silentNanos >= idleTimeoutNanos) {
+                client.closeReason(CloseReason.IDLE_TIMEOUT);
                 LOG.debug("{}: silent for {} ms, closing", ctx.channel().remoteAddress(), silentNanos / 1_000_000);
                 if (replyOnTimeout) {
                     ctx.writeAndFlush(Frames.frame(ctx.alloc(), framing, "-ERR idle timeout"))

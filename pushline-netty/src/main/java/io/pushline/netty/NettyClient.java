@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.pushline.Client;
+import io.pushline.CloseReason;
 import io.pushline.DropReason;
 import io.pushline.Framing;
 import io.pushline.Message;
@@ -29,6 +30,9 @@ final class NettyClient implements Client {
     /** Only touched on the channel's event loop: a flush is owed after this batch. */
     private boolean flushPending;
     private long droppedMessages;
+    /** Only touched on the event loop: the last push was dropped (a run of drops counts one slow-consumer event). */
+    private boolean dropping;
+    private volatile CloseReason closeReason;
     /** This client's topics and patterns as its protocol handler sees them; only touched on the event loop. */
     private final Set<String> topicsOnLoop = new HashSet<>();
     private final Set<String> patternsOnLoop = new HashSet<>();
@@ -86,19 +90,33 @@ final class NettyClient implements Client {
      * Queues a shared frame for this client, on its event loop; the caller flushes later through
      * {@link #flushIfPending()}. The frame is not consumed: a retained duplicate is written.
      */
-    void push(ByteBuf frame, Message message, String pattern, List<NettyClient> toFlush) {
+    boolean push(ByteBuf frame, Message message, String pattern, List<NettyClient> toFlush) {
         if (!channel.isActive() || (pattern != null && !receivesThrough(pattern, message.topic()))) {
-            return;
+            return false;
         }
         if (!channel.isWritable()) {
             onSlowConsumer(message);
-            return;
+            return false;
         }
+        dropping = false;
         channel.write(frame.retainedDuplicate(), channel.voidPromise());
         if (!flushPending) {
             flushPending = true;
             toFlush.add(this);
         }
+        return true;
+    }
+
+    /** Records why this connection ends; the first reason given wins. */
+    void closeReason(CloseReason reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+    }
+
+    CloseReason closeReason() {
+        CloseReason r = closeReason;
+        return r == null ? CloseReason.CLIENT : r;
     }
 
     /**
@@ -127,6 +145,7 @@ final class NettyClient implements Client {
 
     /** Closes after queued writes, telling a {@code commands} client why first when {@code reason} is set. */
     void closeWith(String reason) {
+        closeReason(CloseReason.SERVER_SHUTDOWN);
         ByteBuf last = reason == null ? Unpooled.EMPTY_BUFFER : Frames.frame(channel.alloc(), framing, "-ERR " + reason);
         channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
@@ -142,6 +161,12 @@ final class NettyClient implements Client {
         SlowConsumerPolicy policy = server.config().slowConsumerPolicy();
         if (policy == SlowConsumerPolicy.DROP) {
             droppedMessages++;
+            server.metrics().dropped(DropReason.SLOW_CONSUMER);
+            if (!dropping) {
+                dropping = true;
+                server.metrics().slowConsumers.increment();
+                server.listener().slowConsumer(this, policy);
+            }
             server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
             if (droppedMessages == 1 || LOG.isDebugEnabled()) {
                 LOG.debug("client {} {}: outbound buffer full, dropping ({} dropped so far)", id,
@@ -151,6 +176,8 @@ final class NettyClient implements Client {
         }
         LOG.info("client {} {}: slow consumer (more than {} bytes queued), disconnecting", id,
                 channel.remoteAddress(), server.config().maxQueuedBytes());
+        server.metrics().slowConsumers.increment();
+        closeReason(CloseReason.SLOW_CONSUMER);
         server.listener().slowConsumer(this, policy);
         channel.close();
     }

@@ -20,13 +20,15 @@ final class Outbox implements Runnable {
     static final int MAX_BATCH = 256;
 
     private final EventLoop loop;
+    private final ServerMetrics metrics;
     private final Queue<Delivery> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     /** Only touched on the loop. */
     private final List<NettyClient> toFlush = new ArrayList<>();
 
-    Outbox(EventLoop loop) {
+    Outbox(EventLoop loop, ServerMetrics metrics) {
         this.loop = loop;
+        this.metrics = metrics;
     }
 
     /** Takes ownership of {@code frame} (one reference). */
@@ -49,20 +51,29 @@ final class Outbox implements Runnable {
     @Override
     public void run() {
         scheduled.set(false);
+        long pushes = 0;
+        long bytes = 0;
         try {
             Delivery d;
             int n = 0;
             while (n < MAX_BATCH && (d = queue.poll()) != null) {
                 n++;
                 try {
+                    int written = 0;
                     for (NettyClient client : d.clients) {
-                        client.push(d.frame, d.message, d.pattern, toFlush);
+                        if (client.push(d.frame, d.message, d.pattern, toFlush)) {
+                            written++;
+                        }
                     }
+                    pushes += written;
+                    bytes += (long) written * d.frame.readableBytes();
                 } finally {
                     d.frame.release();
                 }
             }
         } finally {
+            metrics.messagesDelivered.add(pushes);
+            metrics.bytesDelivered.add(bytes);
             for (NettyClient client : toFlush) {
                 client.flushIfPending();
             }

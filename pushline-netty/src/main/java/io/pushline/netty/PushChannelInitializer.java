@@ -44,6 +44,8 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         ServerConfig config = server.config();
         if (!server.limits().tryAcquire(ch.remoteAddress())) {
+            server.metrics().connectionsRefused.increment();
+            server.listener().connectionRefused(ch.remoteAddress());
             p.addLast("refuse", new RefuseHandler(config.framing()));
             return;
         }
@@ -55,7 +57,7 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
             long interval = config.heartbeatInterval().toMillis();
             p.addLast("idleState", new IdleStateHandler(idleTimeout != null || commands ? interval : 0,
                     commands || ping == null ? 0 : interval, 0, TimeUnit.MILLISECONDS));
-            p.addLast("heartbeat", new HeartbeatHandler(config.framing(), ping, config.heartbeatInterval(),
+            p.addLast("heartbeat", new HeartbeatHandler(client, config.framing(), ping, config.heartbeatInterval(),
                     idleTimeout, commands));
         }
         p.addLast("frameDecoder", frameDecoder(config.framing()));

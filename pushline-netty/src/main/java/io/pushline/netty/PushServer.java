@@ -22,6 +22,7 @@ import io.pushline.InMemoryMessageSource;
 import io.pushline.MessageSource;
 import io.pushline.Protocol;
 import io.pushline.PushListener;
+import io.pushline.PushMetrics;
 import io.pushline.PushlineException;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.SourceState;
@@ -132,21 +133,22 @@ public final class PushServer implements AutoCloseable {
     }
 
     private Channel bind(Transport transport) {
+        ServerMetrics metrics = new ServerMetrics();
         Map<EventLoop, Integer> partitions = new IdentityHashMap<>();
         List<Outbox> outboxes = new ArrayList<>();
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             partitions.put(loop, outboxes.size());
-            outboxes.add(new Outbox(loop));
+            outboxes.add(new Outbox(loop, metrics));
         }
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         PushListener listener = new SafeListener(config.listener());
         FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,
-                config.protocol());
+                config.protocol(), metrics);
         BrokerSubscriptions subscriptions = new BrokerSubscriptions(config.source(), registry);
         context = new ServerContext(config, listener, registry, subscriptions, fanOut,
-                new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress()));
+                new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress()), metrics);
 
         config.source().start(fanOut);
         int high = config.maxQueuedBytes();
@@ -215,6 +217,20 @@ public final class PushServer implements AutoCloseable {
      */
     public SourceState sourceState() {
         return config.source().state();
+    }
+
+    /**
+     * Returns a snapshot of the server's counters and gauges (for dashboards: see {@code pushline-micrometer}).
+     *
+     * @return the metrics since start; all zero before {@link #start()}
+     */
+    public PushMetrics metrics() {
+        ServerContext ctx = context;
+        if (ctx == null) {
+            return new ServerMetrics().snapshot(0, 0, 0, config.source().state());
+        }
+        return ctx.metrics().snapshot(ctx.limits().open(), ctx.registry().topics().size(),
+                ctx.registry().patterns().size(), config.source().state());
     }
 
     /**

@@ -1,11 +1,13 @@
 package io.pushline.netty;
 
 import io.pushline.Client;
+import io.pushline.CloseReason;
 import io.pushline.DropReason;
 import io.pushline.Message;
 import io.pushline.PushListener;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.SourceState;
+import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,11 +30,20 @@ final class SafeListener implements PushListener {
     }
 
     @Override
-    public void clientDisconnected(Client client) {
+    public void clientDisconnected(Client client, CloseReason reason) {
         try {
-            delegate.clientDisconnected(client);
+            delegate.clientDisconnected(client, reason);
         } catch (RuntimeException e) {
             LOG.warn("PushListener.clientDisconnected failed for client {}", client.id(), e);
+        }
+    }
+
+    @Override
+    public void connectionRefused(SocketAddress remoteAddress) {
+        try {
+            delegate.connectionRefused(remoteAddress);
+        } catch (RuntimeException e) {
+            LOG.warn("PushListener.connectionRefused failed for {}", remoteAddress, e);
         }
     }
 

@@ -10,5 +10,6 @@ record ServerContext(
         ClientRegistry<NettyClient> registry,
         BrokerSubscriptions subscriptions,
         FanOut fanOut,
-        ConnectionLimits limits) {
+        ConnectionLimits limits,
+        ServerMetrics metrics) {
 }

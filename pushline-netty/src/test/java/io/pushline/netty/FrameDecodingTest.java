@@ -38,7 +38,8 @@ class FrameDecodingTest {
                 false, Duration.ofSeconds(1), 1000, 1000, Duration.ofSeconds(30), null, null);
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory();
         ServerContext ctx = new ServerContext(config, PushListener.NONE, registry,
-                new BrokerSubscriptions(source, registry), null, new ConnectionLimits(1000, 1000));
+                new BrokerSubscriptions(source, registry), null, new ConnectionLimits(1000, 1000),
+                new ServerMetrics());
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         NettyClient client = new NettyClient("1", ch, 0, ctx);
         ch.pipeline().addLast("frameDecoder", PushChannelInitializer.frameDecoder(framing));

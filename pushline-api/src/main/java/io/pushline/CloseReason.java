@@ -1,0 +1,25 @@
+package io.pushline;
+
+/**
+ * Why a client connection ended.
+ */
+public enum CloseReason {
+    /** The client closed it (or the network dropped it). */
+    CLIENT,
+    /** The client sent {@code QUIT}. */
+    QUIT,
+    /** The client's outbound buffer was full and the policy is {@link SlowConsumerPolicy#DISCONNECT}. */
+    SLOW_CONSUMER,
+    /** The client sent a frame longer than the limit, or a malformed one. */
+    BAD_FRAME,
+    /** The client sent nothing for the idle timeout. */
+    IDLE_TIMEOUT,
+    /** The client failed to authenticate, or sent a command before {@code AUTH}. */
+    UNAUTHORIZED,
+    /** The client pipelined too many commands without reading the replies. */
+    TOO_MANY_PENDING,
+    /** The server is shutting down. */
+    SERVER_SHUTDOWN,
+    /** An unexpected error (an I/O error, or a hook that threw). */
+    ERROR
+}
