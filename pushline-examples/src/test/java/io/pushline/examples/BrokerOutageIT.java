@@ -94,6 +94,9 @@ class BrokerOutageIT {
         assertThat(health).containsExactly(SourceState.DOWN, SourceState.UP, SourceState.DOWN, SourceState.UP,
                 SourceState.DOWN, SourceState.UP, SourceState.DOWN, SourceState.UP, SourceState.DOWN, SourceState.UP);
         assertThat(redis.channels()).containsExactly("updates");
+        assertThat(server.metrics().sourceDownEvents()).isEqualTo(5);
+        assertThat(server.metrics().sourceDowntime()).isPositive();
+        assertThat(server.metrics().connectionsClosedTotal()).isZero();
         assertThat(resumeMillis).hasSize(5);
         System.out.println("delivery resumed after each restart within (ms): " + resumeMillis);
     }

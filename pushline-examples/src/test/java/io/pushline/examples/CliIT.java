@@ -35,7 +35,7 @@ class CliIT {
 
     @Test
     void inMemoryServerPushesWhatIsTypedToFiftyClientsAndExitsZeroOnSigterm() throws Exception {
-        try (CliProcess cli = new CliProcess("server", "--port", "0", "--host", "127.0.0.1")) {
+        try (CliProcess cli = new CliProcess("server", "--port", "0", "--host", "127.0.0.1", "--stats", "200ms")) {
             int port = cli.awaitPort();
             List<TcpTestClient> clients = connect(port, 50);
             try {
@@ -72,6 +72,8 @@ class CliIT {
                         assertThat(clients.get(i).readLine()).isEqualTo("still here");
                     }
                 }
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cli.stdout().stream()
+                        .anyMatch(l -> l.startsWith("stats: connections=49 ") && l.contains("source=UP")));
                 assertThat(cli.terminate(Duration.ofSeconds(15))).isZero();
                 assertThat(clients.get(0).closedByServer()).isTrue();
                 assertThat(String.join("\n", cli.stderr())).doesNotContain("LEAK");

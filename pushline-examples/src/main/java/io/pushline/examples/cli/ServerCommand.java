@@ -85,6 +85,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Close clients silent this long (default: 90s on commands, never on raw).")
     Duration idleTimeout;
 
+    @Option(names = "--stats", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Print a one-line stats summary this often, e.g. 5s (default: off).")
+    Duration stats;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         MessageSource source = redis == null ? InMemoryMessageSource.create() : RedisMessageSource.create(redis);
@@ -101,6 +105,9 @@ final class ServerCommand implements Callable<Integer> {
             builder.host(host);
         }
         PushServer server = builder.build().start();
+        if (stats != null) {
+            StatsPrinter.start(server, stats, System.out);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -1,0 +1,43 @@
+package io.pushline.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pushline.InMemoryMessageSource;
+import io.pushline.netty.PushServer;
+import io.pushline.test.TcpTestClient;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** A real server's activity shows up in a Micrometer registry. */
+class PushlineMetricsTest {
+    @Test
+    void metersFollowTheServer() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PushServer server = PushServer.builder().host("127.0.0.1").port(0).defaultTopics("t").build().start();
+                TcpTestClient client = new TcpTestClient(server.port())) {
+            PushlineMetrics.of(server::metrics, Tags.of("server", "test")).bindTo(registry);
+            await().until(() -> server.topics().contains("t"));
+            ((InMemoryMessageSource) server.source()).publish("t", "hello".getBytes(StandardCharsets.UTF_8)).join();
+            ((InMemoryMessageSource) server.source()).publish("t", "a\nb".getBytes(StandardCharsets.UTF_8)).join();
+            assertThat(client.readLine()).isEqualTo("hello");
+            await().until(() -> registry.get("pushline.messages.received").functionCounter().count() == 2);
+
+            assertThat(registry.get("pushline.connections").tag("server", "test").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("pushline.connections.opened").functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("pushline.messages.delivered").functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("pushline.bytes.delivered").functionCounter().count()).isEqualTo(7);
+            assertThat(registry.get("pushline.messages.dropped").tag("reason", "not_frameable").functionCounter()
+                    .count()).isEqualTo(1);
+            assertThat(registry.get("pushline.topics").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("pushline.source.up").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("pushline.connections.closed").tag("reason", "client").functionCounter().count())
+                    .isZero();
+            client.reset();
+            await().until(() -> registry.get("pushline.connections.closed").tag("reason", "client")
+                    .functionCounter().count() == 1);
+        }
+    }
+}
