@@ -18,6 +18,8 @@ public enum CloseReason {
     UNAUTHORIZED,
     /** The client pipelined too many commands without reading the replies. */
     TOO_MANY_PENDING,
+    /** The client sent frames faster than the inbound rate limit and the policy is to disconnect. */
+    RATE_LIMITED,
     /** The server is shutting down. */
     SERVER_SHUTDOWN,
     /** An unexpected error (an I/O error, or a hook that threw). */

@@ -61,6 +61,8 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
                     idleTimeout, commands));
         }
         p.addLast("frameDecoder", frameDecoder(config.framing()));
+        p.addLast("rateLimit", new InboundRateLimiter(client, config.framing(), config.inboundRateLimit(),
+                config.inboundRatePolicy()));
         p.addLast("protocol", server.config().protocol() == Protocol.COMMANDS
                 ? new CommandsProtocolHandler(server, client)
                 : new RawProtocolHandler(server, client));

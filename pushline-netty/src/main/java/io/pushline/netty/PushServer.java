@@ -24,6 +24,7 @@ import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.PushMetrics;
 import io.pushline.PushlineException;
+import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.SourceState;
 import io.pushline.Topics;
@@ -406,6 +407,10 @@ public final class PushServer implements AutoCloseable {
         public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
         /** The default idle timeout of {@code commands} connections: 90 seconds. */
         public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
+        /** The default inbound rate limit per connection: 10,000 frames per second. */
+        public static final int DEFAULT_INBOUND_RATE_LIMIT = 10_000;
+        /** The default policy over the inbound rate limit: throttle. */
+        public static final RateLimitPolicy DEFAULT_INBOUND_RATE_POLICY = RateLimitPolicy.THROTTLE;
         /** The default time {@link PushServer#close()} lets queued writes drain: 5 seconds. */
         public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -432,6 +437,8 @@ public final class PushServer implements AutoCloseable {
         private Duration idleTimeout;
         private boolean idleTimeoutSet;
         private byte[] rawHeartbeat;
+        private int inboundRateLimit = DEFAULT_INBOUND_RATE_LIMIT;
+        private RateLimitPolicy inboundRatePolicy = DEFAULT_INBOUND_RATE_POLICY;
 
         private Builder() {
         }
@@ -705,6 +712,21 @@ public final class PushServer implements AutoCloseable {
         }
 
         /**
+         * Limits how many frames per second each client may send (a token bucket allowing bursts of one second's
+         * worth), and what happens over the limit. Defaults to {@link #DEFAULT_INBOUND_RATE_LIMIT} and
+         * {@link #DEFAULT_INBOUND_RATE_POLICY}.
+         *
+         * @param framesPerSecond at least 1
+         * @param policy throttle (stop reading for a while) or disconnect
+         * @return this builder
+         */
+        public Builder inboundRateLimit(int framesPerSecond, RateLimitPolicy policy) {
+            this.inboundRateLimit = Checks.positive(framesPerSecond, "framesPerSecond");
+            this.inboundRatePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
          * Checks the settings together and builds the server (not yet started).
          *
          * @return the server
@@ -721,7 +743,8 @@ public final class PushServer implements AutoCloseable {
                     protocol, allowPublish, authenticator, defaultTopics, frameHandler, listener, maxQueuedBytes,
                     slowConsumerPolicy,
                     eventLoopThreads, eventLoopGroup, nativeTransport, shutdownTimeout, maxConnections,
-                    maxConnectionsPerAddress, heartbeatInterval, idle, rawHeartbeat));
+                    maxConnectionsPerAddress, heartbeatInterval, idle, rawHeartbeat, inboundRateLimit,
+                    inboundRatePolicy));
         }
     }
 }

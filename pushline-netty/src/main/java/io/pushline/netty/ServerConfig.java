@@ -7,6 +7,7 @@ import io.pushline.Framing;
 import io.pushline.MessageSource;
 import io.pushline.Protocol;
 import io.pushline.PushListener;
+import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
 import java.time.Duration;
 import java.util.List;
@@ -37,5 +38,7 @@ record ServerConfig(
         int maxConnectionsPerAddress,
         Duration heartbeatInterval,
         Duration idleTimeout,
-        byte[] rawHeartbeat) {
+        byte[] rawHeartbeat,
+        int inboundRateLimit,
+        RateLimitPolicy inboundRatePolicy) {
 }

@@ -187,4 +187,36 @@ class HardeningTest {
                 "alive".getBytes(StandardCharsets.US_ASCII)).join();
         assertThat(after.readLine()).isEqualTo("alive");
     }
+
+    @Test
+    void aFloodingClientIsThrottledButEveryCommandIsAnswered() {
+        PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
+                .inboundRateLimit(200, io.pushline.RateLimitPolicy.THROTTLE));
+        TcpTestClient flood = connect(server);
+        long started = System.nanoTime();
+        flood.send("PING\r\n".repeat(600)); // 200 in the burst, then 400 more at 200/s
+        for (int i = 0; i < 600; i++) {
+            assertThat(flood.readLine()).isEqualTo("PONG");
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).as("600 frames at 200/s after a burst of 200").isGreaterThan(Duration.ofMillis(1500));
+        assertThat(server.metrics().connectionsClosedTotal()).isZero();
+    }
+
+    @Test
+    void aFloodingClientIsDisconnectedWhenThePolicySaysSo() {
+        PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
+                .inboundRateLimit(50, io.pushline.RateLimitPolicy.DISCONNECT));
+        TcpTestClient flood = connect(server);
+        flood.send("PING\r\n".repeat(200));
+        String line;
+        int pongs = 0;
+        while ((line = flood.readLine()).equals("PONG")) {
+            pongs++;
+        }
+        assertThat(pongs).isBetween(50, 60);
+        assertThat(line).isEqualTo("-ERR rate limit exceeded");
+        assertThat(flood.closedByServer()).isTrue();
+        await().until(() -> server.metrics().connectionsClosed().get(io.pushline.CloseReason.RATE_LIMITED) == 1);
+    }
 }

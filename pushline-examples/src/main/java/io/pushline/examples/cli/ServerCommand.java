@@ -5,6 +5,7 @@ import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.MessageSource;
 import io.pushline.Protocol;
+import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
@@ -85,6 +86,14 @@ final class ServerCommand implements Callable<Integer> {
             description = "Close clients silent this long (default: 90s on commands, never on raw).")
     Duration idleTimeout;
 
+    @Option(names = "--rate-limit", paramLabel = "FRAMES_PER_SECOND", defaultValue = "10000",
+            description = "Most frames per second each client may send (default: ${DEFAULT-VALUE}).")
+    int rateLimit;
+
+    @Option(names = "--rate-policy", defaultValue = "throttle",
+            description = "Over the rate limit: throttle or disconnect (default: ${DEFAULT-VALUE}).")
+    RateLimitPolicy ratePolicy;
+
     @Option(names = "--stats", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Print a one-line stats summary this often, e.g. 5s (default: off).")
     Duration stats;
@@ -97,7 +106,8 @@ final class ServerCommand implements Callable<Integer> {
                 .protocol(protocol).allowPublish(allowPublish).defaultTopics(topics.toArray(new String[0]))
                 .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore())
                 .maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy).maxConnections(maxConnections)
-                .maxConnectionsPerAddress(maxConnectionsPerAddress).heartbeatInterval(heartbeat);
+                .maxConnectionsPerAddress(maxConnectionsPerAddress).heartbeatInterval(heartbeat)
+                .inboundRateLimit(rateLimit, ratePolicy);
         if (idleTimeout != null) {
             builder.idleTimeout(idleTimeout);
         }
