@@ -23,7 +23,8 @@ class PushlineMetricsTest {
             ((InMemoryMessageSource) server.source()).publish("t", "hello".getBytes(StandardCharsets.UTF_8)).join();
             ((InMemoryMessageSource) server.source()).publish("t", "a\nb".getBytes(StandardCharsets.UTF_8)).join();
             assertThat(client.readLine()).isEqualTo("hello");
-            await().until(() -> registry.get("pushline.messages.received").functionCounter().count() == 2);
+            await().until(() -> registry.get("pushline.messages.received").functionCounter().count() == 2
+                    && registry.get("pushline.messages.delivered").functionCounter().count() == 1);
 
             assertThat(registry.get("pushline.connections").tag("server", "test").gauge().value()).isEqualTo(1);
             assertThat(registry.get("pushline.connections.opened").functionCounter().count()).isEqualTo(1);

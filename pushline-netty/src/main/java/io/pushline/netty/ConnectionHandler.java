@@ -52,6 +52,14 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            client.onWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     protected final void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
         if (!frame.isReadable()) {
             return; // empty frames are ignored

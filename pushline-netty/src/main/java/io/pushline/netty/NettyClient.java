@@ -9,6 +9,7 @@ import io.pushline.CloseReason;
 import io.pushline.DropReason;
 import io.pushline.Framing;
 import io.pushline.Message;
+import io.pushline.Protocol;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.internal.Glob;
 import java.net.SocketAddress;
@@ -21,6 +22,8 @@ import org.slf4j.LoggerFactory;
 /** One connection: the {@link Client} that hooks see, and the target of fan-out writes. */
 final class NettyClient implements Client {
     private static final Logger LOG = LoggerFactory.getLogger(NettyClient.class);
+    /** The push that tells a {@code commands} client how many messages the DROP policy cost it. */
+    static final String DROPPED_HINT = "MSG $dropped - ";
 
     private final String id;
     private final Channel channel;
@@ -32,6 +35,8 @@ final class NettyClient implements Client {
     private long droppedMessages;
     /** Only touched on the event loop: the last push was dropped (a run of drops counts one slow-consumer event). */
     private boolean dropping;
+    /** Only touched on the event loop: drops not yet reported to a {@code commands} client. */
+    private long droppedSinceHint;
     private volatile CloseReason closeReason;
     /** This client's topics and patterns as its protocol handler sees them; only touched on the event loop. */
     private final Set<String> topicsOnLoop = new HashSet<>();
@@ -107,6 +112,21 @@ final class NettyClient implements Client {
         return true;
     }
 
+    /**
+     * Called on the event loop when the outbound buffer drained below the low-water mark: tells a
+     * {@code commands} client how many messages it missed, as {@code MSG $dropped - <count>}.
+     */
+    void onWritable() {
+        if (droppedSinceHint == 0 || !channel.isActive()) {
+            return;
+        }
+        if (server.config().protocol() == Protocol.COMMANDS) {
+            channel.writeAndFlush(Frames.frame(channel.alloc(), framing, DROPPED_HINT + droppedSinceHint),
+                    channel.voidPromise());
+        }
+        droppedSinceHint = 0;
+    }
+
     /** Records why this connection ends; the first reason given wins. */
     void closeReason(CloseReason reason) {
         if (closeReason == null) {
@@ -161,6 +181,7 @@ final class NettyClient implements Client {
         SlowConsumerPolicy policy = server.config().slowConsumerPolicy();
         if (policy == SlowConsumerPolicy.DROP) {
             droppedMessages++;
+            droppedSinceHint++;
             server.metrics().dropped(DropReason.SLOW_CONSUMER);
             if (!dropping) {
                 dropping = true;

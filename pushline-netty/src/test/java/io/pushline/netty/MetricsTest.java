@@ -71,6 +71,8 @@ class MetricsTest {
         await().until(() -> reasons.size() == 2);
         assertThat(reasons).containsExactlyInAnyOrder(CloseReason.BAD_FRAME, CloseReason.CLIENT);
 
+        // push counters are added just after each batch's flush, so a client can read before they move
+        await().until(() -> server.metrics().messagesDelivered() == 18);
         PushMetrics m = server.metrics();
         assertThat(m.connections()).isEqualTo(1);
         assertThat(m.connectionsOpened()).isEqualTo(3);
@@ -129,8 +131,38 @@ class MetricsTest {
         assertThat(m.messagesDropped().get(DropReason.SLOW_CONSUMER)).isPositive();
         assertThat(m.slowConsumers()).isEqualTo(slowEvents.get()).isPositive();
         assertThat(m.connections()).isEqualTo(2); // dropped, not disconnected
-        assertThat(m.messagesDelivered() + m.messagesDropped().get(DropReason.SLOW_CONSUMER))
-                .isEqualTo(2L * messages);
+        // counters are added once per batch, just after its flush: wait for the last batch's share
+        await().untilAsserted(() -> assertThat(server.metrics().messagesDelivered()
+                + server.metrics().messagesDropped().get(DropReason.SLOW_CONSUMER)).isEqualTo(2L * messages));
         assertThat(stalled.socket().isClosed()).isFalse();
+    }
+
+    @Test
+    void aCommandsClientThatFellBehindIsToldHowManyMessagesItMissed() {
+        PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0)
+                .protocol(io.pushline.Protocol.COMMANDS).maxQueuedBytes(64 * 1024)
+                .slowConsumerPolicy(SlowConsumerPolicy.DROP).build().start());
+        TcpTestClient late = closer.add(new TcpTestClient(server.port(), 4096));
+        late.send("SUB flood\r\n");
+        assertThat(late.readLine()).isEqualTo("+OK");
+        int messages = 3_000;
+        for (int i = 0; i < messages; i++) {
+            publish(server, "flood", "p".repeat(1000)); // while the client reads nothing
+        }
+        await().until(() -> server.metrics().messagesReceived() == messages);
+        long received = 0;
+        long reportedMissing = 0;
+        while (received + reportedMissing < messages) {
+            String line = late.readLine();
+            if (line.startsWith("MSG $dropped - ")) {
+                reportedMissing += Long.parseLong(line.substring("MSG $dropped - ".length()));
+            } else {
+                assertThat(line).startsWith("MSG flood - ");
+                received++;
+            }
+        }
+        assertThat(reportedMissing).isPositive()
+                .isEqualTo(server.metrics().messagesDropped().get(DropReason.SLOW_CONSUMER));
+        assertThat(received + reportedMissing).isEqualTo(messages);
     }
 }
