@@ -81,7 +81,7 @@ public final class PushlineMetrics implements MeterBinder {
         gauge(registry, "pushline.topics", "Topics with at least one subscriber", m -> m.topics());
         gauge(registry, "pushline.patterns", "Patterns with at least one subscriber", m -> m.patterns());
         gauge(registry, "pushline.source.up", "1 when the message source is connected to its broker",
-                m -> m.sourceState() == SourceState.DOWN ? 0 : 1);
+                m -> m.sourceState().isUp() ? 1 : 0);
         counter(registry, "pushline.connections.opened", "Connections admitted", null, m -> m.connectionsOpened(),
                 Tags.empty());
         counter(registry, "pushline.connections.refused", "Connections refused over the limits", null,

@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
  *       naming the topic. Before {@code start} they fail with {@link IllegalStateException}, after {@code close}
  *       with {@link SourceException}; they do not throw, except for invalid arguments.</li>
  *   <li>When the connection drops, the listener gets {@link SourceState#DOWN}; Lettuce reconnects by itself and
- *       re-subscribes every channel and pattern, and the listener gets {@link SourceState#UP} once Redis has
- *       answered after the re-subscription. Calls made while Redis is down are queued (up to the request queue
+ *       re-subscribes every channel and pattern; the listener gets {@link SourceState#UP} when the connection is
+ *       back and {@link SourceState#RESUBSCRIBED} once Redis has answered after the re-subscription. Calls made while Redis is down are queued (up to the request queue
  *       size; beyond it they fail at once) and sent after reconnecting; a call still unanswered after the URI's
  *       timeout fails.</li>
  * </ul>
@@ -269,7 +269,8 @@ public final class RedisMessageSource implements MessageSource {
     }
 
     /**
-     * Returns the state of the pub/sub connection: {@link SourceState#UP} while connected and subscribed,
+     * Returns the state of the pub/sub connection: {@link SourceState#UP} while connected (and
+     * {@link SourceState#RESUBSCRIBED} once the subscriptions were restored after an outage),
      * {@link SourceState#DOWN} before {@code start}, while reconnecting and after {@code close}.
      *
      * @return the state
@@ -370,13 +371,14 @@ public final class RedisMessageSource implements MessageSource {
             }
             expected = ++generation;
         }
+        changeState(SourceState.UP, expected);
         // Lettuce re-subscribes when the connection activates; Redis answers in order, so the PING's answer
         // comes after the re-subscriptions were confirmed
         c.async().ping().whenComplete((pong, error) -> {
             if (error != null) {
                 LOG.debug("PING after reconnecting to {} failed", description, error);
             }
-            changeState(SourceState.UP, expected);
+            changeState(SourceState.RESUBSCRIBED, expected);
         });
     }
 
@@ -396,7 +398,7 @@ public final class RedisMessageSource implements MessageSource {
             state = newState;
             if (newState == SourceState.DOWN) {
                 LOG.warn("Redis source lost its connection to {}; reconnecting", description);
-            } else {
+            } else if (newState == SourceState.RESUBSCRIBED) {
                 LOG.info("Redis source reconnected to {} and re-subscribed", description);
             }
             try {

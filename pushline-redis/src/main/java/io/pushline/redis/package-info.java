@@ -5,8 +5,8 @@
  * <h2>Starting points</h2>
  * <ul>
  *   <li>{@link io.pushline.redis.RedisMessageSource}: subscribes Redis channels and patterns for a push server,
- *       reconnects and re-subscribes by itself, and reports {@link io.pushline.SourceState#DOWN DOWN} and
- *       {@link io.pushline.SourceState#UP UP}. Create it with {@code RedisMessageSource.create("redis://host:6379")}
+ *       reconnects and re-subscribes by itself, and reports {@link io.pushline.SourceState#DOWN DOWN},
+ *       {@link io.pushline.SourceState#UP UP} and {@link io.pushline.SourceState#RESUBSCRIBED RESUBSCRIBED}. Create it with {@code RedisMessageSource.create("redis://host:6379")}
  *       (it owns its client) or on a {@code RedisClient} you own.</li>
  *   <li>{@link io.pushline.redis.RedisPublisher}: {@code PUBLISH} from host code, returning the receiver count.</li>
  * </ul>

@@ -49,10 +49,10 @@ class RedisMessageSourceIT {
             redis.stop();
             await().atMost(TIMEOUT).until(() -> source.state() == SourceState.DOWN);
             redis.start();
-            await().atMost(TIMEOUT).until(() -> source.state() == SourceState.UP);
-            assertThat(listener.states).containsExactly(SourceState.DOWN, SourceState.UP);
+            await().atMost(TIMEOUT).until(() -> source.state() == SourceState.RESUBSCRIBED);
+            assertThat(listener.states).containsExactly(SourceState.DOWN, SourceState.UP, SourceState.RESUBSCRIBED);
 
-            // UP is reported once Redis confirmed the re-subscriptions, which Lettuce sent without our help
+            // RESUBSCRIBED is reported once Redis confirmed the re-subscriptions, which Lettuce sent without our help
             assertThat(redis.channels()).contains("it.outage");
             assertThat(redis.numpat()).isEqualTo(1);
             await().atMost(TIMEOUT).until(() -> {
@@ -210,7 +210,7 @@ class RedisMessageSourceIT {
                     .withCauseInstanceOf(SourceException.class).withMessageContaining("it.q.overflow");
 
             redis.start();
-            await().atMost(TIMEOUT).until(() -> source.state() == SourceState.UP);
+            await().atMost(TIMEOUT).until(() -> source.state() == SourceState.RESUBSCRIBED);
             assertThat(redis.channels()).contains("it.q.kept");
             assertThat(redis.numpat()).isEqualTo(1);
             // what was queued during the outage is sent after the re-subscriptions: each call either succeeds
