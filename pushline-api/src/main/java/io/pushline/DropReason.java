@@ -9,5 +9,10 @@ public enum DropReason {
     /** The payload is longer than the framing's maximum frame length. */
     TOO_LONG,
     /** The client's outbound buffer was full and the policy is {@link SlowConsumerPolicy#DROP}. */
-    SLOW_CONSUMER
+    SLOW_CONSUMER,
+    /**
+     * The server's I/O threads were behind the source by more than their bound (they cannot write as fast as the
+     * broker delivers): the message was shed for the clients of one I/O thread rather than queued without limit.
+     */
+    SERVER_OVERLOADED
 }

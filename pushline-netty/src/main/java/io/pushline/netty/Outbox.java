@@ -2,13 +2,16 @@ package io.pushline.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.pushline.DropReason;
 import io.pushline.Message;
+import io.pushline.PushListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The deliveries waiting for one event loop. The source thread offers a shared frame and the loop's subscribers;
@@ -18,21 +21,37 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Outbox implements Runnable {
     /** Deliveries per task before yielding the loop to I/O; the rest run in the next task. */
     static final int MAX_BATCH = 256;
+    /**
+     * The most frame bytes waiting for one event loop. Past it the loop is behind the source (it cannot write as
+     * fast as the broker delivers) and new messages are shed for its clients instead of queued without limit.
+     */
+    static final long MAX_PENDING_BYTES = 32L * 1024 * 1024;
 
     private final EventLoop loop;
     private final ServerMetrics metrics;
     private final Queue<Delivery> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final PushListener listener;
     /** Only touched on the loop. */
     private final List<NettyClient> toFlush = new ArrayList<>();
 
-    Outbox(EventLoop loop, ServerMetrics metrics) {
+    Outbox(EventLoop loop, ServerMetrics metrics, PushListener listener) {
         this.loop = loop;
+        this.listener = listener;
         this.metrics = metrics;
     }
 
     /** Takes ownership of {@code frame} (one reference). */
     void offer(ByteBuf frame, Message message, String pattern, List<NettyClient> clients) {
+        int size = frame.readableBytes();
+        if (pendingBytes.addAndGet(size) > MAX_PENDING_BYTES) {
+            pendingBytes.addAndGet(-size);
+            frame.release();
+            metrics.dropped(DropReason.SERVER_OVERLOADED);
+            listener.messageDropped(message, DropReason.SERVER_OVERLOADED);
+            return;
+        }
         queue.add(new Delivery(frame, message, pattern, clients));
         schedule();
     }
@@ -68,6 +87,7 @@ final class Outbox implements Runnable {
                     pushes += written;
                     bytes += (long) written * d.frame.readableBytes();
                 } finally {
+                    pendingBytes.addAndGet(-d.frame.readableBytes());
                     d.frame.release();
                 }
             }
@@ -88,6 +108,7 @@ final class Outbox implements Runnable {
         scheduled.set(false);
         Delivery d;
         while ((d = queue.poll()) != null) {
+            pendingBytes.addAndGet(-d.frame.readableBytes());
             d.frame.release();
         }
     }

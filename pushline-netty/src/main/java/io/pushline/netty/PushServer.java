@@ -62,7 +62,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Fan-out.</b> Each message is framed once; each subscriber gets a retained duplicate of the same buffer.
- * Deliveries are grouped per event loop and each connection is flushed once per batch. Subscriptions at the
+ * Deliveries are grouped per event loop and each connection is flushed once per batch. Memory is bounded: each
+ * connection by {@link Builder#maxQueuedBytes(int)}, and the deliveries waiting for an event loop by 32 MiB of
+ * frames, past which new messages are shed for that loop's clients ({@link io.pushline.DropReason#SERVER_OVERLOADED})
+ * rather than queued; the source is always read at full speed, so the broker never cuts the server off. Subscriptions at the
  * broker are reference-counted: a topic is subscribed while at least one client wants it.
  *
  * <p><b>Lifecycle.</b> {@link #start()} binds and starts the source; {@link #close()} stops accepting, lets
@@ -135,16 +138,16 @@ public final class PushServer implements AutoCloseable {
 
     private Channel bind(Transport transport) {
         ServerMetrics metrics = new ServerMetrics();
+        PushListener listener = new SafeListener(config.listener());
         Map<EventLoop, Integer> partitions = new IdentityHashMap<>();
         List<Outbox> outboxes = new ArrayList<>();
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             partitions.put(loop, outboxes.size());
-            outboxes.add(new Outbox(loop, metrics));
+            outboxes.add(new Outbox(loop, metrics, listener));
         }
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-        PushListener listener = new SafeListener(config.listener());
         FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,
                 config.protocol(), metrics);
         BrokerSubscriptions subscriptions = new BrokerSubscriptions(config.source(), registry);

@@ -165,4 +165,29 @@ class MetricsTest {
                 .isEqualTo(server.metrics().messagesDropped().get(DropReason.SLOW_CONSUMER));
         assertThat(received + reportedMissing).isEqualTo(messages);
     }
+
+    @Test
+    void anEventLoopThatFallsBehindTheSourceShedsLoadInsteadOfQueueingWithoutBound() throws Exception {
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).eventLoopThreads(1)
+                .defaultTopics("t").onClientFrame((client, frame) -> {
+                    try {
+                        gate.await(); // simulates an event loop that cannot keep up (never do this in a handler)
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }).build().start());
+        TcpTestClient client = closer.add(new TcpTestClient(server.port()));
+        await().until(() -> server.topics().contains("t"));
+        client.send("block the loop\n");
+        int messages = 40_000; // about 40 MiB of frames for a loop that may hold 32 MiB
+        byte[] payload = "p".repeat(1024).getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < messages; i++) {
+            ((InMemoryMessageSource) server.source()).publish("t", payload).join();
+        }
+        await().until(() -> server.metrics().messagesReceived() == messages);
+        long shed = server.metrics().messagesDropped().get(DropReason.SERVER_OVERLOADED);
+        gate.countDown();
+        assertThat(shed).isBetween(5_000L, 10_000L);
+    }
 }
