@@ -34,13 +34,8 @@ final class ClientCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "HOST:PORT", description = "The server, e.g. localhost:5567.")
     String target;
 
-    @Option(names = "--framing", defaultValue = "lines", converter = FramingConverter.class,
-            description = "lines or length-prefixed (default: ${DEFAULT-VALUE}).")
-    FramingOption framing;
-
-    @Option(names = "--max-frame-length", defaultValue = "65536", paramLabel = "BYTES",
-            description = "Longest frame in bytes (default: ${DEFAULT-VALUE}).")
-    int maxFrameLength;
+    @picocli.CommandLine.Mixin
+    FramingOptions framingOptions = new FramingOptions();
 
     @Option(names = "--sub", paramLabel = "TOPIC",
             description = "Subscribe to a topic (commands protocol); repeatable. Pushes print as 'topic payload'.")
@@ -58,7 +53,7 @@ final class ClientCommand implements Callable<Integer> {
         }
         String host = target.substring(0, colon);
         int port = Integer.parseInt(target.substring(colon + 1));
-        Framing framed = framing.framing(maxFrameLength);
+        Framing framed = framingOptions.framing();
         if (topics.isEmpty() && patterns.isEmpty()) {
             return new ConsoleClient(host, port, framed).run(System.in, System.out);
         }

@@ -42,13 +42,8 @@ final class ServerCommand implements Callable<Integer> {
             description = "Default topic every client gets; repeatable (default: ${DEFAULT-VALUE}).")
     List<String> topics;
 
-    @Option(names = "--framing", defaultValue = "lines", converter = FramingConverter.class,
-            description = "lines or length-prefixed (default: ${DEFAULT-VALUE}).")
-    FramingOption framing;
-
-    @Option(names = "--max-frame-length", defaultValue = "65536", paramLabel = "BYTES",
-            description = "Longest frame in bytes (default: ${DEFAULT-VALUE}).")
-    int maxFrameLength;
+    @picocli.CommandLine.Mixin
+    FramingOptions framingOptions = new FramingOptions();
 
     @Option(names = "--protocol", defaultValue = "raw",
             description = "raw or commands (default: ${DEFAULT-VALUE}); see PROTOCOL.md.")
@@ -101,7 +96,7 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         MessageSource source = redis == null ? InMemoryMessageSource.create() : RedisMessageSource.create(redis);
-        Framing framed = framing.framing(maxFrameLength);
+        Framing framed = framingOptions.framing();
         PushServer.Builder builder = PushServer.builder().port(port).source(source).framing(framed)
                 .protocol(protocol).allowPublish(allowPublish).defaultTopics(topics.toArray(new String[0]))
                 .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore())

@@ -41,6 +41,9 @@ class CliOptionsTest {
         assertThat(server.idleTimeout).isEqualTo(Duration.ofMillis(500));
         assertThat(server.heartbeat).isEqualTo(Duration.ofMillis(100));
         assertThat(server.topics).containsExactly("a", "b");
+        assertThat(parseServer("server", "--framing", "length-prefixed", "--max-frame-length", "128")
+                .framingOptions.framing()).isEqualTo(io.pushline.Framing.lengthPrefixed(128));
+        assertThat(server.framingOptions.framing()).isEqualTo(io.pushline.Framing.lines());
         assertThat(new SizeConverter().convert("32m")).isEqualTo(32 * 1024 * 1024);
         assertThat(new DurationConverter().convert("5m")).isEqualTo(Duration.ofMinutes(5));
     }
