@@ -1,6 +1,8 @@
 package io.pushline;
 
 import java.net.SocketAddress;
+import java.security.Principal;
+import java.util.Optional;
 
 /**
  * One connected client, as hooks and listeners see it. Transports implement it; host code never does.
@@ -21,6 +23,16 @@ public interface Client {
      * @return the remote address
      */
     SocketAddress remoteAddress();
+
+    /**
+     * Returns the identity the client proved with a TLS client certificate (mutual TLS), once the handshake is done.
+     * The default returns empty.
+     *
+     * @return the certificate's subject, or empty without TLS or without a client certificate
+     */
+    default Optional<Principal> peerPrincipal() {
+        return Optional.empty();
+    }
 
     /**
      * Tells whether the connection is still open.

@@ -6,6 +6,8 @@ package io.pushline;
 public enum CloseReason {
     /** The client closed it (or the network dropped it). */
     CLIENT,
+    /** The TLS handshake failed (plain TCP on a TLS port, an untrusted or expired certificate, ...). */
+    TLS_HANDSHAKE,
     /** The client sent {@code QUIT}. */
     QUIT,
     /** The client's outbound buffer was full and the policy is {@link SlowConsumerPolicy#DISCONNECT}. */

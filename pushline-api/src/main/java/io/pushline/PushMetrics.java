@@ -9,7 +9,8 @@ import java.util.Map;
  * @param connections connections open now
  * @param connectionsOpened connections accepted and admitted
  * @param connectionsRefused connections refused over the connection limits
- * @param connectionsClosed admitted connections that ended, by reason (every reason present, zero or more)
+ * @param connectionsClosed connections that ended, by reason (every reason present, zero or more); those that
+ *     never completed their TLS handshake count under {@link CloseReason#TLS_HANDSHAKE} without having been opened
  * @param topics topics with at least one subscriber now (each subscribed once at the broker)
  * @param patterns patterns with at least one subscriber now
  * @param messagesReceived messages the source delivered to the server

@@ -5,9 +5,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.pushline.CloseReason;
 import java.io.IOException;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +30,38 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         this.client = client;
     }
 
+    private boolean registered;
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(PushChannelInitializer.TLS) == null) {
+            register(ctx);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent) {
+            SslHandshakeCompletionEvent handshake = (SslHandshakeCompletionEvent) evt;
+            if (handshake.isSuccess()) {
+                register(ctx); // hooks see the client, and its certificate, only once TLS is established
+            } else {
+                LOG.debug("{}: TLS handshake failed: {}", client, handshake.cause().toString());
+                client.closeReason(CloseReason.TLS_HANDSHAKE);
+                ctx.close();
+            }
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    private void register(ChannelHandlerContext ctx) {
+        registered = true;
         server.subscriptions().add(client);
         server.metrics().connectionsOpened.increment();
         LOG.debug("{} connected", client);
         server.listener().clientConnected(client);
         onConnected(ctx);
-        ctx.fireChannelActive();
     }
 
     /** Called once the client is registered. */
@@ -43,6 +70,13 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (!registered) {
+            // never got past the TLS handshake: hooks never saw it, only the metrics count it
+            server.metrics().closed(client.closeReason() == CloseReason.CLIENT ? CloseReason.TLS_HANDSHAKE
+                    : client.closeReason());
+            ctx.fireChannelInactive();
+            return;
+        }
         server.subscriptions().remove(client);
         CloseReason reason = client.closeReason();
         server.metrics().closed(reason);
@@ -88,6 +122,10 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             client.closeReason(CloseReason.BAD_FRAME);
             LOG.debug("{}: corrupted frame, closing", client, cause);
             replyErrorAndClose(ctx, "bad frame");
+        } else if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            client.closeReason(CloseReason.TLS_HANDSHAKE);
+            LOG.debug("{}: TLS error, closing: {}", client, cause.getCause().toString());
+            ctx.close();
         } else if (cause instanceof IOException) {
             LOG.debug("{}: I/O error, closing", client, cause);
             ctx.close();

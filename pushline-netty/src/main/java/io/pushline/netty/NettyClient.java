@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.ssl.SslHandler;
 import io.pushline.Client;
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
@@ -13,9 +14,12 @@ import io.pushline.Protocol;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.internal.Glob;
 import java.net.SocketAddress;
+import java.security.Principal;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +62,19 @@ final class NettyClient implements Client {
     @Override
     public SocketAddress remoteAddress() {
         return channel.remoteAddress();
+    }
+
+    @Override
+    public Optional<Principal> peerPrincipal() {
+        SslHandler tls = (SslHandler) channel.pipeline().get(PushChannelInitializer.TLS);
+        if (tls == null || !tls.handshakeFuture().isSuccess()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(tls.engine().getSession().getPeerPrincipal());
+        } catch (SSLPeerUnverifiedException noClientCertificate) {
+            return Optional.empty(); // TLS without a client certificate: no principal, by design
+        }
     }
 
     @Override

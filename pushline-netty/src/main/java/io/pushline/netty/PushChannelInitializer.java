@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class PushChannelInitializer extends ChannelInitializer<Channel> {
     private final ServerContext server;
     private final Map<EventLoop, Integer> partitions;
+    /** The name of the TLS handler, first in the pipeline when TLS is on. */
+    static final String TLS = "tls";
     private static final byte[] PING = "PING".getBytes(StandardCharsets.US_ASCII);
     private final AtomicLong ids = new AtomicLong();
 
@@ -43,6 +45,9 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
         NettyClient client = new NettyClient(Long.toString(ids.incrementAndGet()), ch, partition, server);
         ChannelPipeline p = ch.pipeline();
         ServerConfig config = server.config();
+        if (config.sslContext() != null) {
+            p.addLast(TLS, config.sslContext().newHandler(ch.alloc()));
+        }
         if (!server.limits().tryAcquire(ch.remoteAddress())) {
             server.metrics().connectionsRefused.increment();
             server.listener().connectionRefused(ch.remoteAddress());

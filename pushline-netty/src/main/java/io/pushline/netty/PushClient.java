@@ -15,6 +15,9 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.Framing;
@@ -23,6 +26,7 @@ import io.pushline.Protocol;
 import io.pushline.PushlineException;
 import io.pushline.Topics;
 import io.pushline.internal.Checks;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +46,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +133,7 @@ public final class PushClient implements AutoCloseable {
     private final int port;
     private final Framing framing;
     private final Protocol protocol;
+    private final SslContext sslContext;
     private final Consumer<Message> messageListener;
     private final Consumer<State> stateListener;
     private final ReconnectPolicy reconnectPolicy;
@@ -159,6 +166,7 @@ public final class PushClient implements AutoCloseable {
         this.port = b.port;
         this.framing = b.framing;
         this.protocol = b.protocol;
+        this.sslContext = b.sslContext;
         this.messageListener = b.messageListener;
         this.stateListener = b.stateListener;
         this.reconnectPolicy = b.reconnectPolicy;
@@ -180,6 +188,13 @@ public final class PushClient implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (sslContext != null) {
+                            SslHandler tls = sslContext.newHandler(ch.alloc(), host, port);
+                            SSLParameters params = tls.engine().getSSLParameters();
+                            params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name host
+                            tls.engine().setSSLParameters(params);
+                            ch.pipeline().addLast("tls", tls);
+                        }
                         ch.pipeline()
                                 .addLast("frameDecoder", PushClientFrames.frameDecoder(framing))
                                 .addLast("protocol", new PushClientHandler(name, framing, protocol, MAX_IN_FLIGHT,
@@ -888,6 +903,7 @@ public final class PushClient implements AutoCloseable {
         private int port = DEFAULT_PORT;
         private Framing framing = DEFAULT_FRAMING;
         private Protocol protocol = DEFAULT_PROTOCOL;
+        private SslContext sslContext;
         private Consumer<Message> messageListener = message -> { };
         private Consumer<State> stateListener = state -> { };
         private ReconnectPolicy reconnectPolicy = DEFAULT_RECONNECT_POLICY;
@@ -1030,6 +1046,41 @@ public final class PushClient implements AutoCloseable {
          */
         public Builder eventLoopGroup(EventLoopGroup group) {
             this.eventLoopGroup = Objects.requireNonNull(group, "group");
+            return this;
+        }
+
+        /**
+         * Speaks TLS with a host-made Netty client {@link SslContext} (custom trust, or a client certificate for
+         * mutual TLS: {@code SslContextBuilder.forClient().keyManager(cert, key)}). The server's certificate must
+         * name the host. Off by default.
+         *
+         * @param sslContext a client context
+         * @return this builder
+         */
+        public Builder tls(SslContext sslContext) {
+            Objects.requireNonNull(sslContext, "sslContext");
+            if (!sslContext.isClient()) {
+                throw new IllegalArgumentException("sslContext: a server context (expected: a client context)");
+            }
+            this.sslContext = sslContext;
+            return this;
+        }
+
+        /**
+         * Speaks TLS 1.2 or 1.3, trusting the CA certificates in a PEM file. Off by default.
+         *
+         * @param trustedCaPem the CA certificates the server's certificate must chain to, PEM
+         * @return this builder
+         * @throws IllegalArgumentException when the file cannot be loaded
+         */
+        public Builder tls(File trustedCaPem) {
+            Objects.requireNonNull(trustedCaPem, "trustedCaPem");
+            try {
+                this.sslContext = SslContextBuilder.forClient().trustManager(trustedCaPem)
+                        .protocols("TLSv1.3", "TLSv1.2").build();
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("tls: cannot load " + trustedCaPem + ": " + e.getMessage(), e);
+            }
             return this;
         }
 

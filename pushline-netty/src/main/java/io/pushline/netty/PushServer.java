@@ -10,6 +10,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.pushline.Authenticator;
@@ -29,6 +32,7 @@ import io.pushline.SlowConsumerPolicy;
 import io.pushline.SourceState;
 import io.pushline.Topics;
 import io.pushline.internal.Checks;
+import java.io.File;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +45,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -410,6 +415,8 @@ public final class PushServer implements AutoCloseable {
         public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
         /** The default idle timeout of {@code commands} connections: 90 seconds. */
         public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
+        /** The TLS versions the server accepts. */
+        static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
         /** The default inbound rate limit per connection: 10,000 frames per second. */
         public static final int DEFAULT_INBOUND_RATE_LIMIT = 10_000;
         /** The default policy over the inbound rate limit: throttle. */
@@ -442,6 +449,10 @@ public final class PushServer implements AutoCloseable {
         private byte[] rawHeartbeat;
         private int inboundRateLimit = DEFAULT_INBOUND_RATE_LIMIT;
         private RateLimitPolicy inboundRatePolicy = DEFAULT_INBOUND_RATE_POLICY;
+        private SslContext sslContext;
+        private File tlsCertChain;
+        private File tlsKey;
+        private File tlsTrustedClientCa;
 
         private Builder() {
         }
@@ -730,10 +741,78 @@ public final class PushServer implements AutoCloseable {
         }
 
         /**
+         * Serves TLS with a host-made Netty {@link SslContext} (for example one with OpenSSL, or custom trust). Off
+         * by default.
+         *
+         * @param sslContext a server context
+         * @return this builder
+         */
+        public Builder tls(SslContext sslContext) {
+            Objects.requireNonNull(sslContext, "sslContext");
+            if (!sslContext.isServer()) {
+                throw new IllegalArgumentException("sslContext: a client context (expected: a server context)");
+            }
+            this.sslContext = sslContext;
+            return this;
+        }
+
+        /**
+         * Serves TLS 1.2 and 1.3 with a PEM certificate chain and private key. Off by default.
+         *
+         * @param certChainPem the server's certificate chain, PEM
+         * @param privateKeyPem its private key, PEM (PKCS#8)
+         * @return this builder
+         */
+        public Builder tls(File certChainPem, File privateKeyPem) {
+            this.tlsCertChain = Objects.requireNonNull(certChainPem, "certChainPem");
+            this.tlsKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+            return this;
+        }
+
+        /**
+         * Requires a client certificate signed by one of these CAs (mutual TLS); the verified subject is then
+         * {@link Client#peerPrincipal()}. Needs {@link #tls(File, File)}.
+         *
+         * @param trustedCaPem the CA certificates clients' certificates must chain to, PEM
+         * @return this builder
+         */
+        public Builder tlsClientAuth(File trustedCaPem) {
+            this.tlsTrustedClientCa = Objects.requireNonNull(trustedCaPem, "trustedCaPem");
+            return this;
+        }
+
+        private SslContext buildSslContext() {
+            if (sslContext != null) {
+                if (tlsCertChain != null || tlsTrustedClientCa != null) {
+                    throw new IllegalStateException("tls(SslContext) cannot be combined with PEM files");
+                }
+                return sslContext;
+            }
+            if (tlsCertChain == null) {
+                if (tlsTrustedClientCa != null) {
+                    throw new IllegalStateException("tlsClientAuth needs tls(certChainPem, privateKeyPem)");
+                }
+                return null;
+            }
+            try {
+                SslContextBuilder b = SslContextBuilder.forServer(tlsCertChain, tlsKey).protocols(TLS_PROTOCOLS);
+                if (tlsTrustedClientCa != null) {
+                    b.trustManager(tlsTrustedClientCa).clientAuth(ClientAuth.REQUIRE);
+                }
+                return b.build();
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("tls: cannot load " + tlsCertChain + " / " + tlsKey
+                        + (tlsTrustedClientCa == null ? "" : " / " + tlsTrustedClientCa) + ": " + e.getMessage(), e);
+            }
+        }
+
+        /**
          * Checks the settings together and builds the server (not yet started).
          *
          * @return the server
-         * @throws IllegalStateException when the idle timeout does not exceed the heartbeat interval
+         * @throws IllegalStateException when the idle timeout does not exceed the heartbeat interval, or TLS
+         *     settings conflict
+         * @throws IllegalArgumentException when the TLS files cannot be loaded
          */
         public PushServer build() {
             Duration idle = idleTimeoutSet ? idleTimeout : protocol == Protocol.COMMANDS ? DEFAULT_IDLE_TIMEOUT : null;
@@ -747,7 +826,7 @@ public final class PushServer implements AutoCloseable {
                     slowConsumerPolicy,
                     eventLoopThreads, eventLoopGroup, nativeTransport, shutdownTimeout, maxConnections,
                     maxConnectionsPerAddress, heartbeatInterval, idle, rawHeartbeat, inboundRateLimit,
-                    inboundRatePolicy));
+                    inboundRatePolicy, buildSslContext()));
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.pushline.netty;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import io.pushline.Authenticator;
 import io.pushline.ClientFrameHandler;
 import io.pushline.Framing;
@@ -14,7 +15,8 @@ import java.util.List;
 
 /**
  * The frozen settings of one server, made by {@link PushServer.Builder#build()}. {@code authenticator},
- * {@code idleTimeout} (never) and {@code rawHeartbeat} (none) may be null.
+ * {@code idleTimeout} (never), {@code rawHeartbeat} (none) and {@code sslContext}
+ * (plain TCP) may be null.
  */
 record ServerConfig(
         String host,
@@ -40,5 +42,6 @@ record ServerConfig(
         Duration idleTimeout,
         byte[] rawHeartbeat,
         int inboundRateLimit,
-        RateLimitPolicy inboundRatePolicy) {
+        RateLimitPolicy inboundRatePolicy,
+        SslContext sslContext) {
 }
