@@ -142,6 +142,39 @@ class CliIT {
     }
 
     @Test
+    void serverAndClientSpeakMutualTls() throws Exception {
+        io.netty.pkitesting.X509Bundle ca = new io.netty.pkitesting.CertificateBuilder().subject("CN=Test CA")
+                .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
+        io.netty.pkitesting.X509Bundle serverCert = new io.netty.pkitesting.CertificateBuilder()
+                .subject("CN=localhost").addSanDnsName("localhost").ecp256().addExtendedKeyUsageServerAuth()
+                .buildIssuedBy(ca);
+        io.netty.pkitesting.X509Bundle clientCert = new io.netty.pkitesting.CertificateBuilder()
+                .subject("CN=cli").ecp256().addExtendedKeyUsageClientAuth().buildIssuedBy(ca);
+        String caPem = ca.toTempRootCertPem().getPath();
+        try (CliProcess server = new CliProcess("server", "--port", "0", "--protocol", "commands", "--allow-publish",
+                "--tls-cert", serverCert.toTempCertChainPem().getPath(),
+                "--tls-key", serverCert.toTempPrivateKeyPem().getPath(), "--tls-ca", caPem)) {
+            int port = server.awaitPort();
+            try (CliProcess client = new CliProcess("client", "localhost:" + port, "--sub", "news", "--tls-ca", caPem,
+                    "--tls-cert", clientCert.toTempCertChainPem().getPath(),
+                    "--tls-key", clientCert.toTempPrivateKeyPem().getPath());
+                    io.pushline.netty.PushClient publisher = io.pushline.netty.PushClient.builder().host("localhost")
+                            .port(port).tls(io.netty.handler.ssl.SslContextBuilder.forClient()
+                                    .trustManager(ca.toTempRootCertPem())
+                                    .keyManager(clientCert.toTempCertChainPem(), clientCert.toTempPrivateKeyPem())
+                                    .build()).build()) {
+                publisher.connect().join();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    publisher.publish("news", "over tls".getBytes(StandardCharsets.UTF_8)).join();
+                    return client.stdout().contains("news over tls");
+                });
+                assertThat(client.terminate(Duration.ofSeconds(15))).isZero();
+            }
+            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    @Test
     void badArgumentsPrintUsageAndExitNonZero() throws Exception {
         try (CliProcess cli = new CliProcess("server", "--framing", "smoke-signals")) {
             assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);

@@ -4,6 +4,7 @@ import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.examples.ConsoleClient;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.pushline.netty.PushClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -45,6 +46,16 @@ final class ClientCommand implements Callable<Integer> {
             description = "Subscribe to a pattern such as 'stock.*' (commands protocol); repeatable.")
     List<String> patterns = new ArrayList<>();
 
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "Speak TLS, trusting these CA certificates (with --sub/--psub).")
+    java.io.File tlsCa;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Client certificate for mutual TLS.")
+    java.io.File tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of --tls-cert.")
+    java.io.File tlsKey;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         int colon = target.lastIndexOf(':');
@@ -54,18 +65,35 @@ final class ClientCommand implements Callable<Integer> {
         String host = target.substring(0, colon);
         int port = Integer.parseInt(target.substring(colon + 1));
         Framing framed = framingOptions.framing();
+        boolean tls = tlsCa != null || tlsCert != null || tlsKey != null;
         if (topics.isEmpty() && patterns.isEmpty()) {
+            if (tls) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "TLS needs --sub or --psub: the console mode speaks plain TCP");
+            }
             return new ConsoleClient(host, port, framed).run(System.in, System.out);
+        }
+        if (tls && (tlsCa == null || (tlsCert == null) != (tlsKey == null))) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "TLS needs --tls-ca, and --tls-cert with --tls-key for a client certificate");
         }
         return subscribe(host, port, framed);
     }
 
     private int subscribe(String host, int port, Framing framed) throws IOException, InterruptedException {
         PrintStream out = System.out;
-        PushClient client = PushClient.builder().host(host).port(port).framing(framed).protocol(Protocol.COMMANDS)
-                .onMessage(message -> print(out, message))
-                .onStateChange(state -> System.err.println("connection " + state.name().toLowerCase(java.util.Locale.ROOT)))
-                .build();
+        PushClient.Builder builder = PushClient.builder().host(host).port(port).framing(framed)
+                .protocol(Protocol.COMMANDS).onMessage(message -> print(out, message))
+                .onStateChange(state -> System.err.println(
+                        "connection " + state.name().toLowerCase(java.util.Locale.ROOT)));
+        if (tlsCa != null) {
+            SslContextBuilder tls = SslContextBuilder.forClient().trustManager(tlsCa).protocols("TLSv1.3", "TLSv1.2");
+            if (tlsCert != null) {
+                tls.keyManager(tlsCert, tlsKey);
+            }
+            builder.tls(tls.build());
+        }
+        PushClient client = builder.build();
         topics.forEach(topic -> report("SUB " + topic, client.subscribe(topic)));
         patterns.forEach(pattern -> report("PSUB " + pattern, client.psubscribe(pattern)));
         client.connect();

@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Runs a push server. Without --redis, lines typed on standard input are pushed.")
 final class ServerCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--port", defaultValue = "5567", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
@@ -89,6 +92,16 @@ final class ServerCommand implements Callable<Integer> {
             description = "Over the rate limit: throttle or disconnect (default: ${DEFAULT-VALUE}).")
     RateLimitPolicy ratePolicy;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain.")
+    java.io.File tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of --tls-cert (PKCS#8 PEM).")
+    java.io.File tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "Require client certificates issued by these CAs (mutual TLS).")
+    java.io.File tlsCa;
+
     @Option(names = "--stats", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Print a one-line stats summary this often, e.g. 5s (default: off).")
     Duration stats;
@@ -106,6 +119,16 @@ final class ServerCommand implements Callable<Integer> {
         if (idleTimeout != null) {
             builder.idleTimeout(idleTimeout);
         }
+        if ((tlsCert == null) != (tlsKey == null) || (tlsCa != null && tlsCert == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "TLS needs both --tls-cert and --tls-key (and --tls-ca only with them)");
+        }
+        if (tlsCert != null) {
+            builder.tls(tlsCert, tlsKey);
+        }
+        if (tlsCa != null) {
+            builder.tlsClientAuth(tlsCa);
+        }
         if (host != null) {
             builder.host(host);
         }
@@ -121,6 +144,7 @@ final class ServerCommand implements Callable<Integer> {
             Runtime.getRuntime().halt(0);
         }, "pushline-shutdown"));
         System.out.println("pushline server listening on port " + server.port() + " (" + framed + ", "
+                + (tlsCert == null ? "" : tlsCa == null ? "TLS, " : "mutual TLS, ")
                 + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
                 + (redis == null ? "in-memory" : redis) + ", topics: " + String.join(",", topics) + ")");
         if (redis == null) {
