@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.pushline.Authenticator;
 import io.pushline.CloseReason;
 import io.pushline.Message;
+import io.pushline.TopicAuthorizer;
 import io.pushline.Topics;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -34,7 +35,6 @@ final class CommandsProtocolHandler extends ConnectionHandler {
 
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
-    private boolean authenticated;
     private boolean quitting;
     /** Frames that arrived while an {@code AUTH} was being checked; replayed (in order) once it is decided. */
     private final ArrayDeque<ByteBuf> deferred = new ArrayDeque<>();
@@ -42,7 +42,6 @@ final class CommandsProtocolHandler extends ConnectionHandler {
 
     CommandsProtocolHandler(ServerContext server, NettyClient client) {
         super(server, client);
-        this.authenticated = server.config().authenticator() == null;
     }
 
     @Override
@@ -96,7 +95,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         int verbEnd = space < 0 ? frame.writerIndex() : space;
         String verb = frame.toString(start, verbEnd - start, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
         ByteBuf args = space < 0 ? null : frame.slice(space + 1, frame.writerIndex() - space - 1);
-        if (!authenticated && !verb.equals("AUTH") && !verb.equals("QUIT")) {
+        if (!client.isAuthenticated() && !verb.equals("AUTH") && !verb.equals("QUIT")) {
             quitting = true;
             client.closeReason(CloseReason.UNAUTHORIZED);
             replyErrorAndClose(ctx, "unauthorized");
@@ -140,6 +139,10 @@ final class CommandsProtocolHandler extends ConnectionHandler {
     private void subscribe(ByteBuf args, boolean pattern) {
         String name = name(args, pattern);
         if (name == null) {
+            return;
+        }
+        if (!client.authorized(name, pattern, TopicAuthorizer.Action.SUBSCRIBE)) {
+            error("forbidden");
             return;
         }
         if (!(pattern ? client.patternsOnLoop() : client.topicsOnLoop()).add(name)) {
@@ -197,6 +200,10 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         if (topic == null) {
             return;
         }
+        if (!client.authorized(topic, false, TopicAuthorizer.Action.PUBLISH)) {
+            error("forbidden");
+            return;
+        }
         byte[] payload = ByteBufUtil.getBytes(args, space + 1, args.writerIndex() - space - 1);
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         server.config().source().publish(Message.of(topic, payload)).whenComplete((ok, error) ->
@@ -227,7 +234,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         principal.whenComplete((name, error) -> onLoop(() -> {
             authPending = false;
             if (error == null && name != null) {
-                authenticated = true;
+                client.authenticated(name);
                 LOG.debug("{} authenticated as {}", client, name);
                 reply.complete(OK);
             } else {

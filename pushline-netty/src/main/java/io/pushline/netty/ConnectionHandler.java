@@ -10,6 +10,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.pushline.CloseReason;
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,15 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         server.metrics().connectionsOpened.increment();
         LOG.debug("{} connected", client);
         server.listener().clientConnected(client);
+        if (!client.isAuthenticated()) {
+            ctx.executor().schedule(() -> {
+                if (!client.isAuthenticated() && ctx.channel().isActive()) {
+                    LOG.debug("{}: not authenticated within {}, closing", client, server.config().authTimeout());
+                    client.closeReason(CloseReason.UNAUTHORIZED);
+                    replyErrorAndClose(ctx, "unauthorized");
+                }
+            }, server.config().authTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
         onConnected(ctx);
     }
 

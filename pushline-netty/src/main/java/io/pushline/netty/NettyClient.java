@@ -12,6 +12,7 @@ import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.TopicAuthorizer;
 import io.pushline.internal.Glob;
 import java.net.SocketAddress;
 import java.security.Principal;
@@ -42,11 +43,15 @@ final class NettyClient implements Client {
     /** Only touched on the event loop: drops not yet reported to a {@code commands} client. */
     private long droppedSinceHint;
     private volatile CloseReason closeReason;
+    /** Set on the event loop once the client authenticated (always true without an authenticator). */
+    private volatile boolean authenticated;
+    private volatile String principalName;
     /** This client's topics and patterns as its protocol handler sees them; only touched on the event loop. */
     private final Set<String> topicsOnLoop = new HashSet<>();
     private final Set<String> patternsOnLoop = new HashSet<>();
 
     NettyClient(String id, Channel channel, int partition, ServerContext server) {
+        this.authenticated = server.config().authenticator() == null;
         this.id = id;
         this.channel = channel;
         this.partition = partition;
@@ -142,6 +147,32 @@ final class NettyClient implements Client {
                     channel.voidPromise());
         }
         droppedSinceHint = 0;
+    }
+
+    boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    /** Records a successful authentication and who it proved. */
+    void authenticated(String principal) {
+        this.principalName = principal;
+        this.authenticated = true;
+    }
+
+    /** Who this client is for authorization: its authenticated name, else its TLS certificate's subject. */
+    String principalForAuthorization() {
+        String name = principalName;
+        return name != null ? name : peerPrincipal().map(Principal::getName).orElse(null);
+    }
+
+    /** Asks the authorizer; a failing authorizer denies. */
+    boolean authorized(String name, boolean pattern, TopicAuthorizer.Action action) {
+        try {
+            return server.config().authorizer().authorize(this, principalForAuthorization(), name, pattern, action);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: authorizer failed on {} {}, denying", this, action, name, e);
+            return false;
+        }
     }
 
     /** Records why this connection ends; the first reason given wins. */

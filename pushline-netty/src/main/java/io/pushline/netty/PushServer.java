@@ -30,6 +30,7 @@ import io.pushline.PushlineException;
 import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.SourceState;
+import io.pushline.TopicAuthorizer;
 import io.pushline.Topics;
 import io.pushline.internal.Checks;
 import java.io.File;
@@ -415,6 +416,8 @@ public final class PushServer implements AutoCloseable {
         public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
         /** The default idle timeout of {@code commands} connections: 90 seconds. */
         public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
+        /** The default time a client has to authenticate when an authenticator is set: 10 seconds. */
+        public static final Duration DEFAULT_AUTH_TIMEOUT = Duration.ofSeconds(10);
         /** The TLS versions the server accepts. */
         static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
         /** The default inbound rate limit per connection: 10,000 frames per second. */
@@ -450,6 +453,8 @@ public final class PushServer implements AutoCloseable {
         private int inboundRateLimit = DEFAULT_INBOUND_RATE_LIMIT;
         private RateLimitPolicy inboundRatePolicy = DEFAULT_INBOUND_RATE_POLICY;
         private SslContext sslContext;
+        private TopicAuthorizer authorizer = TopicAuthorizer.ALLOW_ALL;
+        private Duration authTimeout = DEFAULT_AUTH_TIMEOUT;
         private File tlsCertChain;
         private File tlsKey;
         private File tlsTrustedClientCa;
@@ -539,8 +544,10 @@ public final class PushServer implements AutoCloseable {
         }
 
         /**
-         * Requires {@code commands} clients to authenticate with {@code AUTH <token>} before anything else.
-         * Defaults to none: {@code AUTH} is accepted and has no effect.
+         * Requires clients to authenticate before anything else: {@code commands} clients with
+         * {@code AUTH <token>}, {@code raw} clients with their first frame (the token), within the
+         * {@link #authTimeout(Duration) auth timeout}. Until then a client gets no pushes. Defaults to none:
+         * {@code AUTH} is accepted and has no effect.
          *
          * @param authenticator checks the tokens
          * @return this builder
@@ -741,6 +748,30 @@ public final class PushServer implements AutoCloseable {
         }
 
         /**
+         * Sets who may subscribe to and publish on what. Defaults to {@link TopicAuthorizer#ALLOW_ALL}.
+         *
+         * @param authorizer decides each {@code SUB}, {@code PSUB}, {@code PUB} and {@code raw} default topic
+         * @return this builder
+         */
+        public Builder authorizer(TopicAuthorizer authorizer) {
+            this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+            return this;
+        }
+
+        /**
+         * Sets how long a client has to authenticate when an {@link #authenticator(Authenticator) authenticator}
+         * is set; a client still unauthenticated then gets {@code -ERR unauthorized} and is closed. Defaults to
+         * {@link #DEFAULT_AUTH_TIMEOUT}.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder authTimeout(Duration timeout) {
+            this.authTimeout = Checks.positive(timeout, "authTimeout");
+            return this;
+        }
+
+        /**
          * Serves TLS with a host-made Netty {@link SslContext} (for example one with OpenSSL, or custom trust). Off
          * by default.
          *
@@ -826,7 +857,7 @@ public final class PushServer implements AutoCloseable {
                     slowConsumerPolicy,
                     eventLoopThreads, eventLoopGroup, nativeTransport, shutdownTimeout, maxConnections,
                     maxConnectionsPerAddress, heartbeatInterval, idle, rawHeartbeat, inboundRateLimit,
-                    inboundRatePolicy, buildSslContext()));
+                    inboundRatePolicy, buildSslContext(), authorizer, authTimeout));
         }
     }
 }

@@ -9,6 +9,7 @@ import io.pushline.MessageSource;
 import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.RateLimitPolicy;
+import io.pushline.TopicAuthorizer;
 import io.pushline.SlowConsumerPolicy;
 import java.time.Duration;
 import java.util.List;
@@ -43,5 +44,7 @@ record ServerConfig(
         byte[] rawHeartbeat,
         int inboundRateLimit,
         RateLimitPolicy inboundRatePolicy,
-        SslContext sslContext) {
+        SslContext sslContext,
+        TopicAuthorizer authorizer,
+        Duration authTimeout) {
 }

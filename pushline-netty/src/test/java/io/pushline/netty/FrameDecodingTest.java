@@ -36,7 +36,8 @@ class FrameDecodingTest {
         ServerConfig config = new ServerConfig(null, 0, source, true, framing, Protocol.RAW, false, null, List.of(),
                 ClientHandlers.echo(), PushListener.NONE, 1024 * 1024, SlowConsumerPolicy.DISCONNECT, 1, null,
                 false, Duration.ofSeconds(1), 1000, 1000, Duration.ofSeconds(30), null, null, 10_000,
-                io.pushline.RateLimitPolicy.THROTTLE, null);
+                io.pushline.RateLimitPolicy.THROTTLE, null,
+                io.pushline.TopicAuthorizer.ALLOW_ALL, Duration.ofSeconds(10));
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory();
         ServerContext ctx = new ServerContext(config, PushListener.NONE, registry,
                 new BrokerSubscriptions(source, registry), null, new ConnectionLimits(1000, 1000),

@@ -166,6 +166,19 @@ class TlsTest {
     }
 
     @Test
+    void theCertificatePrincipalReachesTheAuthorizer() throws Exception {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
+                .tlsClientAuth(ca.toTempRootCertPem()).authorizer((client, principal, name, pattern, action) -> {
+                    asked.add(principal + " " + name);
+                    return "CN=alice".equals(principal) && name.equals("alice.inbox");
+                }));
+        SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
+        assertThat(roundTrip(socket, "SUB alice.inbox")).isEqualTo("+OK");
+        assertThat(asked).containsExactly("CN=alice alice.inbox");
+    }
+
+    @Test
     void tlsSettingsAreCheckedAtBuild() {
         assertThatThrownBy(() -> PushServer.builder().tlsClientAuth(new java.io.File("ca.pem")).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("tlsClientAuth needs tls");
