@@ -11,7 +11,6 @@ import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.SourceState;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +29,6 @@ final class FanOut implements MessageListener {
     private final PushListener listener;
     private final boolean commands;
     private final ServerMetrics metrics;
-    private final LongAdder unframeable = new LongAdder();
     private volatile boolean stopped;
 
     FanOut(ClientRegistry<NettyClient> registry, Outbox[] outboxes, Framing framing, ByteBufAllocator alloc,
@@ -71,7 +69,7 @@ final class FanOut implements MessageListener {
     }
 
     long unframeableMessages() {
-        return unframeable.sum();
+        return metrics.droppedCount(DropReason.NOT_FRAMEABLE) + metrics.droppedCount(DropReason.TOO_LONG);
     }
 
     private void deliver(Message message, String pattern) {
@@ -89,11 +87,10 @@ final class FanOut implements MessageListener {
                     continue;
                 }
                 if (frame == null) {
-                    if (!frameable(message)) {
+                    frame = frame(message);
+                    if (frame == null) {
                         return;
                     }
-                    frame = commands ? Frames.commandsPush(alloc, framing, message)
-                            : Frames.frame(alloc, framing, message.payloadBuffer());
                 }
                 outboxes[p].offer(frame.retain(), message, pattern, clients);
             }
@@ -104,20 +101,22 @@ final class FanOut implements MessageListener {
         }
     }
 
-    private boolean frameable(Message message) {
+    /** Frames a message once for all its clients, or returns null (counted and logged) when it cannot be sent. */
+    private ByteBuf frame(Message message) {
+        byte[] header = commands ? Frames.commandsHeader(message) : null;
+        int length = message.payloadLength() + (header == null ? 0 : header.length);
         DropReason reason = null;
-        int length = message.payloadLength() + (commands ? Frames.commandsHeader(message).length : 0);
         if (length > framing.maxFrameLength()) {
             reason = DropReason.TOO_LONG;
         } else if (!framing.canFrame(message)) {
             reason = DropReason.NOT_FRAMEABLE;
         }
         if (reason == null) {
-            return true;
+            return header == null ? Frames.frame(alloc, framing, message.payloadBuffer())
+                    : Frames.commandsPush(alloc, framing, header, message);
         }
-        unframeable.increment();
         metrics.dropped(reason);
-        long count = unframeable.sum();
+        long count = unframeableMessages();
         String why = reason == DropReason.TOO_LONG
                 ? "is longer than the maximum frame length " + framing.maxFrameLength()
                 : "contains CR or LF, which " + framing + " cannot carry";
@@ -127,6 +126,6 @@ final class FanOut implements MessageListener {
             LOG.debug("not sent: {} {}", message, why);
         }
         listener.messageDropped(message, reason);
-        return false;
+        return null;
     }
 }

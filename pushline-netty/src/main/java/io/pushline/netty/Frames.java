@@ -2,6 +2,9 @@ package io.pushline.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.pushline.Framing;
 import io.pushline.Message;
 import java.nio.ByteBuffer;
@@ -31,10 +34,10 @@ final class Frames {
     }
 
     /**
-     * Frames a push in {@code commands} form, {@code MSG <topic> <id> <payload>}; the caller owns the buffer.
+     * Frames a push in {@code commands} form, {@code MSG <topic> <id> <payload>}, with the header from
+     * {@link #commandsHeader(Message)}; the caller owns the buffer.
      */
-    static ByteBuf commandsPush(ByteBufAllocator alloc, Framing framing, Message message) {
-        byte[] header = commandsHeader(message);
+    static ByteBuf commandsPush(ByteBufAllocator alloc, Framing framing, byte[] header, Message message) {
         int length = header.length + message.payloadLength();
         boolean lines = framing.kind() == Framing.Kind.LINES;
         ByteBuf buf = alloc.directBuffer(length + (lines ? 2 : 4));
@@ -65,14 +68,29 @@ final class Frames {
 
     /** Whether line framing can carry these bytes (no CR or LF); always true for length-prefixed framing. */
     static boolean canFrame(Framing framing, byte[] payload) {
-        if (framing.kind() != Framing.Kind.LINES) {
-            return true;
-        }
-        for (byte b : payload) {
+        return framing.kind() != Framing.Kind.LINES || !containsLineBreak(payload);
+    }
+
+    /** Whether the bytes contain CR or LF, which line framing cannot carry. */
+    static boolean containsLineBreak(byte[] bytes) {
+        for (byte b : bytes) {
             if (b == '\r' || b == '\n') {
-                return false;
+                return true;
             }
         }
-        return true;
+        return false;
+    }
+
+    /**
+     * Makes a new inbound frame decoder (server and client alike): the delimiter or length prefix is stripped, and
+     * a frame longer than the limit fails fast with a {@code TooLongFrameException}, without being buffered.
+     */
+    static ChannelHandler decoder(Framing framing) {
+        int max = framing.maxFrameLength();
+        if (framing.kind() == Framing.Kind.LINES) {
+            return new LineBasedFrameDecoder(max, true, true);
+        }
+        // the decoder's limit counts the 4-byte length field too
+        return new LengthFieldBasedFrameDecoder(max + 4, 0, 4, 0, 4, true);
     }
 }

@@ -37,7 +37,6 @@ final class NettyClient implements Client {
     private final ServerContext server;
     /** Only touched on the channel's event loop: a flush is owed after this batch. */
     private boolean flushPending;
-    private long droppedMessages;
     /** Only touched on the event loop: the last push was dropped (a run of drops counts one slow-consumer event). */
     private boolean dropping;
     /** Only touched on the event loop: drops not yet reported to a {@code commands} client. */
@@ -107,10 +106,6 @@ final class NettyClient implements Client {
 
     int partition() {
         return partition;
-    }
-
-    long droppedMessages() {
-        return droppedMessages;
     }
 
     /**
@@ -228,19 +223,15 @@ final class NettyClient implements Client {
     private void onSlowConsumer(Message message) {
         SlowConsumerPolicy policy = server.config().slowConsumerPolicy();
         if (policy == SlowConsumerPolicy.DROP) {
-            droppedMessages++;
             droppedSinceHint++;
             server.metrics().dropped(DropReason.SLOW_CONSUMER);
             if (!dropping) {
                 dropping = true;
+                LOG.debug("{}: outbound buffer full, dropping until it drains", this);
                 server.metrics().slowConsumers.increment();
                 server.listener().slowConsumer(this, policy);
             }
             server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
-            if (droppedMessages == 1 || LOG.isDebugEnabled()) {
-                LOG.debug("client {} {}: outbound buffer full, dropping ({} dropped so far)", id,
-                        channel.remoteAddress(), droppedMessages);
-            }
             return;
         }
         LOG.info("client {} {}: slow consumer (more than {} bytes queued), disconnecting", id,

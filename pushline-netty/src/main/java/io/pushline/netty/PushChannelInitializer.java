@@ -7,8 +7,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.pushline.Framing;
@@ -65,7 +63,7 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
             p.addLast("heartbeat", new HeartbeatHandler(client, config.framing(), ping, config.heartbeatInterval(),
                     idleTimeout, commands));
         }
-        p.addLast("frameDecoder", frameDecoder(config.framing()));
+        p.addLast("frameDecoder", Frames.decoder(config.framing()));
         p.addLast("rateLimit", new InboundRateLimiter(client, config.framing(), config.inboundRateLimit(),
                 config.inboundRatePolicy()));
         p.addLast("protocol", server.config().protocol() == Protocol.COMMANDS
@@ -91,15 +89,5 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ReferenceCountUtil.release(msg);
         }
-    }
-
-    static io.netty.channel.ChannelHandler frameDecoder(Framing framing) {
-        int max = framing.maxFrameLength();
-        if (framing.kind() == Framing.Kind.LINES) {
-            // strip the delimiter; fail fast: report as soon as the limit is passed, discarding without buffering
-            return new LineBasedFrameDecoder(max, true, true);
-        }
-        // the decoder's limit counts the 4-byte length field too
-        return new LengthFieldBasedFrameDecoder(max + 4, 0, 4, 0, 4, true);
     }
 }

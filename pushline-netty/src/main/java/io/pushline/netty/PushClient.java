@@ -196,7 +196,7 @@ public final class PushClient implements AutoCloseable {
                             ch.pipeline().addLast("tls", tls);
                         }
                         ch.pipeline()
-                                .addLast("frameDecoder", PushClientFrames.frameDecoder(framing))
+                                .addLast("frameDecoder", Frames.decoder(framing))
                                 .addLast("protocol", new PushClientHandler(name, framing, protocol, MAX_IN_FLIGHT,
                                         messageListener));
                     }
@@ -374,7 +374,7 @@ public final class PushClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "send is only available on a raw connection; on commands use publish"));
         }
-        String problem = frameProblem(frame.length, PushClientFrames.containsLineBreak(frame));
+        String problem = frameProblem(frame.length, Frames.containsLineBreak(frame));
         if (problem != null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(problem));
         }
@@ -385,7 +385,7 @@ public final class PushClient implements AutoCloseable {
                 result.completeExceptionally(new PushlineException("not connected"));
                 return;
             }
-            channel.writeAndFlush(PushClientFrames.frame(channel.alloc(), framing, copy)).addListener(written -> {
+            channel.writeAndFlush(Frames.frame(channel.alloc(), framing, copy)).addListener(written -> {
                 if (written.isSuccess()) {
                     result.complete(null);
                 } else {

@@ -69,7 +69,7 @@ final class PushClientCommand {
     /** Whether some argument holds CR or LF, which line framing cannot carry. */
     boolean containsLineBreak() {
         for (byte[] arg : args) {
-            if (PushClientFrames.containsLineBreak(arg)) {
+            if (Frames.containsLineBreak(arg)) {
                 return true;
             }
         }

@@ -3,9 +3,6 @@ package io.pushline.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelHandler;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.PushlineException;
@@ -22,19 +19,6 @@ final class PushClientFrames {
     private static final int MAX_QUOTED = 120;
 
     private PushClientFrames() {
-    }
-
-    /**
-     * Makes a new inbound frame decoder for a framing; the delimiter or length prefix is stripped, and a frame
-     * longer than the limit fails fast with a {@code TooLongFrameException}.
-     */
-    static ChannelHandler frameDecoder(Framing framing) {
-        int max = framing.maxFrameLength();
-        if (framing.kind() == Framing.Kind.LINES) {
-            return new LineBasedFrameDecoder(max, true, true);
-        }
-        // the decoder's limit counts the 4-byte length field too
-        return new LengthFieldBasedFrameDecoder(max + 4, 0, 4, 0, 4, true);
     }
 
     /** The frame length (without delimiter or prefix) of {@code verb arg1 arg2 ...}. */
@@ -63,30 +47,6 @@ final class PushClientFrames {
             buf.writeShort(CRLF);
         }
         return buf;
-    }
-
-    /** Frames raw payload bytes as one frame. */
-    static ByteBuf frame(ByteBufAllocator alloc, Framing framing, byte[] payload) {
-        boolean lines = framing.kind() == Framing.Kind.LINES;
-        ByteBuf buf = alloc.buffer(payload.length + (lines ? 2 : 4));
-        if (!lines) {
-            buf.writeInt(payload.length);
-        }
-        buf.writeBytes(payload);
-        if (lines) {
-            buf.writeShort(CRLF);
-        }
-        return buf;
-    }
-
-    /** Whether line framing cannot carry these bytes: they contain CR or LF. */
-    static boolean containsLineBreak(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b == '\r' || b == '\n') {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Shortens text for a log line or an exception message. */

@@ -117,7 +117,7 @@ final class PushClientHandler extends ChannelDuplexHandler {
                 deliverPush(frame);
             } else if (isServerPing(frame)) {
                 // the server's heartbeat: answer at once, it is not a reply to any of our commands
-                ctx.writeAndFlush(PushClientFrames.frame(ctx.alloc(), framing, PONG), ctx.voidPromise());
+                ctx.writeAndFlush(Frames.frame(ctx.alloc(), framing, PONG), ctx.voidPromise());
             } else if (frame.isReadable()) {
                 reply(ctx, frame.toString(StandardCharsets.UTF_8));
             }

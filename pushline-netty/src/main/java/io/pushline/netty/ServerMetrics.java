@@ -46,6 +46,10 @@ final class ServerMetrics {
         dropped.get(reason).increment();
     }
 
+    long droppedCount(DropReason reason) {
+        return dropped.get(reason).sum();
+    }
+
     void sourceState(SourceState state) {
         synchronized (sourceLock) {
             if (state == SourceState.DOWN && downSinceNanos < 0) {

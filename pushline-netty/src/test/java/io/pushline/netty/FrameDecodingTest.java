@@ -44,7 +44,7 @@ class FrameDecodingTest {
                 new ServerMetrics());
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         NettyClient client = new NettyClient("1", ch, 0, ctx);
-        ch.pipeline().addLast("frameDecoder", PushChannelInitializer.frameDecoder(framing));
+        ch.pipeline().addLast("frameDecoder", Frames.decoder(framing));
         ch.pipeline().addLast("protocol", new RawProtocolHandler(ctx, client));
         ch.register();
         channels.add(ch);

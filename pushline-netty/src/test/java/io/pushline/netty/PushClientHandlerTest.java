@@ -36,7 +36,7 @@ class PushClientHandlerTest {
     }
 
     private EmbeddedChannel channel(Framing framing, Protocol protocol, int maxInFlight, Consumer<Message> listener) {
-        EmbeddedChannel ch = new EmbeddedChannel(PushClientFrames.frameDecoder(framing),
+        EmbeddedChannel ch = new EmbeddedChannel(Frames.decoder(framing),
                 new PushClientHandler("test", framing, protocol, maxInFlight, listener));
         channels.add(ch);
         return ch;
@@ -294,7 +294,7 @@ class PushClientHandlerTest {
         assertThatThrownBy(refused::join).cause().isInstanceOf(IllegalStateException.class)
                 .hasMessage("SUB is not available on a raw connection");
 
-        ch.writeOutbound(PushClientFrames.frame(ByteBufAllocator.DEFAULT, Framing.lines(), latin1("hello")));
+        ch.writeOutbound(Frames.frame(ByteBufAllocator.DEFAULT, Framing.lines(), latin1("hello")));
         assertThat(readOutbound(ch)).isEqualTo("hello\r\n");
     }
 
