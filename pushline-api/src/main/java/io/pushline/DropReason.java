@@ -13,6 +13,8 @@ public enum DropReason {
     /**
      * The server's I/O threads were behind the source by more than their bound (they cannot write as fast as the
      * broker delivers): the message was shed for the clients of one I/O thread rather than queued without limit.
+     * Also counted here: messages a source skipped because it fell too far behind its broker
+     * ({@link MessageListener#onMessagesShed(long)}).
      */
     SERVER_OVERLOADED
 }

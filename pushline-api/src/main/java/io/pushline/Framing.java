@@ -121,7 +121,7 @@ public final class Framing {
      */
     public boolean canFrame(Message message) {
         return kind == Kind.LENGTH_PREFIXED
-                || !(message.payloadContains((byte) '\n') || message.payloadContains((byte) '\r'));
+                || !message.payloadHasLineBreak();
     }
 
     @Override

@@ -35,4 +35,15 @@ public interface MessageListener {
      */
     default void onStateChange(SourceState state) {
     }
+
+    /**
+     * The source fell so far behind its broker that it skipped messages instead of letting the broker cut it off
+     * (Redis closes a subscriber whose output buffer passes {@code client-output-buffer-limit pubsub}). The
+     * skipped messages were never decoded, so there is nothing to show but their count. Called on the source's
+     * thread; the default does nothing.
+     *
+     * @param count how many messages were skipped since the last call
+     */
+    default void onMessagesShed(long count) {
+    }
 }

@@ -44,4 +44,27 @@ class MessageTest {
                 .hasSameHashCodeAs(Message.of("t", "secret")).isNotEqualTo(Message.of("t", "other"));
         assertThat(Message.of("t", "secret").toString()).doesNotContain("secret").contains("6 bytes");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1L, 2L, 3L, 42L, 20261125L})
+    void lineBreakScanFindsCrOrLfAtEveryOffsetAndNothingElse(long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        for (int length = 0; length <= 40; length++) {
+            byte[] clean = new byte[length];
+            for (int i = 0; i < length; i++) {
+                byte b;
+                do {
+                    b = (byte) random.nextInt(256);
+                } while (b == '\r' || b == '\n');
+                clean[i] = b;
+            }
+            assertThat(Message.of("t", clean).payloadHasLineBreak()).as("length %d without CR/LF", length).isFalse();
+            for (int at = 0; at < length; at++) {
+                byte[] dirty = clean.clone();
+                dirty[at] = random.nextBoolean() ? (byte) '\r' : (byte) '\n';
+                assertThat(Message.of("t", dirty).payloadHasLineBreak()).as("length %d, break at %d", length, at)
+                        .isTrue();
+            }
+        }
+    }
 }

@@ -63,6 +63,13 @@ final class FanOut implements MessageListener {
         listener.sourceStateChanged(state);
     }
 
+    @Override
+    public void onMessagesShed(long count) {
+        metrics.dropped(DropReason.SERVER_OVERLOADED, count);
+        LOG.warn("the message source fell behind its broker and skipped {} messages to avoid being cut off "
+                + "(the server cannot keep up with the publish rate)", count);
+    }
+
     /** Stops delivering: messages that arrive from now on are ignored (used while the server closes). */
     void stop() {
         stopped = true;

@@ -130,6 +130,42 @@ final class NettyClient implements Client {
     }
 
     /**
+     * Queues a run of topic pushes joined into one buffer ({@code messages}, in order), on the event loop; like
+     * {@link #push} but one write for all of them. A slow consumer is handled as if each message were pushed alone.
+     */
+    boolean pushAll(ByteBuf frames, List<Message> messages, List<NettyClient> toFlush) {
+        if (!channel.isActive()) {
+            return false;
+        }
+        if (!channel.isWritable()) {
+            if (server.config().slowConsumerPolicy() != SlowConsumerPolicy.DROP) {
+                onSlowConsumer(messages.get(0)); // disconnects
+                return false;
+            }
+            // DROP: the whole run is dropped; counted in bulk, the listener still hears of each message
+            droppedSinceHint += messages.size();
+            server.metrics().dropped(DropReason.SLOW_CONSUMER, messages.size());
+            if (!dropping) {
+                dropping = true;
+                LOG.debug("{}: outbound buffer full, dropping until it drains", this);
+                server.metrics().slowConsumers.increment();
+                server.listener().slowConsumer(this, SlowConsumerPolicy.DROP);
+            }
+            for (Message message : messages) {
+                server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
+            }
+            return false;
+        }
+        dropping = false;
+        channel.write(frames.retainedDuplicate(), channel.voidPromise());
+        if (!flushPending) {
+            flushPending = true;
+            toFlush.add(this);
+        }
+        return true;
+    }
+
+    /**
      * Called on the event loop when the outbound buffer drained below the low-water mark: tells a
      * {@code commands} client how many messages it missed, as {@code MSG $dropped - <count>}.
      */

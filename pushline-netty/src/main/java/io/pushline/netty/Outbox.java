@@ -1,14 +1,15 @@
 package io.pushline.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import io.netty.util.internal.PlatformDependent;
 import io.pushline.DropReason;
 import io.pushline.Message;
 import io.pushline.PushListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,6 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * The deliveries waiting for one event loop. The source thread offers a shared frame and the loop's subscribers;
  * one task on the loop drains everything queued, writes each frame to each subscriber as a retained duplicate and
  * flushes each touched channel once per batch.
+ *
+ * <p>When the loop is behind, consecutive topic deliveries to the same subscriber snapshot (a broadcast burst) are
+ * first copied into one buffer, once, and each subscriber gets one retained duplicate of that: one write per
+ * client per run of messages instead of one per message. Per-client cost is what limits fan-out, so a loop that
+ * falls behind catches up instead of falling further behind.
  */
 final class Outbox implements Runnable {
     /** Deliveries per task before yielding the loop to I/O; the rest run in the next task. */
@@ -26,18 +32,27 @@ final class Outbox implements Runnable {
      * fast as the broker delivers) and new messages are shed for its clients instead of queued without limit.
      */
     static final long MAX_PENDING_BYTES = 32L * 1024 * 1024;
+    /** The most bytes of frames joined into one buffer for one write per client. */
+    static final int MAX_JOINED_BYTES = 64 * 1024;
 
     private final EventLoop loop;
+    private final ByteBufAllocator alloc;
     private final ServerMetrics metrics;
-    private final Queue<Delivery> queue = new ConcurrentLinkedQueue<>();
+    /** Many producers (source threads), one consumer (the loop). */
+    private final Queue<Delivery> queue = PlatformDependent.newMpscQueue();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final PushListener listener;
     /** Only touched on the loop. */
     private final List<NettyClient> toFlush = new ArrayList<>();
+    /** Only touched on the loop: the run of deliveries being joined. */
+    private final List<Delivery> run = new ArrayList<>();
+    /** Only touched on the loop: the messages of {@link #run}. */
+    private final List<Message> runMessages = new ArrayList<>();
 
-    Outbox(EventLoop loop, ServerMetrics metrics, PushListener listener) {
+    Outbox(EventLoop loop, ByteBufAllocator alloc, ServerMetrics metrics, PushListener listener) {
         this.loop = loop;
+        this.alloc = alloc;
         this.listener = listener;
         this.metrics = metrics;
     }
@@ -70,30 +85,21 @@ final class Outbox implements Runnable {
     @Override
     public void run() {
         scheduled.set(false);
-        long pushes = 0;
-        long bytes = 0;
+        long[] totals = new long[2]; // pushes, bytes
         try {
-            Delivery d;
             int n = 0;
+            Delivery d;
             while (n < MAX_BATCH && (d = queue.poll()) != null) {
                 n++;
-                try {
-                    int written = 0;
-                    for (NettyClient client : d.clients) {
-                        if (client.push(d.frame, d.message, d.pattern, toFlush)) {
-                            written++;
-                        }
-                    }
-                    pushes += written;
-                    bytes += (long) written * d.frame.readableBytes();
-                } finally {
-                    pendingBytes.addAndGet(-d.frame.readableBytes());
-                    d.frame.release();
+                if (d.pattern == null && joinable(d, queue.peek())) {
+                    n += deliverRun(d, MAX_BATCH - n, totals);
+                } else {
+                    deliver(d, totals);
                 }
             }
         } finally {
-            metrics.messagesDelivered.add(pushes);
-            metrics.bytesDelivered.add(bytes);
+            metrics.messagesDelivered.add(totals[0]);
+            metrics.bytesDelivered.add(totals[1]);
             for (NettyClient client : toFlush) {
                 client.flushIfPending();
             }
@@ -101,6 +107,70 @@ final class Outbox implements Runnable {
         }
         if (!queue.isEmpty()) {
             schedule();
+        }
+    }
+
+    /** Whether {@code next} goes to exactly the same clients as {@code first} (the same registry snapshot). */
+    private static boolean joinable(Delivery first, Delivery next) {
+        return next != null && next.pattern == null && next.clients == first.clients;
+    }
+
+    private void deliver(Delivery d, long[] totals) {
+        try {
+            int written = 0;
+            for (NettyClient client : d.clients) {
+                if (client.push(d.frame, d.message, d.pattern, toFlush)) {
+                    written++;
+                }
+            }
+            totals[0] += written;
+            totals[1] += (long) written * d.frame.readableBytes();
+        } finally {
+            pendingBytes.addAndGet(-d.frame.readableBytes());
+            d.frame.release();
+        }
+    }
+
+    /**
+     * Joins {@code first} and the queued deliveries to the same snapshot that follow it (at most {@code room} more,
+     * {@link #MAX_JOINED_BYTES} in all) into one buffer, and writes that to each client once. Returns how many
+     * deliveries it took from the queue besides {@code first}.
+     */
+    private int deliverRun(Delivery first, int room, long[] totals) {
+        run.add(first);
+        int bytes = first.frame.readableBytes();
+        Delivery next;
+        while (run.size() <= room && joinable(first, next = queue.peek())
+                && bytes + next.frame.readableBytes() <= MAX_JOINED_BYTES) {
+            run.add(queue.poll());
+            bytes += next.frame.readableBytes();
+        }
+        ByteBuf joined = null;
+        try {
+            joined = alloc.directBuffer(bytes);
+            for (Delivery d : run) {
+                joined.writeBytes(d.frame, d.frame.readerIndex(), d.frame.readableBytes());
+                runMessages.add(d.message);
+            }
+            int written = 0;
+            for (NettyClient client : first.clients) {
+                if (client.pushAll(joined, runMessages, toFlush)) {
+                    written++;
+                }
+            }
+            totals[0] += (long) written * run.size();
+            totals[1] += (long) written * bytes;
+            return run.size() - 1;
+        } finally {
+            if (joined != null) {
+                joined.release();
+            }
+            for (Delivery d : run) {
+                pendingBytes.addAndGet(-d.frame.readableBytes());
+                d.frame.release();
+            }
+            run.clear();
+            runMessages.clear();
         }
     }
 

@@ -46,6 +46,10 @@ final class ServerMetrics {
         dropped.get(reason).increment();
     }
 
+    void dropped(DropReason reason, long count) {
+        dropped.get(reason).add(count);
+    }
+
     long droppedCount(DropReason reason) {
         return dropped.get(reason).sum();
     }

@@ -1,24 +1,22 @@
 package io.pushline.redis;
 
-import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.pushline.Message;
 import io.pushline.MessageListener;
 import io.pushline.MessageSource;
 import io.pushline.SourceException;
 import io.pushline.SourceState;
 import io.pushline.Topics;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,17 +88,14 @@ public final class RedisMessageSource implements MessageSource {
     private final Lettuce.OwnedClient owned;
     private final String description;
     private final PublishConnection publisher;
-    private final Object deliveryLock = new Object();
-    private final Dispatcher dispatcher = new Dispatcher();
-    private final StateTracker stateTracker = new StateTracker();
+    private final Object stateLock = new Object();
 
     private volatile MessageListener listener;
-    private volatile StatefulRedisPubSubConnection<String, byte[]> connection;
+    private volatile PubSubConnection connection;
     private volatile boolean closed;
-    // guarded by deliveryLock
+    // guarded by stateLock
     private SourceState state = SourceState.DOWN;
-    // guarded by deliveryLock; bumped on every connect and disconnect so that a stale PING answer is ignored
-    private long generation;
+    // only touched on the subscriber's I/O thread
     private boolean invalidTopicLogged;
 
     private RedisMessageSource(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned) {
@@ -169,53 +164,79 @@ public final class RedisMessageSource implements MessageSource {
         if (this.listener != null) {
             throw new IllegalStateException("source already started: " + this);
         }
-        if (!client.getOptions().isAutoReconnect()) {
-            LOG.warn("Redis client for {} has autoReconnect off: the source will not recover from an outage",
-                    description);
-        }
-        StatefulRedisPubSubConnection<String, byte[]> c;
+        PubSubConnection c;
         try {
-            c = client.connectPubSub(Lettuce.CODEC, uri);
+            c = subscriber();
         } catch (RuntimeException e) {
             throw new SourceException("cannot connect to " + description + ": " + e.getMessage(), e);
         }
         this.listener = listener;
-        c.addListener(dispatcher);
-        c.addListener(stateTracker);
-        this.connection = c;
-        synchronized (deliveryLock) {
-            state = c.isOpen() ? SourceState.UP : SourceState.DOWN;
+        try {
+            c.start(uri.getTimeout());
+        } catch (RuntimeException e) {
+            this.listener = null;
+            throw e;
         }
+        this.connection = c;
         LOG.info("Redis source connected to {}", description);
+    }
+
+    /** The subscriber connection, with the URI's credentials and TLS settings (and the client's SSL options). */
+    private PubSubConnection subscriber() {
+        String username = null;
+        char[] password = null;
+        if (uri.getCredentialsProvider() != null) {
+            RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block(uri.getTimeout());
+            if (credentials != null && credentials.hasPassword()) {
+                password = credentials.getPassword();
+                username = credentials.hasUsername() ? credentials.getUsername() : null;
+            }
+        }
+        SslContext tls = null;
+        if (uri.isSsl()) {
+            try {
+                SslOptions options = client.getOptions().getSslOptions();
+                SslContextBuilder builder = options == null ? SslContextBuilder.forClient()
+                        : options.createSslContextBuilder();
+                if (uri.getVerifyMode() == SslVerifyMode.NONE) {
+                    builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+                }
+                tls = builder.build();
+            } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+                throw new SourceException("cannot set up TLS to " + description + ": " + e.getMessage(), e);
+            }
+        }
+        return new PubSubConnection(uri.getHost(), uri.getPort(), tls, uri.isSsl()
+                && uri.getVerifyMode() == SslVerifyMode.FULL, username, password, DEFAULT_RECONNECT_DELAY_MIN,
+                DEFAULT_RECONNECT_DELAY_MAX, description, new Events());
     }
 
     @Override
     public CompletableFuture<Void> subscribe(String topic) {
         Topics.validate(topic);
-        return change("SUBSCRIBE", topic, commands -> commands.subscribe(topic));
+        return change("SUBSCRIBE", topic);
     }
 
     @Override
     public CompletableFuture<Void> unsubscribe(String topic) {
         Objects.requireNonNull(topic, "topic");
-        return change("UNSUBSCRIBE", topic, commands -> commands.unsubscribe(topic));
+        return change("UNSUBSCRIBE", topic);
     }
 
     @Override
     public CompletableFuture<Void> psubscribe(String pattern) {
         Topics.validate(pattern);
-        return change("PSUBSCRIBE", pattern, commands -> commands.psubscribe(pattern));
+        return change("PSUBSCRIBE", pattern);
     }
 
     @Override
     public CompletableFuture<Void> punsubscribe(String pattern) {
         Objects.requireNonNull(pattern, "pattern");
-        return change("PUNSUBSCRIBE", pattern, commands -> commands.punsubscribe(pattern));
+        return change("PUNSUBSCRIBE", pattern);
     }
 
-    private CompletableFuture<Void> change(String verb, String topic,
-            Function<RedisPubSubAsyncCommands<String, byte[]>, RedisFuture<Void>> command) {
-        StatefulRedisPubSubConnection<String, byte[]> c = connection;
+    private CompletableFuture<Void> change(String verb, String topic) {
+        PubSubConnection c = connection;
         if (closed) {
             return CompletableFuture.failedFuture(new SourceException(verb + " " + topic + ": source is closed"));
         }
@@ -224,17 +245,13 @@ public final class RedisMessageSource implements MessageSource {
                     + ": source not started"));
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
-        try {
-            command.apply(c.async()).whenComplete((ok, error) -> {
-                if (error == null) {
-                    result.complete(null);
-                } else {
-                    result.completeExceptionally(failure(verb, topic, error));
-                }
-            });
-        } catch (RuntimeException e) {
-            result.completeExceptionally(failure(verb, topic, e));
-        }
+        c.change(verb.toLowerCase(java.util.Locale.ROOT), topic).whenComplete((ok, error) -> {
+            if (error == null) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(failure(verb, topic, error));
+            }
+        });
         return result;
     }
 
@@ -277,7 +294,7 @@ public final class RedisMessageSource implements MessageSource {
      */
     @Override
     public SourceState state() {
-        synchronized (deliveryLock) {
+        synchronized (stateLock) {
             return state;
         }
     }
@@ -295,15 +312,12 @@ public final class RedisMessageSource implements MessageSource {
             }
             closed = true;
         }
-        synchronized (deliveryLock) {
+        synchronized (stateLock) {
             state = SourceState.DOWN;
-            generation++;
         }
-        StatefulRedisPubSubConnection<String, byte[]> c = connection;
+        PubSubConnection c = connection;
         if (c != null) {
-            c.removeListener(stateTracker);
-            c.removeListener(dispatcher);
-            Lettuce.awaitClosed(c.closeAsync(), "pub/sub connection to " + description);
+            c.close(); // returns once its I/O thread has stopped: the listener is not called after this
         }
         publisher.close();
         if (owned != null) {
@@ -322,15 +336,29 @@ public final class RedisMessageSource implements MessageSource {
         return "RedisMessageSource[" + description + ", " + state() + "]";
     }
 
-    private void deliver(String pattern, String channel, byte[] payload) {
-        Message message;
-        try {
-            message = Message.of(channel, payload == null ? new byte[0] : payload);
-        } catch (IllegalArgumentException e) {
-            dropInvalid(channel, e);
-            return;
+    private void changeState(SourceState newState) {
+        synchronized (stateLock) {
+            if (closed || state == newState) {
+                return;
+            }
+            state = newState;
         }
-        synchronized (deliveryLock) {
+        if (newState == SourceState.DOWN) {
+            LOG.warn("Redis source lost its connection to {}; reconnecting", description);
+        } else if (newState == SourceState.RESUBSCRIBED) {
+            LOG.info("Redis source reconnected to {} and re-subscribed", description);
+        }
+        try {
+            listener.onStateChange(newState);
+        } catch (RuntimeException e) {
+            LOG.warn("listener failed on state change to {}", newState, e);
+        }
+    }
+
+    /** The subscriber connection's events, on its I/O thread (never concurrently). */
+    private final class Events implements PubSubConnection.Events {
+        @Override
+        public void message(String pattern, Message message) {
             if (closed) {
                 return;
             }
@@ -341,97 +369,51 @@ public final class RedisMessageSource implements MessageSource {
                     listener.onPatternMessage(pattern, message);
                 }
             } catch (RuntimeException e) {
-                LOG.warn("listener failed on a message from topic {}{}", channel,
+                LOG.warn("listener failed on a message from topic {}{}", message.topic(),
                         pattern == null ? "" : " (pattern " + pattern + ")", e);
             }
         }
-    }
 
-    /** A channel that matched a pattern but is not a valid Pushline topic: dropped, logged once at WARN. */
-    private void dropInvalid(String channel, IllegalArgumentException e) {
-        boolean first;
-        synchronized (deliveryLock) {
-            first = !invalidTopicLogged;
-            invalidTopicLogged = true;
+        /** A channel that matched a pattern but is not a valid Pushline topic: dropped, logged once at WARN. */
+        @Override
+        public void invalidChannel(String channel, IllegalArgumentException e) {
+            if (!invalidTopicLogged) {
+                invalidTopicLogged = true;
+                LOG.warn("dropping messages on channels that are not valid topics, first: {} (further drops are "
+                        + "logged at DEBUG)", e.getMessage());
+            } else {
+                LOG.debug("dropping a message: {}", e.getMessage());
+            }
         }
-        if (first) {
-            LOG.warn("dropping messages on channels that are not valid topics, first: {} (further drops are "
-                    + "logged at DEBUG)", e.getMessage());
-        } else {
-            LOG.debug("dropping a message: {}", e.getMessage());
-        }
-    }
 
-    private void connected() {
-        StatefulRedisPubSubConnection<String, byte[]> c = connection;
-        long expected;
-        synchronized (deliveryLock) {
-            if (closed || c == null) {
-                return;
+        @Override
+        public void up(boolean reconnect) {
+            if (reconnect) {
+                changeState(SourceState.UP);
+            } else {
+                synchronized (stateLock) {
+                    state = SourceState.UP;
+                }
             }
-            expected = ++generation;
         }
-        changeState(SourceState.UP, expected);
-        // Lettuce re-subscribes when the connection activates; Redis answers in order, so the PING's answer
-        // comes after the re-subscriptions were confirmed
-        c.async().ping().whenComplete((pong, error) -> {
-            if (error != null) {
-                LOG.debug("PING after reconnecting to {} failed", description, error);
-            }
-            changeState(SourceState.RESUBSCRIBED, expected);
-        });
-    }
 
-    private void disconnected() {
-        long expected;
-        synchronized (deliveryLock) {
-            expected = ++generation;
+        @Override
+        public void resubscribed() {
+            changeState(SourceState.RESUBSCRIBED);
         }
-        changeState(SourceState.DOWN, expected);
-    }
 
-    private void changeState(SourceState newState, long expectedGeneration) {
-        synchronized (deliveryLock) {
-            if (closed || generation != expectedGeneration || state == newState) {
-                return;
-            }
-            state = newState;
-            if (newState == SourceState.DOWN) {
-                LOG.warn("Redis source lost its connection to {}; reconnecting", description);
-            } else if (newState == SourceState.RESUBSCRIBED) {
-                LOG.info("Redis source reconnected to {} and re-subscribed", description);
-            }
+        @Override
+        public void down() {
+            changeState(SourceState.DOWN);
+        }
+
+        @Override
+        public void shed(long count) {
             try {
-                listener.onStateChange(newState);
+                listener.onMessagesShed(count);
             } catch (RuntimeException e) {
-                LOG.warn("listener failed on state change to {}", newState, e);
+                LOG.warn("listener failed on {} shed messages", count, e);
             }
-        }
-    }
-
-    /** Turns Lettuce's pub/sub callbacks into listener calls. */
-    private final class Dispatcher extends RedisPubSubAdapter<String, byte[]> {
-        @Override
-        public void message(String channel, byte[] message) {
-            deliver(null, channel, message);
-        }
-
-        @Override
-        public void message(String pattern, String channel, byte[] message) {
-            deliver(pattern, channel, message);
-        }
-    }
-
-    /** Follows the pub/sub connection's channel going inactive and active again. */
-    private final class StateTracker implements RedisConnectionStateListener {
-        @Override
-        public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-            connected();
-        }
-
-        @Override
-        public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-            disconnected();
         }
     }
 }
