@@ -34,6 +34,8 @@ import io.pushline.TopicAuthorizer;
 import io.pushline.Topics;
 import io.pushline.internal.Checks;
 import java.io.File;
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +82,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class PushServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PushServer.class);
+
+    /** File descriptors kept free under the open-file limit: for refusing, logging, the broker's connections. */
+    static final int RESERVED_FILES = 64;
 
     private final ServerConfig config;
     private final Object lifecycle = new Object();
@@ -147,18 +152,19 @@ public final class PushServer implements AutoCloseable {
         PushListener listener = new SafeListener(config.listener());
         Map<EventLoop, Integer> partitions = new IdentityHashMap<>();
         List<Outbox> outboxes = new ArrayList<>();
+        ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             partitions.put(loop, outboxes.size());
-            outboxes.add(new Outbox(loop, metrics, listener));
+            outboxes.add(new Outbox(loop, alloc, metrics, listener));
         }
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
-        ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,
                 config.protocol(), metrics);
         BrokerSubscriptions subscriptions = new BrokerSubscriptions(config.source(), registry);
         context = new ServerContext(config, listener, registry, subscriptions, fanOut,
-                new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress()), metrics);
+                new ConnectionLimits(connectionLimit(config.maxConnections()), config.maxConnectionsPerAddress()),
+                metrics);
 
         config.source().start(fanOut);
         int high = config.maxQueuedBytes();
@@ -178,6 +184,31 @@ public final class PushServer implements AutoCloseable {
                     bound.cause());
         }
         return bound.channel();
+    }
+
+    /** The validated configuration (package-private: the JMH benchmarks build the fan-out pieces from it). */
+    ServerConfig config() {
+        return config;
+    }
+
+    /**
+     * Caps the connection limit by what the process's open-file limit leaves room for, keeping
+     * {@link #RESERVED_FILES} descriptors spare: a connection over the limit is then accepted, told
+     * {@code -ERR too many connections} and closed, instead of failing in {@code accept()} and waiting in the
+     * backlog for a descriptor.
+     */
+    private static int connectionLimit(int configured) {
+        if (!(ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os)) {
+            return configured;
+        }
+        long room = os.getMaxFileDescriptorCount() - os.getOpenFileDescriptorCount() - RESERVED_FILES;
+        if (room >= configured) {
+            return configured;
+        }
+        int limit = (int) Math.max(1, room);
+        LOG.info("holding at most {} connections: the open-file limit is {} and {} files are open ({} kept spare)",
+                limit, os.getMaxFileDescriptorCount(), os.getOpenFileDescriptorCount(), RESERVED_FILES);
+        return limit;
     }
 
     private InetSocketAddress address() {
@@ -671,7 +702,9 @@ public final class PushServer implements AutoCloseable {
 
         /**
          * Sets the most connections the server holds; more are refused with {@code -ERR too many connections}
-         * and closed. Defaults to {@link #DEFAULT_MAX_CONNECTIONS}.
+         * and closed. Defaults to {@link #DEFAULT_MAX_CONNECTIONS}. Whatever the setting, the server holds no more
+         * than the process's open-file limit leaves room for (minus 64 descriptors kept spare, counted at
+         * start), so that it refuses cleanly instead of failing to accept.
          *
          * @param maxConnections at least 1
          * @return this builder
