@@ -1,0 +1,105 @@
+package io.pushline.bench;
+
+import io.netty.buffer.PooledByteBufAllocator;
+import io.pushline.DropReason;
+import io.pushline.PushMetrics;
+import io.pushline.SlowConsumerPolicy;
+import io.pushline.netty.PushServer;
+import io.pushline.redis.RedisMessageSource;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The Pushline server under test, in its own process so that its CPU and memory are its own. It relays one Redis
+ * channel to every raw client (the seed's behaviour), prints {@code READY <port>} once listening, and answers
+ * {@code stats} / {@code stats gc} lines on stdin with one {@code STATS key=value ...} line; {@code quit} or the
+ * end of stdin closes it.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "The Pushline server process under test (started by 'load'; stats on stdin).")
+final class BenchServerCommand implements Callable<Integer> {
+    @Option(names = "--port", description = "TCP port (default: ${DEFAULT-VALUE}, 0 = any free port).")
+    int port;
+
+    @Option(names = "--redis", required = true, description = "Redis URI to relay from.")
+    String redis;
+
+    @Option(names = "--topic", description = "The channel every client receives (default: ${DEFAULT-VALUE}).")
+    String topic = "bench";
+
+    @Option(names = "--threads", description = "Event loop threads (default: ${DEFAULT-VALUE}, 0 = cores).")
+    int threads;
+
+    @Option(names = "--max-queued", description = "Per-connection outbound bound in bytes (default: ${DEFAULT-VALUE}).")
+    int maxQueued = PushServer.Builder.DEFAULT_MAX_QUEUED_BYTES;
+
+    @Option(names = "--slow-policy", description = "DISCONNECT or DROP (default: ${DEFAULT-VALUE}).")
+    SlowConsumerPolicy slowPolicy = SlowConsumerPolicy.DISCONNECT;
+
+    @Option(names = "--nio", description = "Use the NIO transport instead of epoll.")
+    boolean nio;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain.")
+    File tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of --tls-cert.")
+    File tlsKey;
+
+    @Override
+    public Integer call() throws Exception {
+        PushServer.Builder builder = PushServer.builder()
+                .port(port)
+                .host("127.0.0.1")
+                .source(RedisMessageSource.create(redis))
+                .defaultTopics(topic)
+                .maxQueuedBytes(maxQueued)
+                .slowConsumerPolicy(slowPolicy)
+                .nativeTransport(!nio);
+        if (threads > 0) {
+            builder.eventLoopThreads(threads);
+        }
+        if (tlsCert != null) {
+            builder.tls(tlsCert, tlsKey);
+        }
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (PushServer server = builder.build().start()) {
+            out.println("READY " + server.port());
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null && !line.equals("quit")) {
+                if (line.startsWith("stats")) {
+                    out.println(stats(server, line.endsWith("gc")));
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static String stats(PushServer server, boolean gc) {
+        if (gc) {
+            System.gc();
+            System.gc();
+        }
+        PushMetrics m = server.metrics();
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long direct = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+        return "STATS connections=" + m.connections()
+                + " heapUsed=" + heap
+                + " directUsed=" + direct
+                + " received=" + m.messagesReceived()
+                + " delivered=" + m.messagesDelivered()
+                + " droppedSlow=" + m.messagesDropped().getOrDefault(DropReason.SLOW_CONSUMER, 0L)
+                + " droppedOverload=" + m.messagesDropped().getOrDefault(DropReason.SERVER_OVERLOADED, 0L)
+                + " slowConsumers=" + m.slowConsumers()
+                + " refused=" + m.connectionsRefused()
+                + " sourceDownEvents=" + m.sourceDownEvents()
+                + " sourceState=" + m.sourceState();
+    }
+}

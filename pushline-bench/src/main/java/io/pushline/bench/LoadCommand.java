@@ -1,0 +1,457 @@
+package io.pushline.bench;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * One load scenario, run against Redis-direct and against Pushline in the same invocation: a private
+ * {@code redis-server}, a Pushline server process relaying one channel from it, N clients of each, a publisher
+ * stamping every payload with its sequence number and {@link System#nanoTime()}.
+ */
+@Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Fan-out load: N clients of Redis-direct and of Pushline, same publisher, same machine.")
+final class LoadCommand implements Callable<Integer> {
+    /** Which middle tier the clients read from. */
+    enum Target {
+        /** Clients send RESP SUBSCRIBE to Redis itself: no middle tier, the limit a relay is measured against. */
+        REDIS,
+        /** Clients connect to a Pushline server process that relays the channel from the same Redis. */
+        PUSHLINE
+    }
+
+    @Option(names = "--clients", description = "Reading clients (default: ${DEFAULT-VALUE}).")
+    int clients = 100;
+
+    @Option(names = "--stalled", description = "Extra clients that never read (default: ${DEFAULT-VALUE}).")
+    int stalled;
+
+    @Option(names = "--rate", description = "Messages per second; 0 = as fast as Redis takes them (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--size", description = "Payload bytes, at least 48 (default: ${DEFAULT-VALUE}).")
+    int size = 200;
+
+    @Option(names = "--duration", description = "Measured publishing seconds (default: ${DEFAULT-VALUE}).")
+    double duration = 10;
+
+    @Option(names = "--warmup", description = "Publishing seconds before measuring (default: ${DEFAULT-VALUE}).")
+    double warmup = 3;
+
+    @Option(names = "--window", description = "Most PUBLISH replies outstanding (default: ${DEFAULT-VALUE}).")
+    int window = 2_000;
+
+    @Option(names = "--targets", split = ",", description = "Targets in order (default: REDIS,PUSHLINE).")
+    List<Target> targets = new ArrayList<>(List.of(Target.REDIS, Target.PUSHLINE));
+
+    @Option(names = "--idle", description = "Memory mode: connect, measure memory per connection, publish nothing.")
+    boolean idle;
+
+    @Option(names = "--overflow", description = "In --idle mode, then open this many more connections than fit and "
+            + "check that they are refused cleanly and the others still receive (default: ${DEFAULT-VALUE}).")
+    int overflow;
+
+    @Option(names = "--client-threads", description = "Client event loops (default: ${DEFAULT-VALUE}).")
+    int clientThreads = 1;
+
+    @Option(names = "--bind", split = ",", description = "Local source addresses for the clients, round robin "
+            + "(e.g. 127.0.0.2,127.0.0.3), when one address runs out of ports.")
+    List<String> bind = new ArrayList<>();
+
+    @Option(names = "--server-threads", description = "Pushline event loops; 0 = cores (default: ${DEFAULT-VALUE}).")
+    int serverThreads;
+
+    @Option(names = "--server-jvm", description = "JVM options of the Pushline server (default: ${DEFAULT-VALUE}).")
+    String serverJvm = "-Xms64m -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch";
+
+    @Option(names = "--server-args", description = "Extra arguments of the bench server, space separated "
+            + "(e.g. '--slow-policy DROP --max-queued 262144').")
+    String serverArgs = "";
+
+    @Option(names = "--server-nofile", description = "Open-file limit of the Pushline server process (prlimit); "
+            + "0 = inherit (default: ${DEFAULT-VALUE}).")
+    int serverNofile;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM", description = "Clients speak TLS to Pushline, trusting this CA "
+            + "(pass --tls-cert/--tls-key to the server with --server-args).")
+    File tlsCa;
+
+    @Option(names = "--redis-bin", description = "The redis-server binary (default: ${DEFAULT-VALUE}).")
+    String redisBin = "redis-server";
+
+    @Option(names = "--sample-omem", description = "Sample Redis CLIENT LIST output-buffer memory every 100 ms.")
+    boolean sampleOmem;
+
+    private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+
+    @Override
+    public Integer call() throws Exception {
+        if (size < Publisher.MIN_SIZE) {
+            throw new IllegalArgumentException("--size must be at least " + Publisher.MIN_SIZE);
+        }
+        out.printf(Locale.ROOT, "scenario: %d clients (+%d stalled), %s, %d-byte payloads, %s s measured after %s s "
+                + "warm-up, %d cores%n", clients, stalled, idle ? "idle" : rate <= 0 ? "full-speed publisher"
+                : (long) rate + " msg/s", size, duration, warmup, Runtime.getRuntime().availableProcessors());
+        List<Result> results = new ArrayList<>();
+        try (RedisProcess redis = RedisProcess.start(redisBin, 20_000)) {
+            for (Target target : targets) {
+                Result r = run(redis, target);
+                results.add(r);
+                r.print(out);
+            }
+        }
+        if (results.size() == 2 && !idle) {
+            Result a = results.get(0);
+            Result b = results.get(1);
+            out.printf(Locale.ROOT, "ratio %s/%s: deliveries/s %.2fx, p50 %.2fx, p99 %.2fx, p999 %.2fx%n",
+                    b.target, a.target, b.rate() / a.rate(), ratio(b, a, 50), ratio(b, a, 99), ratio(b, a, 99.9));
+        }
+        return 0;
+    }
+
+    private static double ratio(Result b, Result a, double percentile) {
+        return (double) b.latency.getValueAtPercentile(percentile) / Math.max(1, a.latency.getValueAtPercentile(percentile));
+    }
+
+    private Result run(RedisProcess redis, Target target) throws Exception {
+        Result r = new Result(target, clients);
+        ServerProcess server = null;
+        try (Resp control = new Resp("127.0.0.1", redis.port())) {
+            InetSocketAddress address;
+            byte[] hello;
+            if (target == Target.PUSHLINE) {
+                List<String> args = new ArrayList<>(List.of("--redis", "redis://127.0.0.1:" + redis.port(),
+                        "--threads", Integer.toString(serverThreads)));
+                if (!serverArgs.isBlank()) {
+                    args.addAll(Arrays.asList(serverArgs.trim().split("\\s+")));
+                }
+                server = ServerProcess.start(Arrays.asList(serverJvm.trim().split("\\s+")), args, serverNofile,
+                        ServerProcess.logFile("pushline-bench-server.log"));
+                address = new InetSocketAddress("127.0.0.1", server.port());
+                hello = null;
+                r.serverPid = server.pid();
+            } else {
+                address = new InetSocketAddress("127.0.0.1", redis.port());
+                hello = "SUBSCRIBE bench\r\n".getBytes(StandardCharsets.US_ASCII);
+                r.serverPid = redis.pid();
+            }
+            r.rssBefore = ProcStats.rssBytes(r.serverPid);
+            if (server != null) {
+                r.heapBefore = Long.parseLong(server.stats(true).get("heapUsed"));
+                r.rssBefore = ProcStats.rssBytes(r.serverPid);
+            }
+            List<InetSocketAddress> locals = new ArrayList<>();
+            for (String b : bind) {
+                locals.add(new InetSocketAddress(b, 0));
+            }
+            SslContext tls = tlsCa == null || target != Target.PUSHLINE ? null
+                    : SslContextBuilder.forClient().trustManager(tlsCa).protocols("TLSv1.3", "TLSv1.2").build();
+            MessageTracker tracker = null;
+            try (LoadClients load = new LoadClients(clientThreads, null)) {
+                r.connectSeconds = load.connect(address, locals, clients, hello, false, tls);
+                if (stalled > 0) {
+                    load.connect(address, locals, stalled, hello, true, tls);
+                }
+                awaitReady(control, server, target);
+                r.rssConnected = ProcStats.rssBytes(r.serverPid);
+                if (server != null) {
+                    r.heapConnected = Long.parseLong(server.stats(true).get("heapUsed"));
+                    r.rssConnected = ProcStats.rssBytes(r.serverPid);
+                }
+                if (idle) {
+                    if (overflow > 0) {
+                        overflow(r, load, control, redis, server, address, locals, hello, tls);
+                    }
+                    return r;
+                }
+                try (Publisher publisher = new Publisher("127.0.0.1", redis.port())) {
+                    if (warmup > 0) {
+                        long warm = publisher.run("bench", size, rate, warmup, window);
+                        drain(load, warm * clients, 0);
+                        load.latencies(); // discard the warm-up's latencies
+                    }
+                    long before = load.deliveries();
+                    long messages = rate > 0 ? (long) Math.ceil(rate * duration) + 1 : 0;
+                    if (messages > 0 && messages <= 5_000_000) {
+                        tracker = new MessageTracker((int) messages);
+                        load.track(tracker);
+                    }
+                    if (server != null) {
+                        Map<String, String> st = server.stats(false);
+                        r.downBefore = Long.parseLong(st.get("sourceDownEvents"));
+                        r.droppedBefore = Long.parseLong(st.get("droppedSlow")) + Long.parseLong(st.get("droppedOverload"));
+                    }
+                    double serverCpu0 = ProcStats.cpuSeconds(r.serverPid);
+                    double redisCpu0 = ProcStats.cpuSeconds(redis.pid());
+                    Sampler sampler = new Sampler(r.serverPid, sampleOmem ? redis.port() : 0);
+                    sampler.start();
+                    long start = System.nanoTime();
+                    r.published = publisher.run("bench", size, rate, duration, window);
+                    r.publishSeconds = (System.nanoTime() - start) / 1e9;
+                    drain(load, r.published * clients, before);
+                    sampler.finish();
+                    r.seconds = (load.lastDeliveryNanos() - start) / 1e9;
+                    r.serverCpu = ProcStats.cpuSeconds(r.serverPid) - serverCpu0;
+                    r.redisCpu = ProcStats.cpuSeconds(redis.pid()) - redisCpu0;
+                    r.received = load.deliveries() - before;
+                    r.expected = r.published * clients;
+                    r.latency = load.latencies();
+                    r.rssPeak = sampler.rssPeak.get();
+                    r.omemPeak = sampler.omemPeak.get();
+                    r.disconnects = load.disconnects();
+                    if (tracker != null) {
+                        r.toLastClient = tracker.timeToLastClient(r.published, clients);
+                    }
+                }
+            }
+            if (server != null) {
+                r.serverStats = server.stats(false);
+            }
+            return r;
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    private void awaitReady(Resp control, ServerProcess server, Target target) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        int want = clients + stalled;
+        while (true) {
+            long numsub = numsub(control);
+            boolean ready = target == Target.REDIS ? numsub >= want
+                    : numsub >= 1 && Integer.parseInt(server.stats(false).get("connections")) >= want;
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("clients not subscribed after 120 s (numsub " + numsub + ")");
+            }
+            LockSupport.parkNanos(20_000_000);
+        }
+    }
+
+    private static long numsub(Resp control) throws IOException {
+        List<?> reply = (List<?>) control.command("PUBSUB", "NUMSUB", "bench");
+        return (Long) reply.get(1);
+    }
+
+    /** Waits until every expected delivery arrived, or nothing arrived for 3 s (then the rest is lost). */
+    private static void drain(LoadClients load, long expected, long before) {
+        long lastCount = -1;
+        long lastChange = System.nanoTime();
+        while (load.deliveries() - before < expected) {
+            long now = System.nanoTime();
+            long count = load.deliveries();
+            if (count != lastCount) {
+                lastCount = count;
+                lastChange = now;
+            } else if (now - lastChange > TimeUnit.SECONDS.toNanos(3)) {
+                return;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** Opens {@code --overflow} more connections past the server's limit and checks the survivors. */
+    private void overflow(Result r, LoadClients load, Resp control, RedisProcess redis, ServerProcess server,
+            InetSocketAddress address, List<InetSocketAddress> locals, byte[] hello, SslContext tls)
+            throws Exception {
+        long closedBefore = load.disconnects();
+        double cpu0 = ProcStats.cpuSeconds(r.serverPid);
+        r.overflowOpened = load.connectTolerant(address, locals, overflow, hello, tls);
+        // wait until the server has dealt with all of them: no more closes for 2 s (at most 20 s)
+        long lastClosed = -1;
+        long lastChange = System.nanoTime();
+        long deadline = lastChange + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline && System.nanoTime() - lastChange < TimeUnit.SECONDS.toNanos(2)) {
+            long closed = load.disconnects();
+            if (closed != lastClosed) {
+                lastClosed = closed;
+                lastChange = System.nanoTime();
+            }
+            LockSupport.parkNanos(50_000_000);
+        }
+        double cpuAfterFlood = ProcStats.cpuSeconds(r.serverPid);
+        long quietStart = System.nanoTime();
+        while (System.nanoTime() - quietStart < TimeUnit.SECONDS.toNanos(5)) {
+            LockSupport.parkNanos(100_000_000); // five idle seconds of server CPU: a busy accept loop would show
+        }
+        r.overflowFloodCpu = cpuAfterFlood - cpu0;
+        r.overflowIdleCpu = ProcStats.cpuSeconds(r.serverPid) - cpuAfterFlood;
+        r.overflowClosed = load.disconnects() - closedBefore;
+        r.serverOpenFiles = ProcStats.openFiles(r.serverPid);
+        if (server != null) {
+            r.serverStats = server.stats(false);
+        }
+        // every connection still open (the first N and any extra the server accepted) must get every message
+        long open = server != null ? Long.parseLong(r.serverStats.get("connections"))
+                : (Long) ((List<?>) control.command("PUBSUB", "NUMSUB", "bench")).get(1);
+        long before = load.deliveries();
+        try (Publisher publisher = new Publisher("127.0.0.1", redis.port())) {
+            r.published = publisher.run("bench", size, 10, 1.0, window);
+            drain(load, r.published * open, before);
+            r.received = load.deliveries() - before;
+            r.expected = r.published * open;
+        }
+    }
+
+    /** Samples the server's RSS (and optionally Redis's largest client output buffer) every 100 ms. */
+    private static final class Sampler extends Thread {
+        final AtomicLong rssPeak = new AtomicLong();
+        final AtomicLong omemPeak = new AtomicLong();
+        private final long pid;
+        private final int redisPort;
+        private volatile boolean running = true;
+
+        Sampler(long pid, int redisPort) {
+            super("bench-sampler");
+            setDaemon(true);
+            this.pid = pid;
+            this.redisPort = redisPort;
+        }
+
+        @Override
+        public void run() {
+            try (Resp redis = redisPort == 0 ? null : new Resp("127.0.0.1", redisPort)) {
+                while (running) {
+                    rssPeak.accumulateAndGet(ProcStats.rssBytes(pid), Math::max);
+                    if (redis != null) {
+                        for (String line : ((String) redis.command("CLIENT", "LIST", "TYPE", "pubsub")).split("\n")) {
+                            int at = line.indexOf(" omem=");
+                            if (at >= 0) {
+                                int end = line.indexOf(' ', at + 6);
+                                long omem = Long.parseLong(line.substring(at + 6, end < 0 ? line.length() : end));
+                                omemPeak.accumulateAndGet(omem, Math::max);
+                            }
+                        }
+                    }
+                    LockSupport.parkNanos(100_000_000);
+                }
+            } catch (IOException | RuntimeException e) {
+                System.err.println("sampler stopped: " + e);
+            }
+        }
+
+        void finish() throws InterruptedException {
+            running = false;
+            join(5_000);
+        }
+    }
+
+    /** What one target measured. */
+    private static final class Result {
+        final Target target;
+        final int clients;
+        long serverPid;
+        double connectSeconds;
+        long rssBefore;
+        long rssConnected;
+        long heapBefore;
+        long heapConnected;
+        long published;
+        double publishSeconds;
+        double seconds;
+        long expected;
+        long received;
+        double serverCpu;
+        double redisCpu;
+        long rssPeak;
+        long omemPeak;
+        long disconnects;
+        Histogram latency = new Histogram(3);
+        Histogram toLastClient;
+        Map<String, String> serverStats;
+        long downBefore;
+        long droppedBefore;
+        int overflowOpened;
+        long overflowClosed;
+        double overflowFloodCpu;
+        double overflowIdleCpu;
+        int serverOpenFiles;
+
+        Result(Target target, int clients) {
+            this.target = target;
+            this.clients = clients;
+        }
+
+        double rate() {
+            return seconds <= 0 ? 0 : received / seconds;
+        }
+
+        void print(PrintStream out) {
+            out.printf(Locale.ROOT, "%n== %s ==%n", target);
+            out.printf(Locale.ROOT, "connected %d clients in %.2f s%n", clients, connectSeconds);
+            long conns = Math.max(1, clients);
+            out.printf(Locale.ROOT, "server RSS %.1f MiB idle -> %.1f MiB connected: %.2f KiB per connection",
+                    mib(rssBefore), mib(rssConnected), (rssConnected - rssBefore) / 1024.0 / conns);
+            if (target == Target.PUSHLINE) {
+                out.printf(Locale.ROOT, "; heap after GC %.1f -> %.1f MiB: %.2f KiB per connection",
+                        mib(heapBefore), mib(heapConnected), (heapConnected - heapBefore) / 1024.0 / conns);
+            }
+            out.println();
+            if (overflowOpened > 0 || overflowClosed > 0) {
+                out.printf(Locale.ROOT, "overflow: %d more connections accepted by the kernel, %d closed by the "
+                        + "server; server CPU %.2f s during the flood, %.2f s in the 5 idle s after; server open "
+                        + "files %d%n", overflowOpened, overflowClosed, overflowFloodCpu, overflowIdleCpu,
+                        serverOpenFiles);
+                out.printf(Locale.ROOT, "after overflow: published %d, expected %d deliveries (every open "
+                        + "connection), received %d%n", published, expected, received);
+            }
+            if (published > 0 && latency.getTotalCount() > 0) {
+                out.printf(Locale.ROOT, "published %d in %.2f s (%.0f msg/s); deliveries expected %d, received %d, "
+                        + "lost %d (%.4f%%)%n", published, publishSeconds, published / publishSeconds, expected,
+                        received, expected - received, 100.0 * (expected - received) / Math.max(1, expected));
+                out.printf(Locale.ROOT, "deliveries/s %.0f over %.2f s%n", rate(), seconds);
+                out.printf(Locale.ROOT, "latency ms p50 %.3f p99 %.3f p999 %.3f max %.3f%n",
+                        ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)),
+                        ms(latency.getValueAtPercentile(99.9)), ms(latency.getMaxValue()));
+                if (toLastClient != null && toLastClient.getTotalCount() > 0) {
+                    out.printf(Locale.ROOT, "time until the last client had a message, ms (%d messages reached "
+                            + "all): p50 %.3f p99 %.3f max %.3f%n", toLastClient.getTotalCount(),
+                            ms(toLastClient.getValueAtPercentile(50)), ms(toLastClient.getValueAtPercentile(99)),
+                            ms(toLastClient.getMaxValue()));
+                }
+                out.printf(Locale.ROOT, "CPU s: %s %.2f, redis %.2f; server RSS peak %.1f MiB%s; client "
+                        + "disconnects %d%n", target == Target.PUSHLINE ? "pushline" : "redis(server)", serverCpu,
+                        redisCpu, mib(rssPeak), omemPeak > 0 ? String.format(Locale.ROOT,
+                                "; redis largest client output buffer %.1f MiB", mib(omemPeak)) : "", disconnects);
+            }
+            if (serverStats != null) {
+                out.println("pushline stats (cumulative, warm-up included): " + serverStats);
+                if (published > 0 && !serverStats.isEmpty()) {
+                    long down = Long.parseLong(serverStats.get("sourceDownEvents")) - downBefore;
+                    long dropped = Long.parseLong(serverStats.get("droppedSlow"))
+                            + Long.parseLong(serverStats.get("droppedOverload")) - droppedBefore;
+                    out.printf(Locale.ROOT, "measured phase: cut off by Redis %d times; messages shed by the server "
+                            + "%d%n", down, dropped);
+                }
+            }
+        }
+
+        private static double mib(long bytes) {
+            return bytes / 1024.0 / 1024.0;
+        }
+
+        private static double ms(long nanos) {
+            return nanos / 1e6;
+        }
+    }
+}
