@@ -17,10 +17,27 @@ final class RecordingListener implements MessageListener {
     final BlockingQueue<Received> messages = new LinkedBlockingQueue<>();
     final List<SourceState> states = new CopyOnWriteArrayList<>();
     volatile boolean throwOnStateChange;
+    final java.util.concurrent.atomic.AtomicLong shed = new java.util.concurrent.atomic.AtomicLong();
+    /** When set, the first message waits for it to open: a listener that stalls the source's thread. */
+    volatile java.util.concurrent.CountDownLatch gate;
 
     @Override
     public void onMessage(Message message) {
+        java.util.concurrent.CountDownLatch g = gate;
+        if (g != null) {
+            gate = null;
+            try {
+                g.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         messages.add(new Received(null, message));
+    }
+
+    @Override
+    public void onMessagesShed(long count) {
+        shed.addAndGet(count);
     }
 
     @Override

@@ -222,6 +222,36 @@ class RedisMessageSourceIT {
         }
     }
 
+    @Test
+    void aSourceFarBehindRedisSkipsMessagesInsteadOfBeingCutOff() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        try (RedisMessageSource source = RedisMessageSource.create(redis.uri())) {
+            source.start(listener);
+            get(source.subscribe("it.lag"));
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            listener.gate = gate;
+            byte[] chunk = new byte[4096];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            redis.publish("it.lag", bytes("first")); // stalls the source's thread in the listener
+            // 20 MiB piles up in Redis for us (below its 32 MiB cut-off) while the source cannot read
+            List<CompletableFuture<Void>> published = new ArrayList<>();
+            for (int i = 0; i < 5_000; i++) {
+                published.add(source.publish(Message.of("it.lag", chunk)));
+            }
+            get(CompletableFuture.allOf(published.toArray(new CompletableFuture<?>[0])));
+            gate.countDown();
+            redis.publish("it.lag", bytes("marker"));
+            await().atMost(TIMEOUT).until(() -> listener.messages.stream()
+                    .anyMatch(r -> java.util.Arrays.equals(r.message.payload(), bytes("marker"))));
+            long delivered = listener.messages.size() - 2; // the first message and the marker
+            assertThat(listener.shed.get()).as("skipped to catch up").isPositive();
+            assertThat(delivered + listener.shed.get()).as("every message delivered or counted as skipped")
+                    .isEqualTo(5_000);
+            assertThat(listener.states).as("never cut off").isEmpty();
+            assertThat(source.state()).isEqualTo(SourceState.UP);
+        }
+    }
+
     private static List<String> channels(String prefix) {
         return redis.channels().stream().filter(c -> c.startsWith(prefix)).collect(Collectors.toList());
     }
