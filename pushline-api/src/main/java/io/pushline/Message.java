@@ -25,6 +25,10 @@ public final class Message {
     private static final long CRS = 0x0d0d0d0d0d0d0d0dL;
     private static final long LFS = 0x0a0a0a0a0a0a0a0aL;
 
+    static {
+        io.pushline.internal.MessageAccess.install(m -> m.payload);
+    }
+
     private Message(String topic, byte[] payload, String id) {
         this.topic = topic;
         this.payload = payload;

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.pushline.Framing;
 import io.pushline.Message;
+import io.pushline.internal.MessageAccess;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -59,7 +60,7 @@ public class FramingBenchmark {
      */
     @Benchmark
     public int rawLine() {
-        ByteBuf frame = Frames.frame(alloc, lines, message.payloadBuffer());
+        ByteBuf frame = Frames.frame(alloc, lines, MessageAccess.payloadArray(message));
         int n = frame.readableBytes();
         frame.release();
         return n;
@@ -72,7 +73,7 @@ public class FramingBenchmark {
      */
     @Benchmark
     public int rawLengthPrefixed() {
-        ByteBuf frame = Frames.frame(alloc, prefixed, message.payloadBuffer());
+        ByteBuf frame = Frames.frame(alloc, prefixed, MessageAccess.payloadArray(message));
         int n = frame.readableBytes();
         frame.release();
         return n;

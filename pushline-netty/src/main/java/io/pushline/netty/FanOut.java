@@ -10,6 +10,7 @@ import io.pushline.MessageListener;
 import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.SourceState;
+import io.pushline.internal.MessageAccess;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,7 +120,7 @@ final class FanOut implements MessageListener {
             reason = DropReason.NOT_FRAMEABLE;
         }
         if (reason == null) {
-            return header == null ? Frames.frame(alloc, framing, message.payloadBuffer())
+            return header == null ? Frames.frame(alloc, framing, MessageAccess.payloadArray(message))
                     : Frames.commandsPush(alloc, framing, header, message);
         }
         metrics.dropped(reason);

@@ -7,6 +7,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.pushline.Framing;
 import io.pushline.Message;
+import io.pushline.internal.MessageAccess;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -45,7 +46,7 @@ final class Frames {
             buf.writeInt(length);
         }
         buf.writeBytes(header);
-        buf.writeBytes(message.payloadBuffer());
+        buf.writeBytes(MessageAccess.payloadArray(message));
         if (lines) {
             buf.writeShort(CRLF);
         }
@@ -58,8 +59,20 @@ final class Frames {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Frames a payload array (the fast path: one bulk copy); the caller owns the returned buffer. */
     static ByteBuf frame(ByteBufAllocator alloc, Framing framing, byte[] payload) {
-        return frame(alloc, framing, ByteBuffer.wrap(payload));
+        int length = payload.length;
+        ByteBuf buf;
+        if (framing.kind() == Framing.Kind.LINES) {
+            buf = alloc.directBuffer(length + 2);
+            buf.writeBytes(payload);
+            buf.writeShort(CRLF);
+        } else {
+            buf = alloc.directBuffer(length + 4);
+            buf.writeInt(length);
+            buf.writeBytes(payload);
+        }
+        return buf;
     }
 
     static ByteBuf frame(ByteBufAllocator alloc, Framing framing, String text) {

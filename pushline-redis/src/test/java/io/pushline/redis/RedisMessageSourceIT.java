@@ -240,13 +240,17 @@ class RedisMessageSourceIT {
             }
             get(CompletableFuture.allOf(published.toArray(new CompletableFuture<?>[0])));
             gate.countDown();
-            redis.publish("it.lag", bytes("marker"));
-            await().atMost(TIMEOUT).until(() -> listener.messages.stream()
-                    .anyMatch(r -> java.util.Arrays.equals(r.message.payload(), bytes("marker"))));
-            long delivered = listener.messages.size() - 2; // the first message and the marker
+            // a marker published while the source is still skipping may be skipped too: publish until one arrives
+            java.util.concurrent.atomic.AtomicInteger markers = new java.util.concurrent.atomic.AtomicInteger();
+            await().atMost(TIMEOUT).until(() -> {
+                markers.incrementAndGet();
+                redis.publish("it.lag", bytes("marker"));
+                return listener.messages.stream()
+                        .anyMatch(r -> java.util.Arrays.equals(r.message.payload(), bytes("marker")));
+            });
+            await().atMost(TIMEOUT).until(() -> listener.messages.size() - 1 + listener.shed.get()
+                    == 5_000 + markers.get());
             assertThat(listener.shed.get()).as("skipped to catch up").isPositive();
-            assertThat(delivered + listener.shed.get()).as("every message delivered or counted as skipped")
-                    .isEqualTo(5_000);
             assertThat(listener.states).as("never cut off").isEmpty();
             assertThat(source.state()).isEqualTo(SourceState.UP);
         }
