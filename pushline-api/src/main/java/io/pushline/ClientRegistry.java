@@ -14,8 +14,8 @@ import java.util.function.ToIntFunction;
  *
  * <p>Writes ({@link #add}, {@link #remove}, {@link #subscribe} ...) report when a topic gains its first
  * subscriber or loses its last, which is exactly when the server must subscribe or unsubscribe it at the broker.
- * Reads of subscribers ({@link #subscribers(String, int)}) return immutable snapshots without locking or
- * allocating, so a message can be fanned out while clients come and go.
+ * Reads of subscribers ({@link #subscribers(String, int)}) return immutable snapshots, without locking or
+ * allocating while the subscribers do not change, so a message can be fanned out while clients come and go.
  *
  * <p>Subscribers are grouped into <em>partitions</em> (a transport uses one per I/O thread), so that delivery can
  * be batched per partition: {@link #subscribers(String, int)} returns just one partition's clients.
@@ -102,7 +102,8 @@ public interface ClientRegistry<C extends Client> {
     boolean punsubscribe(C client, String pattern);
 
     /**
-     * Returns the subscribers of a topic in one partition: an immutable snapshot, read without locking.
+     * Returns the subscribers of a topic in one partition: an immutable snapshot, read without locking (the
+     * default registry builds it once, under its lock, on the first read after a change).
      *
      * @param topic the topic
      * @param partition the partition, in {@code [0, partitions())}
@@ -119,7 +120,8 @@ public interface ClientRegistry<C extends Client> {
     List<C> subscribers(String topic);
 
     /**
-     * Returns the subscribers of a pattern in one partition: an immutable snapshot, read without locking.
+     * Returns the subscribers of a pattern in one partition: an immutable snapshot, read without locking (the
+     * default registry builds it once, under its lock, on the first read after a change).
      *
      * @param pattern the pattern
      * @param partition the partition, in {@code [0, partitions())}
