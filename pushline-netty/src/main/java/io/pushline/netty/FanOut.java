@@ -31,6 +31,9 @@ final class FanOut implements MessageListener {
     private final boolean commands;
     private final ServerMetrics metrics;
     private volatile boolean stopped;
+    private static final long SHED_WARNING_INTERVAL_NANOS = 60_000_000_000L;
+    /** Only touched on the source's thread. */
+    private long lastShedWarning;
 
     FanOut(ClientRegistry<NettyClient> registry, Outbox[] outboxes, Framing framing, ByteBufAllocator alloc,
             PushListener listener, Protocol protocol, ServerMetrics metrics) {
@@ -67,8 +70,15 @@ final class FanOut implements MessageListener {
     @Override
     public void onMessagesShed(long count) {
         metrics.dropped(DropReason.SERVER_OVERLOADED, count);
-        LOG.warn("the message source fell behind its broker and skipped {} messages to avoid being cut off "
-                + "(the server cannot keep up with the publish rate)", count);
+        long now = System.nanoTime();
+        if (now - lastShedWarning > SHED_WARNING_INTERVAL_NANOS || lastShedWarning == 0) {
+            lastShedWarning = now;
+            LOG.warn("the message source fell behind its broker and skipped {} messages to avoid being cut off "
+                    + "(the server cannot keep up with the publish rate; next report in a minute at most, "
+                    + "counted as {} drops)", count, DropReason.SERVER_OVERLOADED);
+        } else {
+            LOG.debug("the message source skipped {} messages", count);
+        }
     }
 
     /** Stops delivering: messages that arrive from now on are ignored (used while the server closes). */

@@ -151,8 +151,10 @@ final class NettyClient implements Client {
                 server.metrics().slowConsumers.increment();
                 server.listener().slowConsumer(this, SlowConsumerPolicy.DROP);
             }
-            for (Message message : messages) {
-                server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
+            if (!SafeListener.isSilent(server.listener())) {
+                for (Message message : messages) {
+                    server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
+                }
             }
             return false;
         }

@@ -20,6 +20,12 @@ final class SafeListener implements PushListener {
         this.delegate = delegate;
     }
 
+    /** Whether {@code listener} does nothing with events (lets hot paths skip per-message calls). */
+    static boolean isSilent(PushListener listener) {
+        return listener == PushListener.NONE
+                || listener instanceof SafeListener safe && safe.delegate == PushListener.NONE;
+    }
+
     @Override
     public void clientConnected(Client client) {
         try {

@@ -582,10 +582,26 @@ final class PubSubConnection {
                         events.resubscribed();
                     }
                 }
-                default -> completeWaiting(command, error == null ? null : new SourceException(
+                default -> {
+                    if (error != null) {
+                        forget(command); // refused (an ACL, say): not re-sent after a reconnect either
+                    }
+                    completeWaiting(command, error == null ? null : new SourceException(
                         command.toUpperCase(java.util.Locale.ROOT).replaceFirst(" .*", "") + " "
                                 + command.substring(command.indexOf(' ') + 1) + " on " + description + " failed: "
                                 + error));
+                }
+            }
+        }
+
+        private void forget(String command) {
+            String name = command.substring(command.indexOf(' ') + 1);
+            synchronized (lock) {
+                if (command.startsWith("subscribe ")) {
+                    channels.remove(name);
+                } else if (command.startsWith("psubscribe ")) {
+                    patterns.remove(name);
+                }
             }
         }
 

@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link MessageSource} on Redis Pub/Sub, built on Lettuce: {@code SUBSCRIBE}/{@code PSUBSCRIBE} on one shared
- * pub/sub connection, and {@code PUBLISH} on a second, regular connection opened on first use.
+ * A {@link MessageSource} on Redis Pub/Sub: {@code SUBSCRIBE}/{@code PSUBSCRIBE} on one subscriber connection of
+ * its own (RESP on Netty, one I/O thread), and {@code PUBLISH} on a Lettuce connection opened on first use.
  *
  * <pre>{@code
  * MessageSource redis = RedisMessageSource.create("redis://localhost:6379");
@@ -31,53 +31,57 @@ import org.slf4j.LoggerFactory;
  * <h2>Ownership</h2>
  * <ul>
  *   <li>{@link #create(String)} and {@link #create(RedisURI)}: the source creates its own {@link RedisClient} (and
- *       its Lettuce {@code ClientResources}), owns them and shuts them down in {@link #close()}. That client
- *       reconnects with a jittered delay between {@link #DEFAULT_RECONNECT_DELAY_MIN} and
- *       {@link #DEFAULT_RECONNECT_DELAY_MAX} and holds at most {@link #DEFAULT_REQUEST_QUEUE_SIZE} commands per
- *       connection.</li>
+ *       its Lettuce {@code ClientResources}) for publishing, owns them and shuts them down in {@link #close()}.</li>
  *   <li>{@link #create(RedisClient, RedisURI)}: the caller owns the client, with its options and resources;
- *       {@link #close()} closes only the connections the source opened and never shuts the client down.
- *       The client should keep Lettuce's default {@code autoReconnect(true)}, or the source stays
- *       {@link SourceState#DOWN} after the first outage.</li>
+ *       {@link #close()} closes only the connections the source opened and never shuts the client down. The
+ *       client's SSL options (trust and key material) also apply to the subscriber connection.</li>
  * </ul>
  *
  * <h2>Behaviour</h2>
  * <ul>
- *   <li>Payloads pass through as bytes ({@code byte[]} codec); channel names are UTF-8.</li>
- *   <li>{@link #start(MessageListener)} connects synchronously, bounded by the URI's timeout, and throws a
- *       {@link SourceException} when Redis cannot be reached. Call it off any event loop.</li>
+ *   <li>Payloads pass through as bytes; channel names are UTF-8. The URI's host, port, credentials
+ *       ({@code redis://user:password@host}), TLS ({@code rediss://}, with its verify mode) and timeout apply to
+ *       both connections.</li>
+ *   <li>{@link #start(MessageListener)} connects and authenticates synchronously, bounded by the URI's timeout, and
+ *       throws a {@link SourceException} when Redis cannot be reached or refuses the credentials. Call it off any
+ *       event loop.</li>
  *   <li>{@code subscribe}, {@code unsubscribe}, {@code psubscribe}, {@code punsubscribe} and {@code publish} never
  *       block: each returns a future that completes when Redis confirmed, or fails with a {@link SourceException}
  *       naming the topic. Before {@code start} they fail with {@link IllegalStateException}, after {@code close}
  *       with {@link SourceException}; they do not throw, except for invalid arguments.</li>
- *   <li>When the connection drops, the listener gets {@link SourceState#DOWN}; Lettuce reconnects by itself and
- *       re-subscribes every channel and pattern; the listener gets {@link SourceState#UP} when the connection is
- *       back and {@link SourceState#RESUBSCRIBED} once Redis has answered after the re-subscription. Calls made while Redis is down are queued (up to the request queue
- *       size; beyond it they fail at once) and sent after reconnecting; a call still unanswered after the URI's
- *       timeout fails.</li>
+ *   <li>When the connection drops, the listener gets {@link SourceState#DOWN} and the source reconnects by itself,
+ *       with a delay growing from {@link #DEFAULT_RECONNECT_DELAY_MIN} to {@link #DEFAULT_RECONNECT_DELAY_MAX} with
+ *       equal jitter; the listener gets {@link SourceState#UP} when the connection is back and
+ *       {@link SourceState#RESUBSCRIBED} once Redis has answered after every channel and pattern was subscribed
+ *       again. Changes made while Redis is down are not queued as commands: the source keeps the set of channels
+ *       and patterns it should hold, and their futures complete when the re-subscription after the reconnect
+ *       confirms them.</li>
+ *   <li>The source never lets Redis cut it off for reading too slowly (Redis closes a subscriber whose output
+ *       buffer passes {@code client-output-buffer-limit pubsub}, 32 MB by default). Every 100 ms it sends a PING,
+ *       which Redis answers after everything it had queued for the source; when more than 8 MiB arrive before the
+ *       answer, the source is that far behind and skips messages, undecoded, until the answer arrives, then
+ *       reports how many through {@link MessageListener#onMessagesShed(long)}.</li>
  * </ul>
  *
  * <h2>Threading</h2>
- * Thread-safe. The listener is called on a Lettuce I/O thread, never concurrently; it must be fast and must not
- * block or make synchronous Redis calls. Exceptions it throws are caught and logged with the topic, and delivery
- * carries on.
+ * Thread-safe. The listener is called on the subscriber connection's I/O thread, never concurrently; it must be
+ * fast and must not block or make synchronous Redis calls. Exceptions it throws are caught and logged with the
+ * topic, and delivery carries on. The listener is not called after {@link #close()} returns.
  */
 public final class RedisMessageSource implements MessageSource {
-    /** The shortest reconnect delay of a client the source owns: 100 ms. */
+    /** The shortest reconnect delay: 100 ms. */
     public static final Duration DEFAULT_RECONNECT_DELAY_MIN = Duration.ofMillis(100);
 
     /**
-     * The longest reconnect delay of a client the source owns: 2 s. Delays grow exponentially from
-     * {@link #DEFAULT_RECONNECT_DELAY_MIN} with full random jitter ({@code Delay.equalJitter}), so that many nodes
-     * do not reconnect in step.
+     * The longest reconnect delay: 2 s. Delays grow exponentially from {@link #DEFAULT_RECONNECT_DELAY_MIN} with
+     * equal jitter (half fixed, half random), so that many nodes do not reconnect in step.
      */
     public static final Duration DEFAULT_RECONNECT_DELAY_MAX = Duration.ofSeconds(2);
 
     /**
-     * The most commands a connection of a client the source owns holds (queued while disconnected, or awaiting
-     * their reply): 16384. Beyond it a call fails at once with a {@link SourceException} instead of buffering
-     * without limit during an outage. Re-subscribing after a reconnect takes one command per kind (channels,
-     * patterns), so it is not blocked by this bound.
+     * The most commands the publishing connection of a client the source owns holds (queued while disconnected,
+     * or awaiting their reply): 16384. Beyond it a {@code publish} fails at once with a {@link SourceException}
+     * instead of buffering without limit during an outage.
      */
     public static final int DEFAULT_REQUEST_QUEUE_SIZE = 16_384;
 
