@@ -52,7 +52,7 @@ final class LoadCommand implements Callable<Integer> {
     double duration = 10;
 
     @Option(names = "--warmup", description = "Publishing seconds before measuring (default: ${DEFAULT-VALUE}).")
-    double warmup = 3;
+    double warmup = 10;
 
     @Option(names = "--window", description = "Most PUBLISH replies outstanding (default: ${DEFAULT-VALUE}).")
     int window = 2_000;
@@ -68,7 +68,7 @@ final class LoadCommand implements Callable<Integer> {
     int overflow;
 
     @Option(names = "--client-threads", description = "Client event loops (default: ${DEFAULT-VALUE}).")
-    int clientThreads = 1;
+    int clientThreads = 2;
 
     @Option(names = "--bind", split = ",", description = "Local source addresses for the clients, round robin "
             + "(e.g. 127.0.0.2,127.0.0.3), when one address runs out of ports.")
@@ -78,7 +78,7 @@ final class LoadCommand implements Callable<Integer> {
     int serverThreads;
 
     @Option(names = "--server-jvm", description = "JVM options of the Pushline server (default: ${DEFAULT-VALUE}).")
-    String serverJvm = "-Xms64m -Xmx2g -XX:+UseG1GC -XX:+AlwaysPreTouch";
+    String serverJvm = "-Xms64m -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled";
 
     @Option(names = "--server-args", description = "Extra arguments of the bench server, space separated "
             + "(e.g. '--slow-policy DROP --max-queued 262144').")
@@ -119,7 +119,7 @@ final class LoadCommand implements Callable<Integer> {
         if (results.size() == 2 && !idle) {
             Result a = results.get(0);
             Result b = results.get(1);
-            out.printf(Locale.ROOT, "ratio %s/%s: deliveries/s %.2fx, p50 %.2fx, p99 %.2fx, p999 %.2fx%n",
+            out.printf(Locale.ROOT, "ratio %s/%s: deliveries/s %.2fx, latency p50 %.3fx, p99 %.3fx, p999 %.3fx%n",
                     b.target, a.target, b.rate() / a.rate(), ratio(b, a, 50), ratio(b, a, 99), ratio(b, a, 99.9));
         }
         return 0;
@@ -131,6 +131,7 @@ final class LoadCommand implements Callable<Integer> {
 
     private Result run(RedisProcess redis, Target target) throws Exception {
         Result r = new Result(target, clients);
+        r.stalledClients = stalled;
         ServerProcess server = null;
         try (Resp control = new Resp("127.0.0.1", redis.port())) {
             InetSocketAddress address;
@@ -198,6 +199,7 @@ final class LoadCommand implements Callable<Integer> {
                         r.droppedBefore = Long.parseLong(st.get("droppedSlow")) + Long.parseLong(st.get("droppedOverload"));
                     }
                     double serverCpu0 = ProcStats.cpuSeconds(r.serverPid);
+                    double serverSys0 = ProcStats.systemCpuSeconds(r.serverPid);
                     double redisCpu0 = ProcStats.cpuSeconds(redis.pid());
                     Sampler sampler = new Sampler(r.serverPid, sampleOmem ? redis.port() : 0);
                     sampler.start();
@@ -208,6 +210,7 @@ final class LoadCommand implements Callable<Integer> {
                     sampler.finish();
                     r.seconds = (load.lastDeliveryNanos() - start) / 1e9;
                     r.serverCpu = ProcStats.cpuSeconds(r.serverPid) - serverCpu0;
+                    r.serverSys = ProcStats.systemCpuSeconds(r.serverPid) - serverSys0;
                     r.redisCpu = ProcStats.cpuSeconds(redis.pid()) - redisCpu0;
                     r.received = load.deliveries() - before;
                     r.expected = r.published * clients;
@@ -219,9 +222,9 @@ final class LoadCommand implements Callable<Integer> {
                         r.toLastClient = tracker.timeToLastClient(r.published, clients);
                     }
                 }
-            }
-            if (server != null) {
-                r.serverStats = server.stats(false);
+                // still connected at the end (stalled clients never read, so only the server can tell)
+                r.subscribedAtEnd = target == Target.REDIS ? numsub(control)
+                        : Long.parseLong((r.serverStats = server.stats(false)).get("connections"));
             }
             return r;
         } finally {
@@ -372,6 +375,7 @@ final class LoadCommand implements Callable<Integer> {
         long expected;
         long received;
         double serverCpu;
+        double serverSys;
         double redisCpu;
         long rssPeak;
         long omemPeak;
@@ -380,12 +384,15 @@ final class LoadCommand implements Callable<Integer> {
         Histogram toLastClient;
         Map<String, String> serverStats;
         long downBefore;
+        long subscribedAtEnd = -1;
         long droppedBefore;
         int overflowOpened;
         long overflowClosed;
         double overflowFloodCpu;
         double overflowIdleCpu;
         int serverOpenFiles;
+
+        int stalledClients;
 
         Result(Target target, int clients) {
             this.target = target;
@@ -429,10 +436,14 @@ final class LoadCommand implements Callable<Integer> {
                             ms(toLastClient.getValueAtPercentile(50)), ms(toLastClient.getValueAtPercentile(99)),
                             ms(toLastClient.getMaxValue()));
                 }
-                out.printf(Locale.ROOT, "CPU s: %s %.2f, redis %.2f; server RSS peak %.1f MiB%s; client "
-                        + "disconnects %d%n", target == Target.PUSHLINE ? "pushline" : "redis(server)", serverCpu,
-                        redisCpu, mib(rssPeak), omemPeak > 0 ? String.format(Locale.ROOT,
+                out.printf(Locale.ROOT, "CPU s: %s %.2f (%.2f in the kernel), redis %.2f; server RSS peak %.1f "
+                        + "MiB%s; client disconnects %d%n", target == Target.PUSHLINE ? "pushline" : "redis(server)",
+                        serverCpu, serverSys, redisCpu, mib(rssPeak), omemPeak > 0 ? String.format(Locale.ROOT,
                                 "; redis largest client output buffer %.1f MiB", mib(omemPeak)) : "", disconnects);
+            }
+            if (subscribedAtEnd >= 0 && published > 0) {
+                out.printf(Locale.ROOT, "clients still connected at the end: %d of %d%n", subscribedAtEnd,
+                        clients + stalledClients);
             }
             if (serverStats != null) {
                 out.println("pushline stats (cumulative, warm-up included): " + serverStats);

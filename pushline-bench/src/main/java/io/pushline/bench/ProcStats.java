@@ -24,6 +24,13 @@ final class ProcStats {
         return (utime + stime) / TICKS_PER_SECOND;
     }
 
+    /** System (kernel) CPU seconds the process has used so far. */
+    static double systemCpuSeconds(long pid) {
+        String stat = read(Path.of("/proc", Long.toString(pid), "stat")).get(0);
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[12]) / TICKS_PER_SECOND;
+    }
+
     /** Resident set size in bytes. */
     static long rssBytes(long pid) {
         return statusField(pid, "VmRSS:");
