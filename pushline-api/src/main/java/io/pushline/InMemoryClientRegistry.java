@@ -103,7 +103,7 @@ final class InMemoryClientRegistry<C extends Client> implements ClientRegistry<C
         Objects.requireNonNull(key, pattern ? "pattern" : "topic");
         synchronized (lock) {
             Subscriptions subs = byClient.get(client);
-            if (subs == null || !(pattern ? subs.patterns : subs.topics).add(key)) {
+            if (subs == null || !subs.mutable(pattern).add(key)) {
                 return false;
             }
             return index.add(key, subs.partition, client);
@@ -115,7 +115,8 @@ final class InMemoryClientRegistry<C extends Client> implements ClientRegistry<C
         Objects.requireNonNull(key, pattern ? "pattern" : "topic");
         synchronized (lock) {
             Subscriptions subs = byClient.get(client);
-            if (subs == null || !(pattern ? subs.patterns : subs.topics).remove(key)) {
+            if (subs == null || (pattern ? subs.patterns : subs.topics).isEmpty()
+                    || !subs.mutable(pattern).remove(key)) {
                 return false;
             }
             return index.remove(key, subs.partition, client);
@@ -195,13 +196,27 @@ final class InMemoryClientRegistry<C extends Client> implements ClientRegistry<C
     }
 
     /** One client's subscriptions; mutated only under the registry lock. */
+    /** One client's subscriptions; the sets are created on first use (an idle connection costs less heap). */
     private static final class Subscriptions {
         final int partition;
-        final Set<String> topics = new HashSet<>();
-        final Set<String> patterns = new HashSet<>();
+        Set<String> topics = Set.of();
+        Set<String> patterns = Set.of();
 
         Subscriptions(int partition) {
             this.partition = partition;
+        }
+
+        Set<String> mutable(boolean pattern) {
+            if (pattern) {
+                if (patterns.isEmpty() && !(patterns instanceof HashSet)) {
+                    patterns = new HashSet<>(4);
+                }
+                return patterns;
+            }
+            if (topics.isEmpty() && !(topics instanceof HashSet)) {
+                topics = new HashSet<>(4);
+            }
+            return topics;
         }
     }
 

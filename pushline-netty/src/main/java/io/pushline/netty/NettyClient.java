@@ -45,9 +45,12 @@ final class NettyClient implements Client {
     /** Set on the event loop once the client authenticated (always true without an authenticator). */
     private volatile boolean authenticated;
     private volatile String principalName;
-    /** This client's topics and patterns as its protocol handler sees them; only touched on the event loop. */
-    private final Set<String> topicsOnLoop = new HashSet<>();
-    private final Set<String> patternsOnLoop = new HashSet<>();
+    /**
+     * This client's topics and patterns as its protocol handler sees them, for the one-delivery rule between a
+     * topic and patterns; only touched on the event loop, created on first use (most connections never need them).
+     */
+    private Set<String> topicsOnLoop;
+    private Set<String> patternsOnLoop;
 
     NettyClient(String id, Channel channel, int partition, ServerContext server) {
         this.authenticated = server.config().authenticator() == null;
@@ -225,8 +228,11 @@ final class NettyClient implements Client {
      * subscribed, otherwise the smallest (in {@link String#compareTo} order) of its patterns that match.
      */
     private boolean receivesThrough(String pattern, String topic) {
-        if (topicsOnLoop.contains(topic)) {
+        if (topicsOnLoop != null && topicsOnLoop.contains(topic)) {
             return false;
+        }
+        if (patternsOnLoop == null) {
+            return true;
         }
         for (String other : patternsOnLoop) {
             if (other.compareTo(pattern) < 0 && Glob.matches(other, topic)) {
@@ -237,10 +243,16 @@ final class NettyClient implements Client {
     }
 
     Set<String> topicsOnLoop() {
+        if (topicsOnLoop == null) {
+            topicsOnLoop = new HashSet<>(4);
+        }
         return topicsOnLoop;
     }
 
     Set<String> patternsOnLoop() {
+        if (patternsOnLoop == null) {
+            patternsOnLoop = new HashSet<>(4);
+        }
         return patternsOnLoop;
     }
 

@@ -37,7 +37,7 @@ final class RawProtocolHandler extends ConnectionHandler {
                 LOG.debug("{}: not authorized for default topic '{}'", client, topic);
                 continue;
             }
-            client.topicsOnLoop().add(topic);
+            // raw clients have no patterns, so the topic/pattern rule never needs their topics: not tracked
             server.subscriptions().subscribe(client, topic);
         }
     }
