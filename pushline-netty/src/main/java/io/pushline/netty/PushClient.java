@@ -142,6 +142,10 @@ public final class PushClient implements AutoCloseable {
     private final boolean ownsGroup;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
+    /** Presented first on every connection; null without an authenticator. */
+    private final String authToken;
+    /** Only touched on the loop: the connection waiting for its AUTH answer. */
+    private Channel authenticating;
 
     /** The desired subscriptions: changed by the calling thread, read on the loop at every (re)connect. */
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
@@ -171,6 +175,7 @@ public final class PushClient implements AutoCloseable {
         this.stateListener = b.stateListener;
         this.reconnectPolicy = b.reconnectPolicy;
         this.maxPendingCommands = b.maxPendingCommands;
+        this.authToken = b.authToken;
         this.ownsGroup = b.eventLoopGroup == null;
         this.group = ownsGroup
                 ? new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushline-client", true),
@@ -642,6 +647,57 @@ public final class PushClient implements AutoCloseable {
             connectFailed(cause);
             return;
         }
+        if (authToken != null && protocol == Protocol.COMMANDS) {
+            // AUTH first; subscriptions and CONNECTED wait for its answer
+            PushClientCommand auth = PushClientCommand.ok("AUTH", utf8(authToken));
+            authenticating = ch;
+            ch.writeAndFlush(auth).addListener(written -> {
+                if (!written.isSuccess()) {
+                    auth.fail(new PushlineException("connection lost", written.cause()));
+                }
+            });
+            auth.future().whenComplete((ok, error) -> {
+                try {
+                    loop.execute(() -> authenticated(ch, auth, error));
+                } catch (RejectedExecutionException shutDown) {
+                    ch.close();
+                }
+            });
+            return;
+        }
+        if (authToken != null) {
+            ch.writeAndFlush(Frames.frame(ch.alloc(), framing, utf8(authToken))); // raw: the first frame
+        }
+        ready(ch);
+    }
+
+    /** On the loop: the answer to AUTH. */
+    private void authenticated(Channel ch, PushClientCommand auth, Throwable error) {
+        if (authenticating != ch || closed) {
+            ch.close();
+            return;
+        }
+        authenticating = null;
+        if (error == null && ch.isActive()) {
+            ready(ch);
+            return;
+        }
+        ch.close();
+        if (!auth.refused()) {
+            connectFailed(error != null ? error : new PushlineException("connection closed during AUTH"));
+            return;
+        }
+        LOG.error("{}: the server refused the AUTH token: {}; closing", this, error.getMessage());
+        PushlineException refused = new PushlineException("authentication refused by " + host + ":" + port + ": "
+                + error.getMessage(), error);
+        List<CompletableFuture<PushClient>> waiters = new ArrayList<>(connectWaiters);
+        connectWaiters.clear();
+        failAll(waiters, refused);
+        closeAsync();
+    }
+
+    /** On the loop: the connection is usable (authenticated when needed). */
+    private void ready(Channel ch) {
         channel = ch;
         handler = ch.pipeline().get(PushClientHandler.class);
         attempts = 0;
@@ -737,6 +793,10 @@ public final class PushClient implements AutoCloseable {
         if (connectAttempt != null) {
             connectAttempt.channel().close();
             connectAttempt = null;
+        }
+        if (authenticating != null) {
+            authenticating.close();
+            authenticating = null;
         }
         failAll(connectWaiters, cause);
         connectWaiters.clear();
@@ -911,6 +971,7 @@ public final class PushClient implements AutoCloseable {
         private int maxPendingCommands = DEFAULT_MAX_PENDING_COMMANDS;
         private EventLoopGroup eventLoopGroup;
         private boolean nativeTransport = true;
+        private String authToken;
 
         private Builder() {
         }
@@ -1093,6 +1154,26 @@ public final class PushClient implements AutoCloseable {
          */
         public Builder nativeTransport(boolean nativeTransport) {
             this.nativeTransport = nativeTransport;
+            return this;
+        }
+
+        /**
+         * Sets the credentials the client presents on every connection before anything else, for a server with
+         * an {@code Authenticator}. On {@code commands} it sends {@code AUTH <token>} and waits for {@code +OK}
+         * before re-sending its subscriptions and reporting {@link State#CONNECTED}; on {@code raw} the token is
+         * the first frame. A refused token fails the pending {@link PushClient#connect()} and closes the client
+         * (its reconnects would present the same token and be refused again).
+         *
+         * @param token the token, such as a JWT; no CR, LF or space (one protocol argument)
+         * @return this builder
+         * @throws IllegalArgumentException when the token is empty or contains CR, LF or a space
+         */
+        public Builder auth(String token) {
+            Objects.requireNonNull(token, "token");
+            if (token.isEmpty() || token.chars().anyMatch(c -> c == '\r' || c == '\n' || c == ' ')) {
+                throw new IllegalArgumentException("auth: the token must be non-empty, without CR, LF or spaces");
+            }
+            this.authToken = token;
             return this;
         }
 

@@ -233,6 +233,56 @@ class PushClientTest {
                 State.CONNECTED);
     }
 
+    /** Accepts the token "secret" as alice; refuses anything else. */
+    private static final io.pushline.Authenticator SECRET = (client, token) -> CompletableFuture.completedFuture(
+            new String(token, StandardCharsets.UTF_8).equals("secret") ? "alice" : null);
+
+    private PushServer startWithAuth(int port) {
+        return start(PushServer.builder().port(port).protocol(Protocol.COMMANDS).authenticator(SECRET)
+                .authorizer((client, principal, name, pattern, action) -> "alice".equals(principal)));
+    }
+
+    @Test
+    void authenticatesBeforeSubscribingAndAgainAfterEveryReconnect() throws Exception {
+        PushServer first = startWithAuth(0);
+        int port = first.port();
+        PushClient client = build(clientFor(first).auth("secret"));
+        client.subscribe("news"); // remembered: sent once authenticated
+        get(client.connect());
+        await().atMost(TIMEOUT).until(() -> first.topics().contains("news"));
+        source(first).publish("news", utf8("one")).join();
+        assertThat(text(next())).isEqualTo("one");
+
+        first.close();
+        await().atMost(TIMEOUT).until(() -> client.state() != State.CONNECTED);
+        PushServer second = startWithAuth(port);
+        await().atMost(TIMEOUT).until(() -> client.state() == State.CONNECTED);
+        await().atMost(TIMEOUT).until(() -> second.topics().contains("news"));
+        source(second).publish("news", utf8("two")).join();
+        assertThat(text(next())).isEqualTo("two");
+        assertThat(second.clients()).hasSize(1);
+    }
+
+    @Test
+    void aRefusedTokenFailsConnectAndClosesTheClient() {
+        PushServer server = startWithAuth(0);
+        PushClient client = build(clientFor(server).auth("wrong"));
+        assertThatThrownBy(() -> get(client.connect())).cause().isInstanceOf(PushlineException.class)
+                .hasMessageContaining("authentication refused").hasMessageContaining("unauthorized");
+        await().atMost(TIMEOUT).until(() -> client.state() == State.CLOSED);
+        assertThat(states).doesNotContain(State.CONNECTED);
+        await().atMost(TIMEOUT).until(() -> server.clients().isEmpty());
+    }
+
+    @Test
+    void anAuthTokenMustBeOneArgument() {
+        assertThatThrownBy(() -> PushClient.builder().auth("two words"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PushClient.builder().auth("line\nbreak"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PushClient.builder().auth("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void withoutReconnectingAFailedConnectFailsTheFuture() {
         PushServer gone = startCommands();
