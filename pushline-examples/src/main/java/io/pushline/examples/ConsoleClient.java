@@ -24,18 +24,33 @@ public final class ConsoleClient {
     private final String host;
     private final int port;
     private final Framing framing;
+    private final javax.net.ssl.SSLContext tls;
 
     /**
-     * Creates a client.
+     * Creates a client that speaks plain TCP.
      *
      * @param host the server's host
      * @param port the server's port
      * @param framing the server's framing
      */
     public ConsoleClient(String host, int port, Framing framing) {
+        this(host, port, framing, null);
+    }
+
+    /**
+     * Creates a client that speaks TLS with {@code tls} (its trust and, for mutual TLS, key material), checking
+     * that the server's certificate names {@code host}.
+     *
+     * @param host the server's host
+     * @param port the server's port
+     * @param framing the server's framing
+     * @param tls the TLS context; null for plain TCP
+     */
+    public ConsoleClient(String host, int port, Framing framing, javax.net.ssl.SSLContext tls) {
         this.host = host;
         this.port = port;
         this.framing = framing;
+        this.tls = tls;
     }
 
     /**
@@ -48,9 +63,16 @@ public final class ConsoleClient {
      * @throws IOException when the connection cannot be made or fails
      */
     public int run(InputStream console, PrintStream out) throws IOException {
-        try (Socket socket = new Socket()) {
+        try (Socket socket = tls == null ? new Socket() : tls.getSocketFactory().createSocket()) {
             socket.connect(new InetSocketAddress(host, port), 10_000);
             socket.setTcpNoDelay(true);
+            if (socket instanceof javax.net.ssl.SSLSocket ssl) {
+                javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+                params.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(host)));
+                ssl.setSSLParameters(params);
+                ssl.startHandshake();
+            }
             Thread reader = new Thread(() -> printPushes(socket, out), "pushline-console-reader");
             reader.setDaemon(true);
             reader.start();

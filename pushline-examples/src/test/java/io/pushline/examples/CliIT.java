@@ -175,6 +175,54 @@ class CliIT {
     }
 
     @Test
+    void consoleModeSpeaksMutualTls() throws Exception {
+        io.netty.pkitesting.X509Bundle ca = new io.netty.pkitesting.CertificateBuilder().subject("CN=Test CA")
+                .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
+        io.netty.pkitesting.X509Bundle serverCert = new io.netty.pkitesting.CertificateBuilder()
+                .subject("CN=localhost").addSanDnsName("localhost").ecp256().addExtendedKeyUsageServerAuth()
+                .buildIssuedBy(ca);
+        io.netty.pkitesting.X509Bundle clientCert = new io.netty.pkitesting.CertificateBuilder()
+                .subject("CN=console").ecp256().addExtendedKeyUsageClientAuth().buildIssuedBy(ca);
+        String caPem = ca.toTempRootCertPem().getPath();
+        try (CliProcess server = new CliProcess("server", "--port", "0", "--protocol", "commands", "--allow-publish",
+                "--tls-cert", serverCert.toTempCertChainPem().getPath(),
+                "--tls-key", serverCert.toTempPrivateKeyPem().getPath(), "--tls-ca", caPem)) {
+            int port = server.awaitPort();
+            try (CliProcess console = new CliProcess("client", "localhost:" + port, "--tls-ca", caPem,
+                    "--tls-cert", clientCert.toTempCertChainPem().getPath(),
+                    "--tls-key", clientCert.toTempPrivateKeyPem().getPath())) {
+                console.type("SUB news");
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> console.stdout().contains("+OK"));
+                console.type("PUB news typed over tls");
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> console.stdout().contains("MSG news - typed over tls"));
+            }
+            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    @Test
+    void subscriberAuthenticatesWithAToken() throws Exception {
+        io.pushline.Authenticator secret = (c, token) -> java.util.concurrent.CompletableFuture.completedFuture(
+                new String(token, StandardCharsets.UTF_8).equals("s3cret") ? "cli" : null);
+        io.pushline.InMemoryMessageSource source = io.pushline.InMemoryMessageSource.create();
+        try (io.pushline.netty.PushServer server = io.pushline.netty.PushServer.builder().port(0).host("127.0.0.1")
+                .source(source).protocol(io.pushline.Protocol.COMMANDS).authenticator(secret).build().start();
+                CliProcess client = new CliProcess("client", "127.0.0.1:" + server.port(), "--sub", "news",
+                        "--auth", "s3cret")) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                source.publish("news", "for cli".getBytes(StandardCharsets.UTF_8)).join();
+                return client.stdout().contains("news for cli");
+            });
+            assertThat(client.terminate(Duration.ofSeconds(15))).isZero();
+        }
+        try (CliProcess console = new CliProcess("client", "127.0.0.1:1", "--auth", "s3cret")) {
+            assertThat(console.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        }
+    }
+
+    @Test
     void badArgumentsPrintUsageAndExitNonZero() throws Exception {
         try (CliProcess cli = new CliProcess("server", "--framing", "smoke-signals")) {
             assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);

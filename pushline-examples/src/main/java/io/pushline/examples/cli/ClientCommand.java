@@ -4,7 +4,10 @@ import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.examples.ConsoleClient;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.pushline.netty.PushClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -46,8 +49,7 @@ final class ClientCommand implements Callable<Integer> {
             description = "Subscribe to a pattern such as 'stock.*' (commands protocol); repeatable.")
     List<String> patterns = new ArrayList<>();
 
-    @Option(names = "--tls-ca", paramLabel = "PEM",
-            description = "Speak TLS, trusting these CA certificates (with --sub/--psub).")
+    @Option(names = "--tls-ca", paramLabel = "PEM", description = "Speak TLS, trusting these CA certificates.")
     java.io.File tlsCa;
 
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "Client certificate for mutual TLS.")
@@ -55,6 +57,11 @@ final class ClientCommand implements Callable<Integer> {
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of --tls-cert.")
     java.io.File tlsKey;
+
+    @Option(names = "--auth", paramLabel = "TOKEN", description = "Authenticate with this token (with --sub/--psub: "
+            + "sent as AUTH on every connection). In console mode, type 'AUTH <token>' (commands) or the token "
+            + "(raw) as the first line instead.")
+    String auth;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -66,16 +73,17 @@ final class ClientCommand implements Callable<Integer> {
         int port = Integer.parseInt(target.substring(colon + 1));
         Framing framed = framingOptions.framing();
         boolean tls = tlsCa != null || tlsCert != null || tlsKey != null;
-        if (topics.isEmpty() && patterns.isEmpty()) {
-            if (tls) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "TLS needs --sub or --psub: the console mode speaks plain TCP");
-            }
-            return new ConsoleClient(host, port, framed).run(System.in, System.out);
-        }
         if (tls && (tlsCa == null || (tlsCert == null) != (tlsKey == null))) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "TLS needs --tls-ca, and --tls-cert with --tls-key for a client certificate");
+        }
+        if (topics.isEmpty() && patterns.isEmpty()) {
+            if (auth != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--auth needs --sub or --psub; in "
+                        + "console mode type 'AUTH <token>' (commands) or the token (raw) as the first line");
+            }
+            javax.net.ssl.SSLContext context = tls ? ((JdkSslContext) tlsContext(SslProvider.JDK)).context() : null;
+            return new ConsoleClient(host, port, framed, context).run(System.in, System.out);
         }
         return subscribe(host, port, framed);
     }
@@ -87,11 +95,10 @@ final class ClientCommand implements Callable<Integer> {
                 .onStateChange(state -> System.err.println(
                         "connection " + state.name().toLowerCase(java.util.Locale.ROOT)));
         if (tlsCa != null) {
-            SslContextBuilder tls = SslContextBuilder.forClient().trustManager(tlsCa).protocols("TLSv1.3", "TLSv1.2");
-            if (tlsCert != null) {
-                tls.keyManager(tlsCert, tlsKey);
-            }
-            builder.tls(tls.build());
+            builder.tls(tlsContext(null));
+        }
+        if (auth != null) {
+            builder.auth(auth);
         }
         PushClient client = builder.build();
         topics.forEach(topic -> report("SUB " + topic, client.subscribe(topic)));
@@ -115,6 +122,18 @@ final class ClientCommand implements Callable<Integer> {
         }
         stopped.await(); // standard input ended: keep printing pushes until SIGTERM or Ctrl-C
         return 0;
+    }
+
+    /** The client TLS context from the PEM options; {@code provider} null picks Netty's default. */
+    private SslContext tlsContext(SslProvider provider) throws IOException {
+        SslContextBuilder tls = SslContextBuilder.forClient().trustManager(tlsCa).protocols("TLSv1.3", "TLSv1.2");
+        if (provider != null) {
+            tls.sslProvider(provider);
+        }
+        if (tlsCert != null) {
+            tls.keyManager(tlsCert, tlsKey);
+        }
+        return tls.build();
     }
 
     private static void print(PrintStream out, Message message) {
