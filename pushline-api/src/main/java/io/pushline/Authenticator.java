@@ -22,4 +22,24 @@ public interface Authenticator {
      *     rejects the client
      */
     CompletableFuture<String> authenticate(Client client, byte[] credentials);
+
+    /**
+     * Authenticates a client by the certificate it presented under mutual TLS, once the TLS handshake has verified
+     * the chain against the server's trusted CA. Called on the connection's I/O thread, before the client is
+     * registered and before any of its frames is read; it must not block (return a future that completes later
+     * for a slow check).
+     *
+     * <p>The default returns a completed {@code null}: a certificate alone does not authenticate, and the client
+     * must still present credentials ({@code AUTH}, or the first frame on {@code raw}). Its subject remains
+     * {@link Client#peerPrincipal()}.
+     *
+     * @param client the connecting client
+     * @param chain the verified certificate chain, the client's own certificate first
+     * @return a future of the principal (the client is then authenticated, as by {@code AUTH}), of {@code null}
+     *     (not authenticated yet), or failed (refused: {@code -ERR unauthorized} and the connection is closed)
+     */
+    default CompletableFuture<String> authenticateCertificate(Client client,
+            java.security.cert.X509Certificate[] chain) {
+        return CompletableFuture.completedFuture(null);
+    }
 }

@@ -6,10 +6,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.codec.TooLongFrameException;
+import io.pushline.Authenticator;
 import io.pushline.CloseReason;
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -32,6 +36,8 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     private boolean registered;
+    /** While the authenticator decides on the client's certificate: frames that arrived meanwhile, in order. */
+    private ArrayDeque<ByteBuf> heldFrames;
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -46,7 +52,14 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         if (evt instanceof SslHandshakeCompletionEvent) {
             SslHandshakeCompletionEvent handshake = (SslHandshakeCompletionEvent) evt;
             if (handshake.isSuccess()) {
-                register(ctx); // hooks see the client, and its certificate, only once TLS is established
+                // hooks see the client, and its certificate, only once TLS is established
+                java.security.cert.X509Certificate[] chain = peerCertificates(ctx);
+                Authenticator authenticator = server.config().authenticator();
+                if (authenticator != null && chain != null) {
+                    authenticateCertificate(ctx, authenticator, chain);
+                } else {
+                    register(ctx);
+                }
             } else {
                 LOG.debug("{}: TLS handshake failed: {}", client, handshake.cause().toString());
                 client.closeReason(CloseReason.TLS_HANDSHAKE);
@@ -54,6 +67,75 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             }
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /** The client's verified certificate chain, or null when it presented none. */
+    private static java.security.cert.X509Certificate[] peerCertificates(ChannelHandlerContext ctx) {
+        SslHandler tls = (SslHandler) ctx.pipeline().get(PushChannelInitializer.TLS);
+        try {
+            java.security.cert.Certificate[] certs = tls.engine().getSession().getPeerCertificates();
+            java.security.cert.X509Certificate[] chain = new java.security.cert.X509Certificate[certs.length];
+            for (int i = 0; i < certs.length; i++) {
+                chain[i] = (java.security.cert.X509Certificate) certs[i];
+            }
+            return chain.length == 0 ? null : chain;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException noCertificate) {
+            return null; // TLS without a client certificate
+        }
+    }
+
+    /** Asks the authenticator about the certificate; reads nothing from the client until it has answered. */
+    private void authenticateCertificate(ChannelHandlerContext ctx, Authenticator authenticator,
+            java.security.cert.X509Certificate[] chain) {
+        ctx.channel().config().setAutoRead(false);
+        CompletableFuture<String> decision;
+        try {
+            decision = authenticator.authenticateCertificate(client, chain);
+        } catch (RuntimeException e) {
+            decision = CompletableFuture.failedFuture(e);
+        }
+        if (decision == null) {
+            decision = CompletableFuture.completedFuture(null);
+        }
+        heldFrames = new ArrayDeque<>();
+        decision.whenComplete((principal, error) -> {
+            if (ctx.executor().inEventLoop()) {
+                certificateDecided(ctx, principal, error);
+            } else {
+                ctx.executor().execute(() -> certificateDecided(ctx, principal, error));
+            }
+        });
+    }
+
+    private void certificateDecided(ChannelHandlerContext ctx, String principal, Throwable error) {
+        ArrayDeque<ByteBuf> held = heldFrames;
+        heldFrames = null;
+        try {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (error != null) {
+                LOG.debug("{}: client certificate refused: {}", client, error.toString());
+                client.closeReason(CloseReason.UNAUTHORIZED);
+                replyErrorAndClose(ctx, "unauthorized");
+                return;
+            }
+            if (principal != null) {
+                client.authenticated(principal);
+                LOG.debug("{} authenticated by its certificate as {}", client, principal);
+            }
+            register(ctx);
+            for (ByteBuf frame; (frame = held.poll()) != null; ) {
+                try {
+                    channelRead0(ctx, frame);
+                } finally {
+                    frame.release();
+                }
+            }
+            ctx.channel().config().setAutoRead(true);
+        } finally {
+            held.forEach(ByteBuf::release);
+        }
     }
 
     private void register(ChannelHandlerContext ctx) {
@@ -80,6 +162,10 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (heldFrames != null) {
+            heldFrames.forEach(ByteBuf::release);
+            heldFrames.clear();
+        }
         if (!registered) {
             // never got past the TLS handshake: hooks never saw it, only the metrics count it
             server.metrics().closed(client.closeReason() == CloseReason.CLIENT ? CloseReason.TLS_HANDSHAKE
@@ -105,6 +191,10 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     @Override
     protected final void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (heldFrames != null) {
+            heldFrames.add(frame.retain()); // decoded in the same read as the handshake: replayed once decided
+            return;
+        }
         if (!frame.isReadable()) {
             return; // empty frames are ignored
         }

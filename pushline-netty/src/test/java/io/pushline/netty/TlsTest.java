@@ -178,6 +178,80 @@ class TlsTest {
         assertThat(asked).containsExactly("CN=alice alice.inbox");
     }
 
+    /** Authenticates certificates by subject: alice is "alice-from-cert"; any other subject is refused. */
+    private static final io.pushline.Authenticator BY_CERTIFICATE = new io.pushline.Authenticator() {
+        @Override
+        public java.util.concurrent.CompletableFuture<String> authenticate(Client client, byte[] credentials) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null); // no tokens
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<String> authenticateCertificate(Client client,
+                java.security.cert.X509Certificate[] chain) {
+            String subject = chain[0].getSubjectX500Principal().getName();
+            // decided on another thread, as a real check (a revocation list, a directory) would be
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                if (subject.equals("CN=alice")) {
+                    return "alice-from-cert";
+                }
+                throw new IllegalStateException("unknown subject " + subject);
+            });
+        }
+    };
+
+    @Test
+    void theAuthenticatorCanAuthenticateByCertificateAndFramesSentMeanwhileWait() throws Exception {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
+                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(BY_CERTIFICATE)
+                .authorizer((client, principal, name, pattern, action) -> {
+                    asked.add(principal + " " + name);
+                    return "alice-from-cert".equals(principal);
+                }));
+        SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
+        // no AUTH: the certificate is the credential; SUB is sent at once, before the (async) decision
+        assertThat(roundTrip(socket, "SUB alice.inbox")).isEqualTo("+OK");
+        assertThat(asked).containsExactly("alice-from-cert alice.inbox");
+    }
+
+    @Test
+    void aCertificateTheAuthenticatorRefusesIsClosedWithUnauthorized() throws Exception {
+        X509Bundle bob = new CertificateBuilder().subject("CN=bob").ecp256().addExtendedKeyUsageClientAuth()
+                .buildIssuedBy(ca);
+        List<Client> connected = new CopyOnWriteArrayList<>();
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
+                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(BY_CERTIFICATE).listener(new PushListener() {
+                    @Override
+                    public void clientConnected(Client client) {
+                        connected.add(client);
+                    }
+                }));
+        SSLSocket socket = tlsSocket(pushServer.port(), ca, bob);
+        assertThat(roundTrip(socket, "SUB news")).isEqualTo("-ERR unauthorized");
+        assertThat(socket.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        assertThat(connected).as("never registered").isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pushServer.metrics().connectionsClosed()
+                .getOrDefault(io.pushline.CloseReason.UNAUTHORIZED, 0L) == 1L);
+    }
+
+    @Test
+    void byDefaultACertificateDoesNotAuthenticateAndAuthIsStillNeeded() throws Exception {
+        io.pushline.Authenticator tokensOnly = (client, token) -> java.util.concurrent.CompletableFuture
+                .completedFuture(new String(token, StandardCharsets.UTF_8).equals("t0ken") ? "tok" : null);
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
+                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(tokensOnly));
+        SSLSocket withoutAuth = tlsSocket(pushServer.port(), ca, alice);
+        assertThat(roundTrip(withoutAuth, "SUB news")).as("the certificate alone is not enough")
+                .isEqualTo("-ERR unauthorized");
+        SSLSocket withAuth = tlsSocket(pushServer.port(), ca, alice);
+        BufferedReader in = new BufferedReader(new InputStreamReader(withAuth.getInputStream(),
+                StandardCharsets.UTF_8));
+        withAuth.getOutputStream().write("AUTH t0ken\r\nSUB news\r\n".getBytes(StandardCharsets.UTF_8));
+        withAuth.getOutputStream().flush();
+        assertThat(in.readLine()).isEqualTo("+OK");
+        assertThat(in.readLine()).isEqualTo("+OK");
+    }
+
     @Test
     void tlsSettingsAreCheckedAtBuild() {
         assertThatThrownBy(() -> PushServer.builder().tlsClientAuth(new java.io.File("ca.pem")).build())
