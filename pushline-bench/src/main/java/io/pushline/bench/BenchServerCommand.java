@@ -52,6 +52,9 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of --tls-cert.")
     File tlsKey;
 
+    @Option(names = "--tls-provider", description = "OPENSSL or JDK (default: OpenSSL when available).")
+    io.netty.handler.ssl.SslProvider tlsProvider;
+
     @Override
     public Integer call() throws Exception {
         PushServer.Builder builder = PushServer.builder()
@@ -66,7 +69,7 @@ final class BenchServerCommand implements Callable<Integer> {
             builder.eventLoopThreads(threads);
         }
         if (tlsCert != null) {
-            builder.tls(tlsCert, tlsKey);
+            builder.tls(tlsCert, tlsKey).tlsProvider(tlsProvider);
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (PushServer server = builder.build().start()) {

@@ -12,7 +12,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.pushline.Authenticator;
@@ -140,9 +142,10 @@ public final class PushServer implements AutoCloseable {
                 throw e instanceof PushlineException ? e : new PushlineException(
                         "cannot start push server on " + address() + ": " + e.getMessage(), e);
             }
-            LOG.info("push server listening on {} ({} transport, {} framing, {} protocol, {} event loops)",
+            LOG.info("push server listening on {} ({} transport, {} framing, {} protocol, {} event loops{})",
                     serverChannel.localAddress(), transport, config.framing(), config.protocol(),
-                    context.registry().partitions());
+                    context.registry().partitions(), config.sslContext() == null ? ""
+                            : ", TLS by " + tlsImplementation(config.sslContext()));
             return this;
         }
     }
@@ -184,6 +187,12 @@ public final class PushServer implements AutoCloseable {
                     bound.cause());
         }
         return bound.channel();
+    }
+
+    /** Which TLS implementation a context uses, for the start-up log line. */
+    static String tlsImplementation(SslContext context) {
+        return context instanceof io.netty.handler.ssl.ReferenceCountedOpenSslContext
+                ? "OpenSSL (" + OpenSsl.versionString() + ")" : "the JDK";
     }
 
     /** The validated configuration (package-private: the JMH benchmarks build the fan-out pieces from it). */
@@ -484,6 +493,7 @@ public final class PushServer implements AutoCloseable {
         private int inboundRateLimit = DEFAULT_INBOUND_RATE_LIMIT;
         private RateLimitPolicy inboundRatePolicy = DEFAULT_INBOUND_RATE_POLICY;
         private SslContext sslContext;
+        private SslProvider tlsProvider;
         private TopicAuthorizer authorizer = TopicAuthorizer.ALLOW_ALL;
         private Duration authTimeout = DEFAULT_AUTH_TIMEOUT;
         private File tlsCertChain;
@@ -845,6 +855,19 @@ public final class PushServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Chooses the TLS implementation for {@link #tls(File, File)}: {@link SslProvider#OPENSSL} (BoringSSL from
+         * {@code netty-tcnative-boringssl-static}, which must then be on the class path) or {@link SslProvider#JDK}.
+         * By default OpenSSL is used when it is available and the JDK's otherwise; the server logs which at start.
+         *
+         * @param provider the provider; null for the default
+         * @return this builder
+         */
+        public Builder tlsProvider(SslProvider provider) {
+            this.tlsProvider = provider;
+            return this;
+        }
+
         private SslContext buildSslContext() {
             if (sslContext != null) {
                 if (tlsCertChain != null || tlsTrustedClientCa != null) {
@@ -859,7 +882,14 @@ public final class PushServer implements AutoCloseable {
                 return null;
             }
             try {
-                SslContextBuilder b = SslContextBuilder.forServer(tlsCertChain, tlsKey).protocols(TLS_PROTOCOLS);
+                SslProvider provider = tlsProvider != null ? tlsProvider
+                        : OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+                if (provider != SslProvider.JDK && !OpenSsl.isAvailable()) {
+                    throw new IllegalStateException("tlsProvider " + provider + " is not available ("
+                            + OpenSsl.unavailabilityCause() + "): add netty-tcnative-boringssl-static");
+                }
+                SslContextBuilder b = SslContextBuilder.forServer(tlsCertChain, tlsKey).protocols(TLS_PROTOCOLS)
+                        .sslProvider(provider);
                 if (tlsTrustedClientCa != null) {
                     b.trustManager(tlsTrustedClientCa).clientAuth(ClientAuth.REQUIRE);
                 }

@@ -252,6 +252,30 @@ class TlsTest {
         assertThat(in.readLine()).isEqualTo("+OK");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = io.netty.handler.ssl.SslProvider.class,
+            names = {"JDK", "OPENSSL"})
+    void mutualTlsWorksWithBothProvidersAndTheChosenOneIsUsed(io.netty.handler.ssl.SslProvider provider)
+            throws Exception {
+        assertThat(io.netty.handler.ssl.OpenSsl.isAvailable()).as("netty-tcnative is on the test class path")
+                .isTrue();
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
+                .tlsProvider(provider).tlsClientAuth(ca.toTempRootCertPem()));
+        SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
+        assertThat(roundTrip(socket, "SUB news")).isEqualTo("+OK");
+        NettyClient client = (NettyClient) pushServer.clients().iterator().next();
+        assertThat(client.peerPrincipal()).map(java.security.Principal::getName).contains("CN=alice");
+        javax.net.ssl.SSLEngine engine = ((io.netty.handler.ssl.SslHandler) client.channel().pipeline()
+                .get(PushChannelInitializer.TLS)).engine();
+        if (provider == io.netty.handler.ssl.SslProvider.OPENSSL) {
+            assertThat(engine).isInstanceOf(io.netty.handler.ssl.ReferenceCountedOpenSslEngine.class);
+        } else {
+            assertThat(engine).isNotInstanceOf(io.netty.handler.ssl.ReferenceCountedOpenSslEngine.class);
+        }
+        assertThat(PushServer.tlsImplementation(pushServer.config().sslContext()))
+                .startsWith(provider == io.netty.handler.ssl.SslProvider.OPENSSL ? "OpenSSL" : "the JDK");
+    }
+
     @Test
     void tlsSettingsAreCheckedAtBuild() {
         assertThatThrownBy(() -> PushServer.builder().tlsClientAuth(new java.io.File("ca.pem")).build())

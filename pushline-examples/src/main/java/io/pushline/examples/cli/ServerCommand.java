@@ -95,6 +95,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain.")
     java.io.File tlsCert;
 
+    @Option(names = "--tls-provider", paramLabel = "PROVIDER", description = "TLS implementation: auto (OpenSSL "
+            + "when available, the jar bundles it), openssl or jdk (default: ${DEFAULT-VALUE}).")
+    String tlsProvider = "auto";
+
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of --tls-cert (PKCS#8 PEM).")
     java.io.File tlsKey;
 
@@ -125,6 +129,13 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (tlsCert != null) {
             builder.tls(tlsCert, tlsKey);
+            switch (tlsProvider) {
+                case "auto" -> builder.tlsProvider(null);
+                case "openssl" -> builder.tlsProvider(io.netty.handler.ssl.SslProvider.OPENSSL);
+                case "jdk" -> builder.tlsProvider(io.netty.handler.ssl.SslProvider.JDK);
+                default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--tls-provider: auto, openssl or jdk, not '" + tlsProvider + "'");
+            }
         }
         if (tlsCa != null) {
             builder.tlsClientAuth(tlsCa);
