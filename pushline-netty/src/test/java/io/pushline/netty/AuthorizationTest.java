@@ -79,14 +79,19 @@ class AuthorizationTest {
     @Test
     void rawClientsAuthenticateWithTheirFirstFrameAndGetNothingBefore() {
         PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).defaultTopics("updates", "secret")
-                .authenticator(TOKENS).authorizer(grants(Map.of("alice", Set.of("updates"))))
+                .authenticator(TOKENS)
+                .authorizer(grants(Map.of("alice", Set.of("updates"), "bob", Set.of("updates"))))
                 .build().start());
-        TcpTestClient alice = closer.add(new TcpTestClient(server.port()));
-        await().until(() -> server.connectionCount() == 1);
-        publish(server, "updates", "before auth"); // the client is not subscribed yet: never reaches it
-        alice.send("alice\n");
+        TcpTestClient bob = closer.add(new TcpTestClient(server.port()));
+        bob.send("bob\n");
         await().until(() -> server.topics().contains("updates"));
-        assertThat(server.topics()).doesNotContain("secret"); // a default topic alice may not read
+        TcpTestClient alice = closer.add(new TcpTestClient(server.port()));
+        await().until(() -> server.connectionCount() == 2);
+        publish(server, "updates", "before auth"); // alice is not subscribed yet: it never reaches her
+        assertThat(bob.readLine()).as("delivered (to bob) before alice authenticates").isEqualTo("before auth");
+        alice.send("alice\n");
+        await().until(() -> alice(server) != null && server.topics(alice(server)).contains("updates"));
+        assertThat(server.topics()).doesNotContain("secret"); // a default topic neither may read
         publish(server, "secret", "must not arrive");
         publish(server, "updates", "after auth");
         assertThat(alice.readLine()).isEqualTo("after auth");
@@ -95,6 +100,12 @@ class AuthorizationTest {
         nobody.send("nobody\n");
         assertThat(nobody.readLine()).isEqualTo("-ERR unauthorized");
         assertThat(nobody.closedByServer()).isTrue();
+    }
+
+    /** The client that authenticated as alice, once it has. */
+    private static io.pushline.Client alice(PushServer server) {
+        return server.clients().stream().filter(c -> c instanceof NettyClient n
+                && "alice".equals(n.principalForAuthorization())).findFirst().orElse(null);
     }
 
     /** 40 clients x 25 topics = 1,000 random grants: nobody ever receives a message it was not granted. */
