@@ -71,9 +71,11 @@ final class PubSubConnection {
     /**
      * How far behind Redis the connection may fall before it skips messages: bytes read while a lag probe (a PING,
      * answered after everything Redis had queued for us) is outstanding. Redis cuts a subscriber off past
-     * {@code client-output-buffer-limit pubsub 32mb 8mb 60} by default; skipping from 8 MiB keeps us under both.
+     * {@code client-output-buffer-limit pubsub 32mb 8mb 60} by default. While the connection is behind, the messages
+     * it still decodes (up to this many bytes per probe) let Redis's buffer grow, so the bound is kept low: at 8 MiB a
+     * cold JVM under a full-speed publisher was still cut off in 3 of 6 starts, at 2 MiB in 1 of 6 (BENCHMARKS.md).
      */
-    static final long SHED_BYTES = 8L * 1024 * 1024;
+    static final long SHED_BYTES = 2L * 1024 * 1024;
     /** How often the lag probe is sent. */
     static final long LAG_PROBE_MILLIS = 100;
 

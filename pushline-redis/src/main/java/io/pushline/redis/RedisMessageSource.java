@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  *       confirms them.</li>
  *   <li>The source never lets Redis cut it off for reading too slowly (Redis closes a subscriber whose output
  *       buffer passes {@code client-output-buffer-limit pubsub}, 32 MB by default). Every 100 ms it sends a PING,
- *       which Redis answers after everything it had queued for the source; when more than 8 MiB arrive before the
+ *       which Redis answers after everything it had queued for the source; when more than 2 MiB arrive before the
  *       answer, the source is that far behind and skips messages, undecoded, until the answer arrives, then
  *       reports how many through {@link MessageListener#onMessagesShed(long)}.</li>
  * </ul>
