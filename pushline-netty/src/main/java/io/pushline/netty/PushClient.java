@@ -18,6 +18,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.Framing;
@@ -45,6 +46,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -116,8 +118,8 @@ public final class PushClient implements AutoCloseable {
         /** A connection attempt is under way. */
         CONNECTING,
         /**
-         * The TCP connection is up. Remembered subscriptions have been written; their replies come later, like
-         * any other.
+         * The TCP connection is up (and, with {@link Builder#auth(String)} on {@code commands}, the server accepted
+         * the token). Remembered subscriptions have been written; their replies come later, like any other.
          */
         CONNECTED,
         /**
@@ -142,8 +144,10 @@ public final class PushClient implements AutoCloseable {
     private final boolean ownsGroup;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    /** Presented first on every connection; null without an authenticator. */
-    private final String authToken;
+    /** Gives the token presented first on every connection; null without an authenticator. */
+    private final Supplier<String> authTokens;
+    /** Whether the token is fixed ({@link Builder#auth(String)}): a refusal then closes the client. */
+    private final boolean fixedToken;
     /** Only touched on the loop: the connection waiting for its AUTH answer. */
     private Channel authenticating;
 
@@ -170,12 +174,16 @@ public final class PushClient implements AutoCloseable {
         this.port = b.port;
         this.framing = b.framing;
         this.protocol = b.protocol;
-        this.sslContext = b.sslContext;
+        this.sslContext = b.buildSslContext();
+        if (sslContext != null) {
+            LOG.debug("{}: TLS by {}", this, PushServer.tlsImplementation(sslContext));
+        }
         this.messageListener = b.messageListener;
         this.stateListener = b.stateListener;
         this.reconnectPolicy = b.reconnectPolicy;
         this.maxPendingCommands = b.maxPendingCommands;
-        this.authToken = b.authToken;
+        this.authTokens = b.authTokens;
+        this.fixedToken = b.fixedToken;
         this.ownsGroup = b.eventLoopGroup == null;
         this.group = ownsGroup
                 ? new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushline-client", true),
@@ -440,6 +448,11 @@ public final class PushClient implements AutoCloseable {
     }
 
     /** Returns the server address, the protocol and the framing. */
+    /** The current connection, read on the client's loop (tests look at its pipeline); null when there is none. */
+    Channel currentChannel() {
+        return loop.submit(() -> channel).syncUninterruptibly().getNow();
+    }
+
     @Override
     public String toString() {
         return "PushClient[" + host + ":" + port + ", " + protocol + ", " + framing + "]";
@@ -647,9 +660,20 @@ public final class PushClient implements AutoCloseable {
             connectFailed(cause);
             return;
         }
-        if (authToken != null && protocol == Protocol.COMMANDS) {
+        String token = null;
+        if (authTokens != null) {
+            try {
+                token = checkToken(authTokens.get());
+            } catch (RuntimeException e) {
+                LOG.warn("{}: no token to authenticate with: {}", this, e.toString());
+                ch.close();
+                connectFailed(new PushlineException("no token to authenticate with: " + e.getMessage(), e));
+                return;
+            }
+        }
+        if (token != null && protocol == Protocol.COMMANDS) {
             // AUTH first; subscriptions and CONNECTED wait for its answer
-            PushClientCommand auth = PushClientCommand.ok("AUTH", utf8(authToken));
+            PushClientCommand auth = PushClientCommand.ok("AUTH", utf8(token));
             authenticating = ch;
             ch.writeAndFlush(auth).addListener(written -> {
                 if (!written.isSuccess()) {
@@ -665,10 +689,19 @@ public final class PushClient implements AutoCloseable {
             });
             return;
         }
-        if (authToken != null) {
-            ch.writeAndFlush(Frames.frame(ch.alloc(), framing, utf8(authToken))); // raw: the first frame
+        if (token != null) {
+            ch.writeAndFlush(Frames.frame(ch.alloc(), framing, utf8(token))); // raw: the first frame
         }
         ready(ch);
+    }
+
+    /** A token is one protocol argument: non-empty, no CR, LF or space. */
+    private static String checkToken(String token) {
+        Objects.requireNonNull(token, "token");
+        if (token.isEmpty() || token.chars().anyMatch(c -> c == '\r' || c == '\n' || c == ' ')) {
+            throw new IllegalArgumentException("auth: the token must be non-empty, without CR, LF or spaces");
+        }
+        return token;
     }
 
     /** On the loop: the answer to AUTH. */
@@ -685,6 +718,13 @@ public final class PushClient implements AutoCloseable {
         ch.close();
         if (!auth.refused()) {
             connectFailed(error != null ? error : new PushlineException("connection closed during AUTH"));
+            return;
+        }
+        if (!fixedToken) {
+            // the supplier may have a fresh token next time: reconnect as after any failed attempt
+            LOG.warn("{}: the server refused the AUTH token: {}", this, error.getMessage());
+            connectFailed(new PushlineException("authentication refused by " + host + ":" + port + ": "
+                    + error.getMessage(), error));
             return;
         }
         LOG.error("{}: the server refused the AUTH token: {}; closing", this, error.getMessage());
@@ -964,6 +1004,8 @@ public final class PushClient implements AutoCloseable {
         private Framing framing = DEFAULT_FRAMING;
         private Protocol protocol = DEFAULT_PROTOCOL;
         private SslContext sslContext;
+        private File trustedCaPem;
+        private SslProvider tlsProvider;
         private Consumer<Message> messageListener = message -> { };
         private Consumer<State> stateListener = state -> { };
         private ReconnectPolicy reconnectPolicy = DEFAULT_RECONNECT_POLICY;
@@ -971,7 +1013,8 @@ public final class PushClient implements AutoCloseable {
         private int maxPendingCommands = DEFAULT_MAX_PENDING_COMMANDS;
         private EventLoopGroup eventLoopGroup;
         private boolean nativeTransport = true;
-        private String authToken;
+        private Supplier<String> authTokens;
+        private boolean fixedToken;
 
         private Builder() {
         }
@@ -1124,11 +1167,14 @@ public final class PushClient implements AutoCloseable {
                 throw new IllegalArgumentException("sslContext: a server context (expected: a client context)");
             }
             this.sslContext = sslContext;
+            this.trustedCaPem = null;
             return this;
         }
 
         /**
-         * Speaks TLS 1.2 or 1.3, trusting the CA certificates in a PEM file. Off by default.
+         * Speaks TLS 1.2 or 1.3, trusting the CA certificates in a PEM file. Off by default. The TLS implementation
+         * is OpenSSL when {@code netty-tcnative} is on the class path and the JDK's otherwise, unless
+         * {@link #tlsProvider(SslProvider)} chooses one.
          *
          * @param trustedCaPem the CA certificates the server's certificate must chain to, PEM
          * @return this builder
@@ -1136,13 +1182,36 @@ public final class PushClient implements AutoCloseable {
          */
         public Builder tls(File trustedCaPem) {
             Objects.requireNonNull(trustedCaPem, "trustedCaPem");
+            this.sslContext = caContext(trustedCaPem, SslProvider.JDK); // checks the file now; built again at build()
+            this.trustedCaPem = trustedCaPem;
+            return this;
+        }
+
+        /**
+         * Chooses the TLS implementation for {@link #tls(File)}: {@link SslProvider#OPENSSL} (BoringSSL from
+         * {@code netty-tcnative-boringssl-static}, which must then be on the class path) or {@link SslProvider#JDK}.
+         * By default OpenSSL is used when it is available and the JDK's otherwise. A context given to
+         * {@link #tls(SslContext)} keeps its own.
+         *
+         * @param provider the provider; null for the default
+         * @return this builder
+         */
+        public Builder tlsProvider(SslProvider provider) {
+            this.tlsProvider = provider;
+            return this;
+        }
+
+        private static SslContext caContext(File trustedCaPem, SslProvider provider) {
             try {
-                this.sslContext = SslContextBuilder.forClient().trustManager(trustedCaPem)
-                        .protocols("TLSv1.3", "TLSv1.2").build();
+                return SslContextBuilder.forClient().trustManager(trustedCaPem).protocols("TLSv1.3", "TLSv1.2")
+                        .sslProvider(PushServer.tlsProviderOrDefault(provider)).build();
             } catch (SSLException | IllegalArgumentException e) {
                 throw new IllegalArgumentException("tls: cannot load " + trustedCaPem + ": " + e.getMessage(), e);
             }
-            return this;
+        }
+
+        private SslContext buildSslContext() {
+            return trustedCaPem != null ? caContext(trustedCaPem, tlsProvider) : sslContext;
         }
 
         /**
@@ -1169,11 +1238,24 @@ public final class PushClient implements AutoCloseable {
          * @throws IllegalArgumentException when the token is empty or contains CR, LF or a space
          */
         public Builder auth(String token) {
-            Objects.requireNonNull(token, "token");
-            if (token.isEmpty() || token.chars().anyMatch(c -> c == '\r' || c == '\n' || c == ' ')) {
-                throw new IllegalArgumentException("auth: the token must be non-empty, without CR, LF or spaces");
-            }
-            this.authToken = token;
+            String checked = checkToken(token);
+            this.authTokens = () -> checked;
+            this.fixedToken = true;
+            return this;
+        }
+
+        /**
+         * Like {@link #auth(String)}, but asks {@code tokens} for the token on every connection attempt, for
+         * credentials that expire (a JWT refreshed elsewhere). A refused token does not close the client: it
+         * disconnects and reconnects by its {@link ReconnectPolicy}, asking again. The supplier runs on the client's
+         * event loop and must not block; a null or invalid token fails that attempt.
+         *
+         * @param tokens gives the current token
+         * @return this builder
+         */
+        public Builder auth(Supplier<String> tokens) {
+            this.authTokens = Objects.requireNonNull(tokens, "tokens");
+            this.fixedToken = false;
             return this;
         }
 
@@ -1182,6 +1264,8 @@ public final class PushClient implements AutoCloseable {
          * thread (its own unless one was given) until it is closed.
          *
          * @return the client
+         * @throws IllegalStateException when {@link #tlsProvider(SslProvider)} chose OpenSSL for {@link #tls(File)}
+         *     and it is not available
          */
         public PushClient build() {
             return new PushClient(this);

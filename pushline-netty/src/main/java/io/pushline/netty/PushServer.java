@@ -195,6 +195,21 @@ public final class PushServer implements AutoCloseable {
                 ? "OpenSSL (" + OpenSsl.versionString() + ")" : "the JDK";
     }
 
+    /**
+     * The TLS implementation to build a context with (also for {@link PushClient}): the one chosen, or OpenSSL when
+     * it is available and the JDK's otherwise.
+     *
+     * @throws IllegalStateException when OpenSSL is chosen and not available
+     */
+    static SslProvider tlsProviderOrDefault(SslProvider chosen) {
+        SslProvider provider = chosen != null ? chosen : OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        if (provider != SslProvider.JDK && !OpenSsl.isAvailable()) {
+            throw new IllegalStateException("tlsProvider " + provider + " is not available ("
+                    + OpenSsl.unavailabilityCause() + "): add netty-tcnative-boringssl-static");
+        }
+        return provider;
+    }
+
     /** The validated configuration (package-private: the JMH benchmarks build the fan-out pieces from it). */
     ServerConfig config() {
         return config;
@@ -882,14 +897,8 @@ public final class PushServer implements AutoCloseable {
                 return null;
             }
             try {
-                SslProvider provider = tlsProvider != null ? tlsProvider
-                        : OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
-                if (provider != SslProvider.JDK && !OpenSsl.isAvailable()) {
-                    throw new IllegalStateException("tlsProvider " + provider + " is not available ("
-                            + OpenSsl.unavailabilityCause() + "): add netty-tcnative-boringssl-static");
-                }
                 SslContextBuilder b = SslContextBuilder.forServer(tlsCertChain, tlsKey).protocols(TLS_PROTOCOLS)
-                        .sslProvider(provider);
+                        .sslProvider(tlsProviderOrDefault(tlsProvider));
                 if (tlsTrustedClientCa != null) {
                     b.trustManager(tlsTrustedClientCa).clientAuth(ClientAuth.REQUIRE);
                 }
@@ -904,8 +913,8 @@ public final class PushServer implements AutoCloseable {
          * Checks the settings together and builds the server (not yet started).
          *
          * @return the server
-         * @throws IllegalStateException when the idle timeout does not exceed the heartbeat interval, or TLS
-         *     settings conflict
+         * @throws IllegalStateException when the idle timeout does not exceed the heartbeat interval, TLS
+         *     settings conflict, or {@link #tlsProvider(SslProvider)} chose OpenSSL and it is not available
          * @throws IllegalArgumentException when the TLS files cannot be loaded
          */
         public PushServer build() {

@@ -275,6 +275,25 @@ class PushClientTest {
     }
 
     @Test
+    void aTokenSupplierIsAskedOnEveryAttemptAndARefusalOnlyReconnects() throws Exception {
+        PushServer server = startWithAuth(0);
+        java.util.Iterator<String> tokens = List.of("expired", "secret").iterator();
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        PushClient client = build(clientFor(server).auth(() -> {
+            asked.incrementAndGet();
+            return tokens.hasNext() ? tokens.next() : "secret";
+        }));
+        client.subscribe("news");
+        get(client.connect()); // refused once, then authenticated with the fresh token
+        assertThat(asked.get()).isEqualTo(2);
+        assertThat(states).containsSubsequence(State.CONNECTING, State.DISCONNECTED, State.CONNECTING,
+                State.CONNECTED);
+        await().atMost(TIMEOUT).until(() -> server.topics().contains("news"));
+        source(server).publish("news", utf8("fresh")).join();
+        assertThat(text(next())).isEqualTo("fresh");
+    }
+
+    @Test
     void anAuthTokenMustBeOneArgument() {
         assertThatThrownBy(() -> PushClient.builder().auth("two words"))
                 .isInstanceOf(IllegalArgumentException.class);

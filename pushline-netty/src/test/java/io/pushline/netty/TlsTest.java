@@ -210,8 +210,49 @@ class TlsTest {
                 }));
         SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
         // no AUTH: the certificate is the credential; SUB is sent at once, before the (async) decision
-        assertThat(roundTrip(socket, "SUB alice.inbox")).isEqualTo("+OK");
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        socket.getOutputStream().write("SUB alice.inbox\r\n".getBytes(StandardCharsets.UTF_8));
+        socket.getOutputStream().flush();
+        assertThat(in.readLine()).isEqualTo("+OK");
         assertThat(asked).containsExactly("alice-from-cert alice.inbox");
+        ((InMemoryMessageSource) pushServer.source()).publish("alice.inbox", "hi".getBytes(StandardCharsets.UTF_8))
+                .join();
+        assertThat(in.readLine()).as("pushes flow without AUTH").isEqualTo("MSG alice.inbox - hi");
+        assertThat(pushServer.clients()).singleElement().extracting(Client::principal)
+                .isEqualTo(java.util.Optional.of("alice-from-cert"));
+    }
+
+    @Test
+    void aPushClientAuthenticatedByItsCertificateSubscribesWithoutAToken() throws Exception {
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
+                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(BY_CERTIFICATE)
+                .authorizer((client, principal, name, pattern, action) -> "alice-from-cert".equals(principal)));
+        BlockingQueue<Message> received = new LinkedBlockingQueue<>();
+        PushClient client = closer.add(PushClient.builder().host("localhost").port(pushServer.port())
+                .tls(io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory())
+                        .keyManager(alice.toKeyManagerFactory()).build())
+                .onMessage(received::add).build());
+        client.subscribe("alice.inbox");
+        client.connect().get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pushServer.topics().contains("alice.inbox"));
+        ((InMemoryMessageSource) pushServer.source()).publish("alice.inbox", "mtls".getBytes(StandardCharsets.UTF_8))
+                .join();
+        Message m = received.poll(10, TimeUnit.SECONDS);
+        assertThat(m).isNotNull();
+        assertThat(m.payload()).isEqualTo("mtls".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void onRawACertificateAuthenticatedClientGetsTheDefaultTopicsWithoutATokenFrame() throws Exception {
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.RAW).defaultTopics("updates")
+                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(BY_CERTIFICATE));
+        SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
+        socket.startHandshake();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pushServer.topics().contains("updates"));
+        ((InMemoryMessageSource) pushServer.source()).publish("updates", "raw".getBytes(StandardCharsets.UTF_8))
+                .join();
+        assertThat(new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))
+                .readLine()).isEqualTo("raw");
     }
 
     @Test
@@ -274,6 +315,48 @@ class TlsTest {
         }
         assertThat(PushServer.tlsImplementation(pushServer.config().sslContext()))
                 .startsWith(provider == io.netty.handler.ssl.SslProvider.OPENSSL ? "OpenSSL" : "the JDK");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = io.netty.handler.ssl.SslProvider.class,
+            names = {"JDK", "OPENSSL"})
+    void pushClientAndServerSpeakTlsWithTheChosenProvider(io.netty.handler.ssl.SslProvider provider)
+            throws Exception {
+        assertThat(io.netty.handler.ssl.OpenSsl.isAvailable()).as("netty-tcnative is on the test class path")
+                .isTrue();
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
+                .tlsProvider(provider));
+        BlockingQueue<Message> received = new LinkedBlockingQueue<>();
+        PushClient client = closer.add(PushClient.builder().host("localhost").port(pushServer.port())
+                .tls(ca.toTempRootCertPem()).tlsProvider(provider).onMessage(received::add).build());
+        client.connect().get(10, TimeUnit.SECONDS);
+        client.subscribe("news").get(10, TimeUnit.SECONDS);
+        ((InMemoryMessageSource) pushServer.source()).publish("news", "either".getBytes(StandardCharsets.UTF_8))
+                .join();
+        Message m = received.poll(10, TimeUnit.SECONDS);
+        assertThat(m).isNotNull();
+        assertThat(m.payload()).isEqualTo("either".getBytes(StandardCharsets.UTF_8));
+
+        javax.net.ssl.SSLEngine clientEngine = ((io.netty.handler.ssl.SslHandler) client.currentChannel().pipeline()
+                .get("tls")).engine();
+        NettyClient onServer = (NettyClient) pushServer.clients().iterator().next();
+        javax.net.ssl.SSLEngine serverEngine = ((io.netty.handler.ssl.SslHandler) onServer.channel().pipeline()
+                .get(PushChannelInitializer.TLS)).engine();
+        boolean openSsl = provider == io.netty.handler.ssl.SslProvider.OPENSSL;
+        assertThat(clientEngine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine).isEqualTo(openSsl);
+        assertThat(serverEngine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine).isEqualTo(openSsl);
+        assertThat(clientEngine.getSession().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
+    }
+
+    @Test
+    void byDefaultBothSidesUseOpenSslWhenItIsAvailable() throws Exception {
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS));
+        PushClient client = closer.add(PushClient.builder().host("localhost").port(pushServer.port())
+                .tls(ca.toTempRootCertPem()).build());
+        client.connect().get(10, TimeUnit.SECONDS);
+        assertThat(PushServer.tlsImplementation(pushServer.config().sslContext())).startsWith("OpenSSL");
+        assertThat(((io.netty.handler.ssl.SslHandler) client.currentChannel().pipeline().get("tls")).engine())
+                .isInstanceOf(io.netty.handler.ssl.ReferenceCountedOpenSslEngine.class);
     }
 
     @Test
