@@ -3,10 +3,12 @@ package io.pushline;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The authentication hook of the {@code commands} protocol: decides whether the credentials a client presents
- * with {@code AUTH <token>} are good. When a server has an authenticator, a client may send nothing but
- * {@code AUTH} until it succeeded; a rejected client gets {@code -ERR unauthorized} and is closed. Without one,
- * {@code AUTH} is accepted and has no effect.
+ * The authentication hook: decides whether the credentials a client presents are good and who they prove. The
+ * credentials are the {@code AUTH <token>} argument on {@code commands}, the first frame on {@code raw}
+ * ({@link #authenticate}), and, under mutual TLS, the verified client certificate
+ * ({@link #authenticateCertificate}, which by default leaves the decision to the token). When a server has an
+ * authenticator, a client may send nothing but {@code AUTH} until it succeeded; a rejected client gets
+ * {@code -ERR unauthorized} and is closed. Without one, {@code AUTH} is accepted and has no effect.
  *
  * <p><b>Threading.</b> Called on the client connection's I/O thread; it must not block. Slow checks (a remote
  * call) complete the returned future later, from any thread.
@@ -17,7 +19,7 @@ public interface Authenticator {
      * Checks a client's credentials.
      *
      * @param client the client
-     * @param credentials the {@code AUTH} argument's bytes
+     * @param credentials the {@code AUTH} argument's bytes ({@code commands}), or the first frame ({@code raw})
      * @return a future of the authenticated principal's name; completing it with {@code null} or exceptionally
      *     rejects the client
      */

@@ -186,8 +186,11 @@ class CliIT {
         String caPem = ca.toTempRootCertPem().getPath();
         try (CliProcess server = new CliProcess("server", "--port", "0", "--protocol", "commands", "--allow-publish",
                 "--tls-cert", serverCert.toTempCertChainPem().getPath(),
-                "--tls-key", serverCert.toTempPrivateKeyPem().getPath(), "--tls-ca", caPem)) {
+                "--tls-key", serverCert.toTempPrivateKeyPem().getPath(), "--tls-ca", caPem,
+                "--tls-provider", "openssl")) {
             int port = server.awaitPort();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> String.join("\n", server.stderr()).contains("TLS by OpenSSL"));
             try (CliProcess console = new CliProcess("client", "localhost:" + port, "--tls-ca", caPem,
                     "--tls-cert", clientCert.toTempCertChainPem().getPath(),
                     "--tls-key", clientCert.toTempPrivateKeyPem().getPath())) {
@@ -217,8 +220,49 @@ class CliIT {
             });
             assertThat(client.terminate(Duration.ofSeconds(15))).isZero();
         }
-        try (CliProcess console = new CliProcess("client", "127.0.0.1:1", "--auth", "s3cret")) {
-            assertThat(console.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        try (CliProcess badToken = new CliProcess("client", "127.0.0.1:1", "--auth", "two words", "--sub", "x");
+                CliProcess rawSub = new CliProcess("client", "127.0.0.1:1", "--protocol", "raw", "--sub", "x")) {
+            assertThat(badToken.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+            assertThat(String.join("\n", badToken.stderr())).contains("--auth");
+            assertThat(rawSub.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void consoleModeAuthenticatesWithATokenOnCommandsAndRaw() throws Exception {
+        io.pushline.Authenticator secret = (c, token) -> java.util.concurrent.CompletableFuture.completedFuture(
+                new String(token, StandardCharsets.UTF_8).equals("s3cret") ? "console" : null);
+        io.pushline.InMemoryMessageSource source = io.pushline.InMemoryMessageSource.create();
+        try (io.pushline.netty.PushServer server = io.pushline.netty.PushServer.builder().port(0).host("127.0.0.1")
+                .source(source).protocol(io.pushline.Protocol.COMMANDS).authenticator(secret).build().start()) {
+            try (CliProcess console = new CliProcess("client", "127.0.0.1:" + server.port(), "--protocol",
+                    "commands", "--auth", "s3cret")) {
+                console.type("SUB news");
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> console.stdout().stream().filter("+OK"::equals).count() == 2); // AUTH, SUB
+                source.publish("news", "for console".getBytes(StandardCharsets.UTF_8)).join();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> console.stdout().contains("MSG news - for console"));
+            }
+            try (CliProcess refused = new CliProcess("client", "127.0.0.1:" + server.port(), "--protocol",
+                    "commands", "--auth", "wrong")) {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> refused.stdout().contains("-ERR unauthorized")
+                                && refused.stderr().contains("connection closed by the server"));
+                refused.type("SUB news");
+                assertThat(refused.awaitExit(Duration.ofSeconds(10))).as("the server closed it").isEqualTo(1);
+            }
+        }
+        io.pushline.InMemoryMessageSource rawSource = io.pushline.InMemoryMessageSource.create();
+        try (io.pushline.netty.PushServer server = io.pushline.netty.PushServer.builder().port(0).host("127.0.0.1")
+                .source(rawSource).protocol(io.pushline.Protocol.RAW).defaultTopics("updates").authenticator(secret)
+                .build().start();
+                CliProcess console = new CliProcess("client", "127.0.0.1:" + server.port(), "--auth", "s3cret")) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                rawSource.publish("updates", "raw for console".getBytes(StandardCharsets.UTF_8)).join();
+                return console.stdout().contains("raw for console");
+            });
+            assertThat(server.clients()).hasSize(1);
         }
     }
 

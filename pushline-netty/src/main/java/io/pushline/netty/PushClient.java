@@ -447,12 +447,12 @@ public final class PushClient implements AutoCloseable {
         }
     }
 
-    /** Returns the server address, the protocol and the framing. */
     /** The current connection, read on the client's loop (tests look at its pipeline); null when there is none. */
     Channel currentChannel() {
         return loop.submit(() -> channel).syncUninterruptibly().getNow();
     }
 
+    /** Returns the server address, the protocol and the framing. */
     @Override
     public String toString() {
         return "PushClient[" + host + ":" + port + ", " + protocol + ", " + framing + "]";
@@ -1230,8 +1230,11 @@ public final class PushClient implements AutoCloseable {
          * Sets the credentials the client presents on every connection before anything else, for a server with
          * an {@code Authenticator}. On {@code commands} it sends {@code AUTH <token>} and waits for {@code +OK}
          * before re-sending its subscriptions and reporting {@link State#CONNECTED}; on {@code raw} the token is
-         * the first frame. A refused token fails the pending {@link PushClient#connect()} and closes the client
-         * (its reconnects would present the same token and be refused again).
+         * the first frame. On {@code commands} a refused token ({@code -ERR unauthorized}) fails the pending
+         * {@link PushClient#connect()} and closes the client ({@link State#CLOSED}) whatever the reconnect policy:
+         * every reconnect would present the same token and be refused again. On {@code raw} the server does not
+         * acknowledge a token: a refusal arrives as a {@code -ERR unauthorized} message, then a close, and the
+         * client reconnects as its {@link #reconnectPolicy(ReconnectPolicy) policy} says.
          *
          * @param token the token, such as a JWT; no CR, LF or space (one protocol argument)
          * @return this builder

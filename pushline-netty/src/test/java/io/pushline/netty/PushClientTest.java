@@ -264,6 +264,29 @@ class PushClientTest {
     }
 
     @Test
+    void authenticatesAgainWhenTheServerClosesTheConnection() throws Exception {
+        List<String> principals = new CopyOnWriteArrayList<>();
+        PushServer server = start(PushServer.builder().port(0).protocol(Protocol.COMMANDS)
+                .authenticator((c, token) -> SECRET.authenticate(c, token).thenApply(name -> {
+                    principals.add(name);
+                    return name;
+                }))
+                .authorizer((c, principal, name, pattern, action) -> "alice".equals(principal)));
+        PushClient client = build(clientFor(server).auth("secret"));
+        client.subscribe("news");
+        get(client.connect());
+        await().atMost(TIMEOUT).until(() -> server.topics().contains("news"));
+        io.pushline.Client first = server.clients().iterator().next();
+
+        first.close(); // the server drops the connection; the client reconnects on its own
+        await().atMost(TIMEOUT).until(() -> server.clients().size() == 1 && !server.clients().contains(first)
+                && server.topics().contains("news") && client.state() == State.CONNECTED);
+        assertThat(principals).as("AUTH on both connections").containsExactly("alice", "alice");
+        source(server).publish("news", utf8("after the drop")).join();
+        assertThat(text(next())).isEqualTo("after the drop");
+    }
+
+    @Test
     void aRefusedTokenFailsConnectAndClosesTheClient() {
         PushServer server = startWithAuth(0);
         PushClient client = build(clientFor(server).auth("wrong"));

@@ -10,8 +10,11 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.pushline.netty.PushClient;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.SequenceInputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,7 +30,9 @@ import picocli.CommandLine.Parameters;
  * {@code pushline client host:port}: the blog post's console client (prints every push, sends every line
  * typed). With {@code --sub}/{@code --psub} it speaks the {@code commands} protocol through {@link PushClient}:
  * it subscribes, prints each push as {@code topic payload}, publishes typed {@code topic payload} lines, and
- * subscribes again by itself after the server restarts.
+ * subscribes again by itself after the server restarts. Both modes speak TLS ({@code --tls-ca}, and
+ * {@code --tls-cert}/{@code --tls-key} for mutual TLS) and authenticate with {@code --auth}: the console sends the
+ * token first, as {@code AUTH <token>} with {@code --protocol commands} or as a bare frame on {@code raw}.
  */
 @Command(name = "client", mixinStandardHelpOptions = true,
         description = "Connects to a push server, prints every push and sends every line typed.")
@@ -58,10 +63,14 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of --tls-cert.")
     java.io.File tlsKey;
 
-    @Option(names = "--auth", paramLabel = "TOKEN", description = "Authenticate with this token (with --sub/--psub: "
-            + "sent as AUTH on every connection). In console mode, type 'AUTH <token>' (commands) or the token "
-            + "(raw) as the first line instead.")
+    @Option(names = "--auth", paramLabel = "TOKEN", description = "Authenticate with this token (no spaces, CR or "
+            + "LF), sent before anything else: with --sub/--psub as AUTH on every connection; in console mode as "
+            + "the first line, 'AUTH TOKEN' with --protocol commands or the bare token with raw.")
     String auth;
+
+    @Option(names = "--protocol", paramLabel = "PROTOCOL", description = "The server's protocol, raw or commands: "
+            + "how the console mode sends --auth (default: raw; --sub/--psub always speak commands).")
+    Protocol protocol;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -77,13 +86,23 @@ final class ClientCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "TLS needs --tls-ca, and --tls-cert with --tls-key for a client certificate");
         }
+        if (auth != null && (auth.isEmpty() || auth.chars().anyMatch(c -> c == ' ' || c == '\r' || c == '\n'))) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--auth: the token must be non-empty, without spaces, CR or LF");
+        }
         if (topics.isEmpty() && patterns.isEmpty()) {
-            if (auth != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--auth needs --sub or --psub; in "
-                        + "console mode type 'AUTH <token>' (commands) or the token (raw) as the first line");
-            }
             javax.net.ssl.SSLContext context = tls ? ((JdkSslContext) tlsContext(SslProvider.JDK)).context() : null;
-            return new ConsoleClient(host, port, framed, context).run(System.in, System.out);
+            InputStream console = System.in;
+            if (auth != null) { // presented first, as if typed
+                String first = (protocol == Protocol.COMMANDS ? "AUTH " : "") + auth + "\n";
+                console = new SequenceInputStream(new ByteArrayInputStream(first.getBytes(StandardCharsets.UTF_8)),
+                        console);
+            }
+            return new ConsoleClient(host, port, framed, context).run(console, System.out);
+        }
+        if (protocol == Protocol.RAW) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--sub and --psub speak the commands protocol, not raw");
         }
         return subscribe(host, port, framed);
     }

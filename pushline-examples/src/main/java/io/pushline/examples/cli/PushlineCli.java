@@ -8,8 +8,10 @@ import picocli.CommandLine.Command;
  *
  * <pre>
  * java -jar pushline-examples/target/pushline.jar server [--port 5567] [--redis redis://host:port] [--topic updates]...
- *     [--framing lines|length-prefixed] [--protocol raw] [--echo]
- * java -jar pushline-examples/target/pushline.jar client host:port
+ *     [--framing lines|length-prefixed] [--protocol raw] [--echo] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]]
+ *     [--tls-provider auto|openssl|jdk]
+ * java -jar pushline-examples/target/pushline.jar client host:port [--sub TOPIC]... [--protocol raw|commands]
+ *     [--auth TOKEN] [--tls-ca PEM [--tls-cert PEM --tls-key PEM]]
  * </pre>
  */
 @Command(name = "pushline", mixinStandardHelpOptions = true, version = "pushline 0.1.0-SNAPSHOT",
