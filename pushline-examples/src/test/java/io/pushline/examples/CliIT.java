@@ -272,5 +272,9 @@ class CliIT {
             assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
             assertThat(String.join("\n", cli.stderr())).contains("smoke-signals").contains("Usage:");
         }
+        try (CliProcess cli = new CliProcess("server", "--port", "0", "--tls-provider", "jdk")) {
+            assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+            assertThat(String.join("\n", cli.stderr())).contains("--tls-provider needs --tls-cert");
+        }
     }
 }

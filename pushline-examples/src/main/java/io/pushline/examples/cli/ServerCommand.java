@@ -127,6 +127,10 @@ final class ServerCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "TLS needs both --tls-cert and --tls-key (and --tls-ca only with them)");
         }
+        if (!tlsProvider.equals("auto") && tlsCert == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--tls-provider needs --tls-cert and --tls-key");
+        }
         if (tlsCert != null) {
             builder.tls(tlsCert, tlsKey);
             switch (tlsProvider) {
