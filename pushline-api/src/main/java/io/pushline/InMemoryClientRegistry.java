@@ -208,15 +208,9 @@ final class InMemoryClientRegistry<C extends Client> implements ClientRegistry<C
 
         Set<String> mutable(boolean pattern) {
             if (pattern) {
-                if (patterns.isEmpty() && !(patterns instanceof HashSet)) {
-                    patterns = new HashSet<>(4);
-                }
-                return patterns;
+                return patterns instanceof HashSet ? patterns : (patterns = new HashSet<>(4));
             }
-            if (topics.isEmpty() && !(topics instanceof HashSet)) {
-                topics = new HashSet<>(4);
-            }
-            return topics;
+            return topics instanceof HashSet ? topics : (topics = new HashSet<>(4));
         }
     }
 

@@ -20,11 +20,6 @@ public final class Message {
     private final byte[] payload;
     private final String id;
 
-    private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final long CRS = 0x0d0d0d0d0d0d0d0dL;
-    private static final long LFS = 0x0a0a0a0a0a0a0a0aL;
-
     static {
         io.pushline.internal.MessageAccess.install(m -> m.payload);
     }
@@ -144,30 +139,9 @@ public final class Message {
         return false;
     }
 
-    /**
-     * Whether the payload holds a CR or LF byte: one pass, eight bytes at a time (SWAR), since it runs once per
-     * message on the source's thread.
-     */
+    /** Whether the payload holds a CR or LF byte (which line framing cannot carry). */
     boolean payloadHasLineBreak() {
-        byte[] p = payload;
-        int i = 0;
-        for (; i + Long.BYTES <= p.length; i += Long.BYTES) {
-            long word = (long) LONGS.get(p, i);
-            if (hasZeroByte(word ^ CRS) || hasZeroByte(word ^ LFS)) {
-                return true;
-            }
-        }
-        for (; i < p.length; i++) {
-            if (p[i] == '\r' || p[i] == '\n') {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Exact: true when some byte of {@code v} is zero. */
-    private static boolean hasZeroByte(long v) {
-        return ((v - 0x0101010101010101L) & ~v & 0x8080808080808080L) != 0;
+        return io.pushline.internal.Bytes.containsLineBreak(payload);
     }
 
     /**

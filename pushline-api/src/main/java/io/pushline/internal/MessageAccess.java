@@ -32,11 +32,7 @@ public final class MessageAccess {
      * @return its payload array, not a copy
      */
     public static byte[] payloadArray(Message message) {
-        Function<Message, byte[]> p = payload;
-        if (p == null) {
-            Message.of("t", new byte[0]); // runs Message's static initializer, which installs the accessor
-            p = payload;
-        }
-        return p.apply(message);
+        // a Message instance exists, so Message's static initializer has run and installed the accessor
+        return payload.apply(message);
     }
 }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +29,7 @@ final class Publisher implements AutoCloseable {
     private volatile IOException failure;
 
     Publisher(String host, int port) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress(host, port), 5_000);
-        socket.setTcpNoDelay(true);
+        socket = Resp.connect(host, port);
         out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
         in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
         replies = new Thread(this::readReplies, "bench-publisher-replies");

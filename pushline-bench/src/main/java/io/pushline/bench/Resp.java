@@ -18,11 +18,17 @@ final class Resp implements AutoCloseable {
     private final OutputStream out;
 
     Resp(String host, int port) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress(host, port), 5_000);
-        socket.setTcpNoDelay(true);
+        socket = connect(host, port);
         in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
         out = socket.getOutputStream();
+    }
+
+    /** A loopback TCP connection to Redis, with Nagle off (shared by the publisher). */
+    static Socket connect(String host, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(host, port), 5_000);
+        socket.setTcpNoDelay(true);
+        return socket;
     }
 
     /** Sends one command and returns its reply: a String, Long, List or null; an error reply throws. */

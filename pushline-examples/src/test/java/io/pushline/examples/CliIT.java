@@ -141,19 +141,37 @@ class CliIT {
         }
     }
 
+    /** A test CA, a server certificate for localhost and a client certificate, made at run time. */
+    private record Pki(io.netty.pkitesting.X509Bundle ca, io.netty.pkitesting.X509Bundle server,
+            io.netty.pkitesting.X509Bundle client) {
+        static Pki make(String clientSubject) throws Exception {
+            io.netty.pkitesting.X509Bundle ca = new io.netty.pkitesting.CertificateBuilder().subject("CN=Test CA")
+                    .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
+            io.netty.pkitesting.X509Bundle server = new io.netty.pkitesting.CertificateBuilder()
+                    .subject("CN=localhost").addSanDnsName("localhost").ecp256().addExtendedKeyUsageServerAuth()
+                    .buildIssuedBy(ca);
+            io.netty.pkitesting.X509Bundle client = new io.netty.pkitesting.CertificateBuilder()
+                    .subject(clientSubject).ecp256().addExtendedKeyUsageClientAuth().buildIssuedBy(ca);
+            return new Pki(ca, server, client);
+        }
+
+        String serverChainPem() throws Exception {
+            return server.toTempCertChainPem().getPath();
+        }
+
+        String serverKeyPem() throws Exception {
+            return server.toTempPrivateKeyPem().getPath();
+        }
+    }
+
     @Test
     void serverAndClientSpeakMutualTls() throws Exception {
-        io.netty.pkitesting.X509Bundle ca = new io.netty.pkitesting.CertificateBuilder().subject("CN=Test CA")
-                .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
-        io.netty.pkitesting.X509Bundle serverCert = new io.netty.pkitesting.CertificateBuilder()
-                .subject("CN=localhost").addSanDnsName("localhost").ecp256().addExtendedKeyUsageServerAuth()
-                .buildIssuedBy(ca);
-        io.netty.pkitesting.X509Bundle clientCert = new io.netty.pkitesting.CertificateBuilder()
-                .subject("CN=cli").ecp256().addExtendedKeyUsageClientAuth().buildIssuedBy(ca);
+        Pki pki = Pki.make("CN=cli");
+        io.netty.pkitesting.X509Bundle ca = pki.ca();
+        io.netty.pkitesting.X509Bundle clientCert = pki.client();
         String caPem = ca.toTempRootCertPem().getPath();
         try (CliProcess server = new CliProcess("server", "--port", "0", "--protocol", "commands", "--allow-publish",
-                "--tls-cert", serverCert.toTempCertChainPem().getPath(),
-                "--tls-key", serverCert.toTempPrivateKeyPem().getPath(), "--tls-ca", caPem)) {
+                "--tls-cert", pki.serverChainPem(), "--tls-key", pki.serverKeyPem(), "--tls-ca", caPem)) {
             int port = server.awaitPort();
             try (CliProcess client = new CliProcess("client", "localhost:" + port, "--sub", "news", "--tls-ca", caPem,
                     "--tls-cert", clientCert.toTempCertChainPem().getPath(),
@@ -176,17 +194,12 @@ class CliIT {
 
     @Test
     void consoleModeSpeaksMutualTls() throws Exception {
-        io.netty.pkitesting.X509Bundle ca = new io.netty.pkitesting.CertificateBuilder().subject("CN=Test CA")
-                .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
-        io.netty.pkitesting.X509Bundle serverCert = new io.netty.pkitesting.CertificateBuilder()
-                .subject("CN=localhost").addSanDnsName("localhost").ecp256().addExtendedKeyUsageServerAuth()
-                .buildIssuedBy(ca);
-        io.netty.pkitesting.X509Bundle clientCert = new io.netty.pkitesting.CertificateBuilder()
-                .subject("CN=console").ecp256().addExtendedKeyUsageClientAuth().buildIssuedBy(ca);
+        Pki pki = Pki.make("CN=console");
+        io.netty.pkitesting.X509Bundle ca = pki.ca();
+        io.netty.pkitesting.X509Bundle clientCert = pki.client();
         String caPem = ca.toTempRootCertPem().getPath();
         try (CliProcess server = new CliProcess("server", "--port", "0", "--protocol", "commands", "--allow-publish",
-                "--tls-cert", serverCert.toTempCertChainPem().getPath(),
-                "--tls-key", serverCert.toTempPrivateKeyPem().getPath(), "--tls-ca", caPem,
+                "--tls-cert", pki.serverChainPem(), "--tls-key", pki.serverKeyPem(), "--tls-ca", caPem,
                 "--tls-provider", "openssl")) {
             int port = server.awaitPort();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))

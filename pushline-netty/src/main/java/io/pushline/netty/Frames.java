@@ -7,8 +7,8 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.pushline.Framing;
 import io.pushline.Message;
+import io.pushline.internal.Bytes;
 import io.pushline.internal.MessageAccess;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** Encodes one payload into one complete frame of a connection's framing. Stateless. */
@@ -16,22 +16,6 @@ final class Frames {
     private static final short CRLF = ('\r' << 8) | '\n';
 
     private Frames() {
-    }
-
-    /** Frames a payload; the caller owns the returned buffer. */
-    static ByteBuf frame(ByteBufAllocator alloc, Framing framing, ByteBuffer payload) {
-        int length = payload.remaining();
-        ByteBuf buf;
-        if (framing.kind() == Framing.Kind.LINES) {
-            buf = alloc.directBuffer(length + 2);
-            buf.writeBytes(payload);
-            buf.writeShort(CRLF);
-        } else {
-            buf = alloc.directBuffer(length + 4);
-            buf.writeInt(length);
-            buf.writeBytes(payload);
-        }
-        return buf;
     }
 
     /**
@@ -86,12 +70,7 @@ final class Frames {
 
     /** Whether the bytes contain CR or LF, which line framing cannot carry. */
     static boolean containsLineBreak(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b == '\r' || b == '\n') {
-                return true;
-            }
-        }
-        return false;
+        return Bytes.containsLineBreak(bytes);
     }
 
     /**

@@ -116,20 +116,10 @@ final class NettyClient implements Client {
      * {@link #flushIfPending()}. The frame is not consumed: a retained duplicate is written.
      */
     boolean push(ByteBuf frame, Message message, String pattern, List<NettyClient> toFlush) {
-        if (!channel.isActive() || (pattern != null && !receivesThrough(pattern, message.topic()))) {
+        if (pattern != null && !receivesThrough(pattern, message.topic())) {
             return false;
         }
-        if (!channel.isWritable()) {
-            onSlowConsumer(message);
-            return false;
-        }
-        dropping = false;
-        channel.write(frame.retainedDuplicate(), channel.voidPromise());
-        if (!flushPending) {
-            flushPending = true;
-            toFlush.add(this);
-        }
-        return true;
+        return write(frame, message, null, toFlush);
     }
 
     /**
@@ -137,28 +127,19 @@ final class NettyClient implements Client {
      * {@link #push} but one write for all of them. A slow consumer is handled as if each message were pushed alone.
      */
     boolean pushAll(ByteBuf frames, List<Message> messages, List<NettyClient> toFlush) {
+        return write(frames, null, messages, toFlush);
+    }
+
+    /**
+     * Writes a retained duplicate of {@code frames} unless the client is full. They carry {@code message}, or the
+     * {@code run} of messages when {@code message} is null (no list is made per delivery on the common path).
+     */
+    private boolean write(ByteBuf frames, Message message, List<Message> run, List<NettyClient> toFlush) {
         if (!channel.isActive()) {
             return false;
         }
         if (!channel.isWritable()) {
-            if (server.config().slowConsumerPolicy() != SlowConsumerPolicy.DROP) {
-                onSlowConsumer(messages.get(0)); // disconnects
-                return false;
-            }
-            // DROP: the whole run is dropped; counted in bulk, the listener still hears of each message
-            droppedSinceHint += messages.size();
-            server.metrics().dropped(DropReason.SLOW_CONSUMER, messages.size());
-            if (!dropping) {
-                dropping = true;
-                LOG.debug("{}: outbound buffer full, dropping until it drains", this);
-                server.metrics().slowConsumers.increment();
-                server.listener().slowConsumer(this, SlowConsumerPolicy.DROP);
-            }
-            if (!SafeListener.isSilent(server.listener())) {
-                for (Message message : messages) {
-                    server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
-                }
-            }
+            onSlowConsumer(message != null ? List.of(message) : run);
             return false;
         }
         dropping = false;
@@ -270,18 +251,23 @@ final class NettyClient implements Client {
         }
     }
 
-    private void onSlowConsumer(Message message) {
+    /** The outbound buffer is full: drops {@code messages} (counted in bulk) or disconnects, per the policy. */
+    private void onSlowConsumer(List<Message> messages) {
         SlowConsumerPolicy policy = server.config().slowConsumerPolicy();
         if (policy == SlowConsumerPolicy.DROP) {
-            droppedSinceHint++;
-            server.metrics().dropped(DropReason.SLOW_CONSUMER);
+            droppedSinceHint += messages.size();
+            server.metrics().dropped(DropReason.SLOW_CONSUMER, messages.size());
             if (!dropping) {
                 dropping = true;
                 LOG.debug("{}: outbound buffer full, dropping until it drains", this);
                 server.metrics().slowConsumers.increment();
                 server.listener().slowConsumer(this, policy);
             }
-            server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
+            if (!SafeListener.isSilent(server.listener())) {
+                for (Message message : messages) {
+                    server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
+                }
+            }
             return;
         }
         LOG.info("client {} {}: slow consumer (more than {} bytes queued), disconnecting", id,

@@ -47,6 +47,9 @@ final class Outbox implements Runnable {
     private final List<NettyClient> toFlush = new ArrayList<>();
     /** Only touched on the loop: the run of deliveries being joined. */
     private final List<Delivery> run = new ArrayList<>();
+    /** Only touched on the loop: pushes and bytes written in the current task, for the metrics. */
+    private long pushes;
+    private long bytes;
     /** Only touched on the loop: the messages of {@link #run}. */
     private final List<Message> runMessages = new ArrayList<>();
 
@@ -85,21 +88,22 @@ final class Outbox implements Runnable {
     @Override
     public void run() {
         scheduled.set(false);
-        long[] totals = new long[2]; // pushes, bytes
+        pushes = 0;
+        bytes = 0;
         try {
             int n = 0;
             Delivery d;
             while (n < MAX_BATCH && (d = queue.poll()) != null) {
                 n++;
                 if (d.pattern == null && joinable(d, queue.peek())) {
-                    n += deliverRun(d, MAX_BATCH - n, totals);
+                    n += deliverRun(d, MAX_BATCH - n);
                 } else {
-                    deliver(d, totals);
+                    deliver(d);
                 }
             }
         } finally {
-            metrics.messagesDelivered.add(totals[0]);
-            metrics.bytesDelivered.add(totals[1]);
+            metrics.messagesDelivered.add(pushes);
+            metrics.bytesDelivered.add(bytes);
             for (NettyClient client : toFlush) {
                 client.flushIfPending();
             }
@@ -115,7 +119,7 @@ final class Outbox implements Runnable {
         return next != null && next.pattern == null && next.clients == first.clients;
     }
 
-    private void deliver(Delivery d, long[] totals) {
+    private void deliver(Delivery d) {
         try {
             int written = 0;
             for (NettyClient client : d.clients) {
@@ -123,8 +127,8 @@ final class Outbox implements Runnable {
                     written++;
                 }
             }
-            totals[0] += written;
-            totals[1] += (long) written * d.frame.readableBytes();
+            pushes += written;
+            bytes += (long) written * d.frame.readableBytes();
         } finally {
             pendingBytes.addAndGet(-d.frame.readableBytes());
             d.frame.release();
@@ -136,18 +140,18 @@ final class Outbox implements Runnable {
      * {@link #MAX_JOINED_BYTES} in all) into one buffer, and writes that to each client once. Returns how many
      * deliveries it took from the queue besides {@code first}.
      */
-    private int deliverRun(Delivery first, int room, long[] totals) {
+    private int deliverRun(Delivery first, int room) {
         run.add(first);
-        int bytes = first.frame.readableBytes();
+        int length = first.frame.readableBytes();
         Delivery next;
         while (run.size() <= room && joinable(first, next = queue.peek())
-                && bytes + next.frame.readableBytes() <= MAX_JOINED_BYTES) {
+                && length + next.frame.readableBytes() <= MAX_JOINED_BYTES) {
             run.add(queue.poll());
-            bytes += next.frame.readableBytes();
+            length += next.frame.readableBytes();
         }
         ByteBuf joined = null;
         try {
-            joined = alloc.directBuffer(bytes);
+            joined = alloc.directBuffer(length);
             for (Delivery d : run) {
                 joined.writeBytes(d.frame, d.frame.readerIndex(), d.frame.readableBytes());
                 runMessages.add(d.message);
@@ -158,15 +162,15 @@ final class Outbox implements Runnable {
                     written++;
                 }
             }
-            totals[0] += (long) written * run.size();
-            totals[1] += (long) written * bytes;
+            pushes += (long) written * run.size();
+            bytes += (long) written * length;
             return run.size() - 1;
         } finally {
             if (joined != null) {
                 joined.release();
             }
+            pendingBytes.addAndGet(-length);
             for (Delivery d : run) {
-                pendingBytes.addAndGet(-d.frame.readableBytes());
                 d.frame.release();
             }
             run.clear();

@@ -300,7 +300,6 @@ final class PubSubConnection {
         // element offsets and lengths of the array being decoded (pub/sub replies have at most 4 elements)
         private final int[] start = new int[4];
         private final int[] length = new int[4];
-        private final long[] integer = new long[4];
         private io.netty.util.concurrent.ScheduledFuture<?> lagProbe;
         private boolean lagProbeOutstanding;
         /** Bytes read since the outstanding lag probe was sent: at least how far behind Redis we are. */
@@ -417,7 +416,7 @@ final class PubSubConnection {
 
         /**
          * Parses the value at {@code at}; returns the index after it, or -1 when incomplete. For an array, fills
-         * {@link #start}/{@link #length} (bulk strings, -1 length for an integer held in {@link #integer}).
+         * {@link #start}/{@link #length} for its first four elements (length -1 for one that is not a bulk string).
          */
         private int value(ByteBuf in, int at) {
             int eol = lineEnd(in, at);
@@ -425,50 +424,43 @@ final class PubSubConnection {
                 return -1;
             }
             byte type = in.getByte(at);
+            if (type == '$') {
+                return bulkEnd(in, eol, (int) number(in, at + 1, eol));
+            }
             if (type != '*') {
-                if (type == '$') {
-                    int n = (int) number(in, at + 1, eol);
-                    int dataEnd = eol + 2 + Math.max(n, 0);
-                    return n < 0 ? eol + 2 : in.writerIndex() >= dataEnd + 2 ? dataEnd + 2 : -1;
-                }
                 return eol + 2; // + - :
             }
             int count = (int) number(in, at + 1, eol);
             int pos = eol + 2;
             for (int i = 0; i < count; i++) {
-                if (pos >= in.writerIndex()) {
-                    return -1;
-                }
-                int e = lineEnd(in, pos);
+                int e = pos < in.writerIndex() ? lineEnd(in, pos) : -1;
                 if (e < 0) {
                     return -1;
                 }
-                byte t = in.getByte(pos);
-                if (t == '$') {
-                    int n = (int) number(in, pos + 1, e);
-                    int dataStart = e + 2;
-                    int next = dataStart + Math.max(n, 0) + 2;
-                    if (n >= 0 && in.writerIndex() < next) {
-                        return -1;
-                    }
-                    if (i < 4) {
-                        start[i] = dataStart;
-                        length[i] = n;
-                    }
-                    pos = n < 0 ? e + 2 : next;
-                } else {
-                    if (i < 4) {
-                        start[i] = pos;
-                        length[i] = -1;
-                        integer[i] = t == ':' ? number(in, pos + 1, e) : 0;
-                    }
-                    pos = e + 2;
+                int n = in.getByte(pos) == '$' ? (int) number(in, pos + 1, e) : -1; // -1: not a bulk string
+                int next = n < 0 ? e + 2 : bulkEnd(in, e, n);
+                if (next < 0) {
+                    return -1;
                 }
+                if (i < 4) {
+                    start[i] = e + 2;
+                    length[i] = n;
+                }
+                pos = next;
             }
             for (int i = count; i < 4; i++) {
                 length[i] = -1;
             }
             return pos;
+        }
+
+        /** The index after a bulk string of {@code n} bytes whose header line ends at {@code eol}, or -1. */
+        private int bulkEnd(ByteBuf in, int eol, int n) {
+            if (n < 0) {
+                return eol + 2; // null bulk string
+            }
+            int end = eol + 2 + n + 2;
+            return in.writerIndex() >= end ? end : -1;
         }
 
         private int lineEnd(ByteBuf in, int from) {

@@ -128,12 +128,7 @@ public final class RedisMessageSource implements MessageSource {
      * @return a new, unstarted source; close it to release its client
      */
     public static RedisMessageSource create(RedisURI uri) {
-        return create(uri, DEFAULT_REQUEST_QUEUE_SIZE);
-    }
-
-    /** Creates an owning source with another request queue size (for tests). */
-    static RedisMessageSource create(RedisURI uri, int requestQueueSize) {
-        Lettuce.OwnedClient owned = Lettuce.newClient(uri, requestQueueSize);
+        Lettuce.OwnedClient owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
         return new RedisMessageSource(owned.client, uri, owned);
     }
 

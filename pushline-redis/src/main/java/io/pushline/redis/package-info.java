@@ -1,13 +1,15 @@
 /**
- * Redis for Pushline, on Lettuce: a {@link io.pushline.MessageSource} on Redis Pub/Sub, and a publisher for host
- * applications.
+ * Redis for Pushline: a {@link io.pushline.MessageSource} on Redis Pub/Sub (its subscriber connection is RESP on
+ * Netty, its publishing connection Lettuce), and a Lettuce publisher for host applications.
  *
  * <h2>Starting points</h2>
  * <ul>
  *   <li>{@link io.pushline.redis.RedisMessageSource}: subscribes Redis channels and patterns for a push server,
  *       reconnects and re-subscribes by itself, and reports {@link io.pushline.SourceState#DOWN DOWN},
- *       {@link io.pushline.SourceState#UP UP} and {@link io.pushline.SourceState#RESUBSCRIBED RESUBSCRIBED}. Create it with {@code RedisMessageSource.create("redis://host:6379")}
- *       (it owns its client) or on a {@code RedisClient} you own.</li>
+ *       {@link io.pushline.SourceState#UP UP} and {@link io.pushline.SourceState#RESUBSCRIBED RESUBSCRIBED}, and skips
+ *       messages rather than be cut off by Redis when it falls behind. Create it with
+ *       {@code RedisMessageSource.create("redis://host:6379")} (it owns its client) or on a {@code RedisClient} you
+ *       own.</li>
  *   <li>{@link io.pushline.redis.RedisPublisher}: {@code PUBLISH} from host code, returning the receiver count.</li>
  * </ul>
  *
