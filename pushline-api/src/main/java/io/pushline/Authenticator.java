@@ -20,10 +20,10 @@ public interface Authenticator {
      *
      * @param client the client
      * @param credentials the {@code AUTH} argument's bytes ({@code commands}), or the first frame ({@code raw})
-     * @return a future of the authenticated principal's name; completing it with {@code null} or exceptionally
-     *     rejects the client
+     * @return a future of the {@link Authentication} (who the client is, and until when); completing it with
+     *     {@code null} or exceptionally rejects the client
      */
-    CompletableFuture<String> authenticate(Client client, byte[] credentials);
+    CompletableFuture<Authentication> authenticate(Client client, byte[] credentials);
 
     /**
      * Authenticates a client by the certificate it presented under mutual TLS, once the TLS handshake has verified
@@ -37,10 +37,11 @@ public interface Authenticator {
      *
      * @param client the connecting client
      * @param chain the verified certificate chain, the client's own certificate first
-     * @return a future of the principal (the client is then authenticated, as by {@code AUTH}), of {@code null}
-     *     (not authenticated yet), or failed (refused: {@code -ERR unauthorized} and the connection is closed)
+     * @return a future of the authentication (the client is then authenticated, as by {@code AUTH}), of
+     *     {@code null} (not authenticated yet), or failed (refused: {@code -ERR unauthorized} and the connection is
+     *     closed)
      */
-    default CompletableFuture<String> authenticateCertificate(Client client,
+    default CompletableFuture<Authentication> authenticateCertificate(Client client,
             java.security.cert.X509Certificate[] chain) {
         return CompletableFuture.completedFuture(null);
     }

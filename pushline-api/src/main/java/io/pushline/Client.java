@@ -35,6 +35,16 @@ public interface Client {
     }
 
     /**
+     * Returns who the client authenticated as (the {@link Authentication#principal()} its {@link Authenticator}
+     * returned), once it has. The default returns empty.
+     *
+     * @return the principal, or empty before authentication and on a server without an authenticator
+     */
+    default Optional<String> principal() {
+        return Optional.empty();
+    }
+
+    /**
      * Tells whether the connection is still open.
      *
      * @return whether it is open

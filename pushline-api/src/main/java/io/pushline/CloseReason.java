@@ -18,6 +18,8 @@ public enum CloseReason {
     IDLE_TIMEOUT,
     /** The client failed to authenticate, or sent a command before {@code AUTH}. */
     UNAUTHORIZED,
+    /** The client's {@link Authentication} expired and it did not authenticate again in time. */
+    AUTH_EXPIRED,
     /** The client pipelined too many commands without reading the replies. */
     TOO_MANY_PENDING,
     /** The client sent frames faster than the inbound rate limit and the policy is to disconnect. */

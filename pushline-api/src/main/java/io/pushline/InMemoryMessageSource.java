@@ -1,7 +1,9 @@
 package io.pushline;
 
 import io.pushline.internal.Checks;
-import io.pushline.internal.Glob;
+import io.pushline.internal.RedisGlob;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +32,7 @@ public final class InMemoryMessageSource implements MessageSource {
     private static final System.Logger LOG = System.getLogger(InMemoryMessageSource.class.getName());
 
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
-    private final Set<String> patterns = ConcurrentHashMap.newKeySet();
+    private final Map<String, RedisGlob> patterns = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor dispatcher;
     private volatile MessageListener listener;
     private volatile boolean closed;
@@ -87,7 +89,7 @@ public final class InMemoryMessageSource implements MessageSource {
 
     @Override
     public CompletableFuture<Void> psubscribe(String pattern) {
-        return change(() -> patterns.add(Topics.validate(pattern)));
+        return change(() -> patterns.computeIfAbsent(Topics.validate(pattern), RedisGlob::compile));
     }
 
     @Override
@@ -145,8 +147,13 @@ public final class InMemoryMessageSource implements MessageSource {
                 LOG.log(System.Logger.Level.WARNING, "listener failed on " + message, e);
             }
         }
-        for (String pattern : patterns) {
-            if (Glob.matches(pattern, message.topic())) {
+        byte[] topic = null;
+        for (RedisGlob glob : patterns.values()) {
+            String pattern = glob.pattern();
+            if (topic == null) {
+                topic = message.topic().getBytes(StandardCharsets.UTF_8);
+            }
+            if (glob.matches(topic)) {
                 try {
                     l.onPatternMessage(pattern, message);
                 } catch (RuntimeException e) {

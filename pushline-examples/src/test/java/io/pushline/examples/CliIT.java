@@ -221,7 +221,7 @@ class CliIT {
     @Test
     void subscriberAuthenticatesWithAToken() throws Exception {
         io.pushline.Authenticator secret = (c, token) -> java.util.concurrent.CompletableFuture.completedFuture(
-                new String(token, StandardCharsets.UTF_8).equals("s3cret") ? "cli" : null);
+                new String(token, StandardCharsets.UTF_8).equals("s3cret") ? io.pushline.Authentication.of("cli") : null);
         io.pushline.InMemoryMessageSource source = io.pushline.InMemoryMessageSource.create();
         try (io.pushline.netty.PushServer server = io.pushline.netty.PushServer.builder().port(0).host("127.0.0.1")
                 .source(source).protocol(io.pushline.Protocol.COMMANDS).authenticator(secret).build().start();
@@ -244,7 +244,7 @@ class CliIT {
     @Test
     void consoleModeAuthenticatesWithATokenOnCommandsAndRaw() throws Exception {
         io.pushline.Authenticator secret = (c, token) -> java.util.concurrent.CompletableFuture.completedFuture(
-                new String(token, StandardCharsets.UTF_8).equals("s3cret") ? "console" : null);
+                new String(token, StandardCharsets.UTF_8).equals("s3cret") ? io.pushline.Authentication.of("console") : null);
         io.pushline.InMemoryMessageSource source = io.pushline.InMemoryMessageSource.create();
         try (io.pushline.netty.PushServer server = io.pushline.netty.PushServer.builder().port(0).host("127.0.0.1")
                 .source(source).protocol(io.pushline.Protocol.COMMANDS).authenticator(secret).build().start()) {

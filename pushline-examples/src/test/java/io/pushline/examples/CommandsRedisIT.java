@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pushline.Protocol;
-import io.pushline.internal.Glob;
+import io.pushline.internal.RedisGlob;
 import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
 import io.pushline.test.CloseAfterEach;
@@ -189,6 +189,6 @@ class CommandsRedisIT {
     }
 
     private static boolean wants(Set<String> topics, Set<String> patterns, String topic) {
-        return topics.contains(topic) || patterns.stream().anyMatch(p -> Glob.matches(p, topic));
+        return topics.contains(topic) || patterns.stream().anyMatch(p -> RedisGlob.matches(p, topic));
     }
 }

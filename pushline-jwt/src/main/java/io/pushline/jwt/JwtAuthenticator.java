@@ -8,10 +8,13 @@ import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.pushline.Authentication;
 import io.pushline.Authenticator;
+import io.pushline.Topics;
 import io.pushline.Client;
 import io.pushline.TopicAuthorizer;
-import io.pushline.internal.Glob;
+import io.pushline.internal.LogText;
+import io.pushline.internal.RedisGlob;
 import java.nio.charset.StandardCharsets;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -19,6 +22,7 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Date;
 import java.util.List;
@@ -80,16 +84,44 @@ public final class JwtAuthenticator implements Authenticator {
         return new Builder();
     }
 
+    /**
+     * Verifies the token and returns its subject, valid until the token's {@code exp} plus the clock skew: the
+     * server ends the connection then unless the client sent a fresh token ({@code AUTH} again) before. A token that fails any check,
+     * or whose {@code topics} or {@code publish} claim is not a list of strings, is refused (a completed
+     * {@code null}); the reason is logged at DEBUG.
+     */
     @Override
-    public CompletableFuture<String> authenticate(Client client, byte[] credentials) {
+    public CompletableFuture<Authentication> authenticate(Client client, byte[] credentials) {
         try {
             JWTClaimsSet claims = verify(new String(credentials, StandardCharsets.UTF_8).trim());
-            grants.put(client, new Grants(claims.getStringListClaim("topics"), claims.getStringListClaim("publish")));
-            return CompletableFuture.completedFuture(claims.getSubject());
+            Grants granted = new Grants(grantList(claims, "topics"), grantList(claims, "publish"));
+            grants.put(client, granted);
+            return CompletableFuture.completedFuture(Authentication.until(claims.getSubject(),
+                    claims.getExpirationTime().toInstant().plus(clockSkew)));
         } catch (ParseException | JOSEException | RejectedToken e) {
-            LOG.debug("client {}: token rejected: {}", client.id(), e.getMessage());
+            LOG.debug("client {}: token rejected: {}", client.id(), LogText.escape(e.getMessage()));
             return CompletableFuture.completedFuture(null);
         }
+    }
+
+    /** A claim that must be absent or a list of valid topics and patterns. */
+    private static List<String> grantList(JWTClaimsSet claims, String name) throws ParseException, RejectedToken {
+        Object raw = claims.getClaim(name);
+        if (raw == null) {
+            return List.of();
+        }
+        if (!(raw instanceof List<?> list)) {
+            throw new RejectedToken("claim " + name + " is not a list");
+        }
+        List<String> entries = new ArrayList<>(list.size());
+        for (Object entry : list) {
+            if (!(entry instanceof String text) || !Topics.isValid(text)) {
+                throw new RejectedToken("claim " + name + " holds " + (entry == null ? "null"
+                        : entry instanceof String ? "an invalid topic" : "a " + entry.getClass().getSimpleName()));
+            }
+            entries.add(text);
+        }
+        return entries;
     }
 
     private JWTClaimsSet verify(String token) throws ParseException, JOSEException, RejectedToken {
@@ -134,9 +166,9 @@ public final class JwtAuthenticator implements Authenticator {
             if (g == null) {
                 return false;
             }
-            List<String> entries = action == TopicAuthorizer.Action.PUBLISH ? g.publish : g.topics;
-            for (String entry : entries) {
-                if (pattern ? entry.equals(name) : Glob.matches(entry, name)) {
+            List<RedisGlob> entries = action == TopicAuthorizer.Action.PUBLISH ? g.publish : g.topics;
+            for (RedisGlob entry : entries) {
+                if (pattern ? entry.pattern().equals(name) : entry.matches(name)) {
                     return true;
                 }
             }
@@ -149,13 +181,14 @@ public final class JwtAuthenticator implements Authenticator {
         return "JwtAuthenticator[" + algorithm + ", skew " + clockSkew + "]";
     }
 
+    /** A token's grants, compiled once: matching is bounded by the lengths of entry and topic. */
     private static final class Grants {
-        final List<String> topics;
-        final List<String> publish;
+        final List<RedisGlob> topics;
+        final List<RedisGlob> publish;
 
         Grants(List<String> topics, List<String> publish) {
-            this.topics = topics == null ? List.of() : List.copyOf(topics);
-            this.publish = publish == null ? List.of() : List.copyOf(publish);
+            this.topics = topics.stream().map(RedisGlob::compile).toList();
+            this.publish = publish.stream().map(RedisGlob::compile).toList();
         }
     }
 

@@ -88,7 +88,8 @@ class JwtAuthenticatorTest {
     }
 
     private String principal(JwtAuthenticator auth, String token) {
-        return auth.authenticate(client, token.getBytes(StandardCharsets.UTF_8)).join();
+        io.pushline.Authentication result = auth.authenticate(client, token.getBytes(StandardCharsets.UTF_8)).join();
+        return result == null ? null : result.principal();
     }
 
     @Test

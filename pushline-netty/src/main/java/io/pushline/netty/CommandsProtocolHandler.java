@@ -4,15 +4,18 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.pushline.Authentication;
 import io.pushline.Authenticator;
 import io.pushline.CloseReason;
 import io.pushline.Message;
 import io.pushline.TopicAuthorizer;
 import io.pushline.Topics;
+import io.pushline.internal.LogText;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -178,6 +181,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
 
     private void unsubscribeNow(String name, boolean pattern) {
         if ((pattern ? client.patternsOnLoop() : client.topicsOnLoop()).remove(name)) {
+            client.subscriptionEnded(name, pattern);
             if (pattern) {
                 server.subscriptions().punsubscribe(client, name);
             } else {
@@ -221,21 +225,28 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             reply(OK); // authentication is off: AUTH is accepted and changes nothing
             return;
         }
-        CompletableFuture<String> principal;
+        CompletableFuture<Authentication> principal;
         try {
             principal = authenticator.authenticate(client, ByteBufUtil.getBytes(args));
         } catch (RuntimeException e) {
             LOG.warn("{}: authenticator failed", client, e);
             principal = CompletableFuture.failedFuture(e);
         }
+        if (principal == null) {
+            principal = CompletableFuture.completedFuture(null);
+        }
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         Pending slot = enqueue(reply);
         authPending = true;
-        principal.whenComplete((name, error) -> onLoop(() -> {
+        boolean again = client.isAuthenticated();
+        principal.whenComplete((auth, error) -> onLoop(() -> {
             authPending = false;
-            if (error == null && name != null) {
-                client.authenticated(name);
-                LOG.debug("{} authenticated as {}", client, name);
+            if (error == null && auth != null) {
+                client.authenticated(auth);
+                LOG.debug("{} authenticated as {}", client, LogText.escape(auth.principal()));
+                if (again) {
+                    dropUngranted();
+                }
                 reply.complete(OK);
             } else {
                 LOG.debug("{}: authentication rejected", client);
@@ -246,6 +257,23 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             }
             replayDeferred();
         }));
+    }
+
+    /**
+     * After a second {@code AUTH}: every subscription is authorized again for the new authentication, and those
+     * it does not grant end (the client asked to become someone else, or its grants narrowed).
+     */
+    private void dropUngranted() {
+        for (String topic : List.copyOf(client.topicsOnLoop())) {
+            if (!client.authorized(topic, false, TopicAuthorizer.Action.SUBSCRIBE)) {
+                unsubscribeNow(topic, false);
+            }
+        }
+        for (String pattern : List.copyOf(client.patternsOnLoop())) {
+            if (!client.authorized(pattern, true, TopicAuthorizer.Action.SUBSCRIBE)) {
+                unsubscribeNow(pattern, true);
+            }
+        }
     }
 
     private void replayDeferred() {

@@ -9,8 +9,10 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.codec.TooLongFrameException;
+import io.pushline.Authentication;
 import io.pushline.Authenticator;
 import io.pushline.CloseReason;
+import io.pushline.internal.LogText;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -88,7 +90,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private void authenticateCertificate(ChannelHandlerContext ctx, Authenticator authenticator,
             java.security.cert.X509Certificate[] chain) {
         ctx.channel().config().setAutoRead(false);
-        CompletableFuture<String> decision;
+        CompletableFuture<Authentication> decision;
         try {
             decision = authenticator.authenticateCertificate(client, chain);
         } catch (RuntimeException e) {
@@ -107,7 +109,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         });
     }
 
-    private void certificateDecided(ChannelHandlerContext ctx, String principal, Throwable error) {
+    private void certificateDecided(ChannelHandlerContext ctx, Authentication principal, Throwable error) {
         ArrayDeque<ByteBuf> held = heldFrames;
         heldFrames = null;
         try {
@@ -122,7 +124,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             }
             if (principal != null) {
                 client.authenticated(principal);
-                LOG.debug("{} authenticated by its certificate as {}", client, principal);
+                LOG.debug("{} authenticated by its certificate as {}", client, LogText.escape(principal.principal()));
             }
             register(ctx);
             for (ByteBuf frame; (frame = held.poll()) != null; ) {
@@ -173,6 +175,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             ctx.fireChannelInactive();
             return;
         }
+        client.cancelExpiry();
         server.subscriptions().remove(client);
         CloseReason reason = client.closeReason();
         server.metrics().closed(reason);
@@ -194,6 +197,9 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         if (heldFrames != null) {
             heldFrames.add(frame.retain()); // decoded in the same read as the handshake: replayed once decided
             return;
+        }
+        if (!registered) {
+            return; // refused during the handshake, and closing: what it still sends is not read
         }
         if (!frame.isReadable()) {
             return; // empty frames are ignored

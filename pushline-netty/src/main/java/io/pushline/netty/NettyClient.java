@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.ssl.SslHandler;
+import io.pushline.Authentication;
 import io.pushline.Client;
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
@@ -13,9 +14,16 @@ import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.TopicAuthorizer;
-import io.pushline.internal.Glob;
+import io.pushline.internal.MessageAccess;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pushline.internal.LogText;
 import java.net.SocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.security.Principal;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -44,13 +52,20 @@ final class NettyClient implements Client {
     private volatile CloseReason closeReason;
     /** Set on the event loop once the client authenticated (always true without an authenticator). */
     private volatile boolean authenticated;
-    private volatile String principalName;
+    private volatile Authentication authentication;
+    /** Only touched on the event loop: ends the connection when the authentication expires. */
+    private ScheduledFuture<?> expiry;
     /**
      * This client's topics and patterns as its protocol handler sees them, for the one-delivery rule between a
      * topic and patterns; only touched on the event loop, created on first use (most connections never need them).
      */
     private Set<String> topicsOnLoop;
     private Set<String> patternsOnLoop;
+    /** Only touched on the event loop: the publish being delivered, for the exactly-once rule (see push). */
+    private String publishTopic;
+    private byte[] publishPayload;
+    private boolean publishSeenTopic;
+    private List<String> publishSeenPatterns;
 
     NettyClient(String id, Channel channel, int partition, ServerContext server) {
         this.authenticated = server.config().authenticator() == null;
@@ -113,10 +128,11 @@ final class NettyClient implements Client {
 
     /**
      * Queues a shared frame for this client, on its event loop; the caller flushes later through
-     * {@link #flushIfPending()}. The frame is not consumed: a retained duplicate is written.
+     * {@link #flushIfPending()}. The frame is not consumed: a retained duplicate is written. {@code pattern} is the
+     * subscription it came through (null for the topic itself).
      */
     boolean push(ByteBuf frame, Message message, String pattern, List<NettyClient> toFlush) {
-        if (pattern != null && !receivesThrough(pattern, message.topic())) {
+        if (deduplicates() && !firstOfItsPublish(message, pattern)) {
             return false;
         }
         return write(frame, message, null, toFlush);
@@ -125,9 +141,83 @@ final class NettyClient implements Client {
     /**
      * Queues a run of topic pushes joined into one buffer ({@code messages}, in order), on the event loop; like
      * {@link #push} but one write for all of them. A slow consumer is handled as if each message were pushed alone.
+     * Not for a client that {@link #deduplicates()}.
      */
     boolean pushAll(ByteBuf frames, List<Message> messages, List<NettyClient> toFlush) {
         return write(frames, null, messages, toFlush);
+    }
+
+    /**
+     * Whether this client holds a pattern, so that one publish may reach it through several subscriptions (the
+     * broker delivers it once per matching subscription) and only the first may be written. On the event loop.
+     */
+    boolean deduplicates() {
+        return patternsOnLoop != null && !patternsOnLoop.isEmpty();
+    }
+
+    /**
+     * The exactly-once rule for a client with patterns. The broker delivers one publish once per subscription that
+     * matches it, one right after the other (Redis: the channel's, then each pattern's), and the source passes them
+     * on in that order. The first delivery of a publish is written; the next ones (same topic, same payload, through
+     * a subscription not seen yet in this publish) are skipped. A delivery through a subscription seen already
+     * starts the next publish, so two equal messages published in a row both arrive. No pattern is matched here: what
+     * the broker decided to deliver is what counts, even while a subscription is still being confirmed.
+     */
+    private boolean firstOfItsPublish(Message message, String pattern) {
+        if (pattern == null ? topicsOnLoop == null || !topicsOnLoop.contains(message.topic())
+                : !patternsOnLoop.contains(pattern)) {
+            return false; // a subscription the client has just ended
+        }
+        byte[] payload = MessageAccess.payloadArray(message);
+        if (publishTopic != null && publishTopic.equals(message.topic())
+                && (publishPayload == payload || Arrays.equals(publishPayload, payload))
+                && !seenInPublish(pattern)) {
+            markSeenInPublish(pattern);
+            return false;
+        }
+        publishTopic = message.topic();
+        publishPayload = payload;
+        publishSeenTopic = pattern == null;
+        if (publishSeenPatterns == null) {
+            publishSeenPatterns = new ArrayList<>(2);
+        }
+        publishSeenPatterns.clear();
+        if (pattern != null) {
+            publishSeenPatterns.add(pattern);
+        }
+        return true;
+    }
+
+    private boolean seenInPublish(String pattern) {
+        return pattern == null ? publishSeenTopic : publishSeenPatterns.contains(pattern);
+    }
+
+    private void markSeenInPublish(String pattern) {
+        if (pattern == null) {
+            publishSeenTopic = true;
+        } else {
+            publishSeenPatterns.add(pattern);
+        }
+    }
+
+    /**
+     * On the event loop, when the client ends a subscription: it no longer counts as seen in the publish being
+     * delivered, and when nothing seen is left the next delivery starts a new publish (a client that swapped one
+     * subscription for another between two equal messages gets the second one).
+     */
+    void subscriptionEnded(String topicOrPattern, boolean pattern) {
+        if (publishTopic == null || publishSeenPatterns == null) {
+            return;
+        }
+        if (pattern) {
+            publishSeenPatterns.remove(topicOrPattern);
+        } else if (topicOrPattern.equals(publishTopic)) {
+            publishSeenTopic = false;
+        }
+        if (!publishSeenTopic && publishSeenPatterns.isEmpty()) {
+            publishTopic = null;
+            publishPayload = null;
+        }
     }
 
     /**
@@ -170,16 +260,51 @@ final class NettyClient implements Client {
         return authenticated;
     }
 
-    /** Records a successful authentication and who it proved. */
-    void authenticated(String principal) {
-        this.principalName = principal;
+    /**
+     * Records a successful authentication (on the event loop), replacing an earlier one, and ends the connection
+     * when it expires unless the client authenticates again first.
+     */
+    void authenticated(Authentication auth) {
+        this.authentication = auth;
         this.authenticated = true;
+        if (expiry != null) {
+            expiry.cancel(false);
+            expiry = null;
+        }
+        auth.expiresAt().ifPresent(at -> {
+            long delay = Math.max(0, Duration.between(Instant.now(), at).toNanos());
+            expiry = channel.eventLoop().schedule(() -> expire(auth), delay, TimeUnit.NANOSECONDS);
+        });
+    }
+
+    private void expire(Authentication auth) {
+        if (authentication != auth || !channel.isActive()) {
+            return;
+        }
+        LOG.debug("{}: authentication as {} expired, closing", this, LogText.escape(auth.principal()));
+        closeReason(CloseReason.AUTH_EXPIRED);
+        channel.writeAndFlush(Frames.frame(channel.alloc(), framing, "-ERR unauthorized: expired"))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Cancels the expiry timer when the connection ends. */
+    void cancelExpiry() {
+        if (expiry != null) {
+            expiry.cancel(false);
+            expiry = null;
+        }
+    }
+
+    @Override
+    public Optional<String> principal() {
+        Authentication auth = authentication;
+        return auth == null ? Optional.empty() : Optional.of(auth.principal());
     }
 
     /** Who this client is for authorization: its authenticated name, else its TLS certificate's subject. */
     String principalForAuthorization() {
-        String name = principalName;
-        return name != null ? name : peerPrincipal().map(Principal::getName).orElse(null);
+        Authentication auth = authentication;
+        return auth != null ? auth.principal() : peerPrincipal().map(Principal::getName).orElse(null);
     }
 
     /** Asks the authorizer; a failing authorizer denies. */
@@ -202,25 +327,6 @@ final class NettyClient implements Client {
     CloseReason closeReason() {
         CloseReason r = closeReason;
         return r == null ? CloseReason.CLIENT : r;
-    }
-
-    /**
-     * Each message reaches a client once, through exactly one of its subscriptions: the topic itself when it is
-     * subscribed, otherwise the smallest (in {@link String#compareTo} order) of its patterns that match.
-     */
-    private boolean receivesThrough(String pattern, String topic) {
-        if (topicsOnLoop != null && topicsOnLoop.contains(topic)) {
-            return false;
-        }
-        if (patternsOnLoop == null) {
-            return true;
-        }
-        for (String other : patternsOnLoop) {
-            if (other.compareTo(pattern) < 0 && Glob.matches(other, topic)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     Set<String> topicsOnLoop() {

@@ -158,7 +158,15 @@ final class Outbox implements Runnable {
             }
             int written = 0;
             for (NettyClient client : first.clients) {
-                if (client.pushAll(joined, runMessages, toFlush)) {
+                if (client.deduplicates()) {
+                    // one publish may also reach it through a pattern: each message is checked on its own
+                    for (Delivery d : run) {
+                        if (client.push(d.frame, d.message, null, toFlush)) {
+                            pushes++;
+                            bytes += d.frame.readableBytes();
+                        }
+                    }
+                } else if (client.pushAll(joined, runMessages, toFlush)) {
                     written++;
                 }
             }

@@ -3,7 +3,9 @@ package io.pushline.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
+import io.pushline.Authentication;
 import io.pushline.Authenticator;
+import io.pushline.internal.LogText;
 import io.pushline.CloseReason;
 import io.pushline.TopicAuthorizer;
 import java.util.concurrent.CompletableFuture;
@@ -54,7 +56,7 @@ final class RawProtocolHandler extends ConnectionHandler {
 
     private void authenticate(ChannelHandlerContext ctx, byte[] token) {
         Authenticator authenticator = server.config().authenticator();
-        CompletableFuture<String> principal;
+        CompletableFuture<Authentication> principal;
         try {
             principal = authenticator.authenticate(client, token);
         } catch (RuntimeException e) {
@@ -64,7 +66,7 @@ final class RawProtocolHandler extends ConnectionHandler {
         principal.whenComplete((name, error) -> ctx.executor().execute(() -> {
             if (error == null && name != null && ctx.channel().isActive()) {
                 client.authenticated(name);
-                LOG.debug("{} authenticated as {}", client, name);
+                LOG.debug("{} authenticated as {}", client, LogText.escape(name.principal()));
                 subscribeDefaultTopics();
             } else {
                 client.closeReason(CloseReason.UNAUTHORIZED);

@@ -3,6 +3,7 @@ package io.pushline.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pushline.Authentication;
 import io.pushline.Authenticator;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.Protocol;
@@ -28,7 +29,7 @@ class AuthorizationTest {
     /** Tokens are principal names; every name is accepted except "nobody". */
     private static final Authenticator TOKENS = (client, token) -> {
         String name = new String(token, StandardCharsets.UTF_8);
-        return CompletableFuture.completedFuture(name.equals("nobody") ? null : name);
+        return CompletableFuture.completedFuture(name.equals("nobody") ? null : Authentication.of(name));
     };
 
     @RegisterExtension

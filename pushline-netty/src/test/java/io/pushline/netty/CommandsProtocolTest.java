@@ -165,7 +165,7 @@ class CommandsProtocolTest {
     @Test
     void withAnAuthenticatorNothingWorksBeforeAuth() {
         Authenticator auth = (client, token) -> CompletableFuture.completedFuture(
-                new String(token, StandardCharsets.UTF_8).equals("letmein") ? "alice" : null);
+                new String(token, StandardCharsets.UTF_8).equals("letmein") ? io.pushline.Authentication.of("alice") : null);
         PushServer server = start(PushServer.builder().authenticator(auth));
         TcpTestClient early = connect(server);
         early.send("SUB news\r\n");
@@ -186,7 +186,7 @@ class CommandsProtocolTest {
     @Test
     void commandsPipelinedBehindASlowAuthWaitForItsDecision() {
         Authenticator slowAuth = (client, token) -> CompletableFuture.supplyAsync(
-                () -> new String(token, StandardCharsets.UTF_8).equals("letmein") ? "alice" : null,
+                () -> new String(token, StandardCharsets.UTF_8).equals("letmein") ? io.pushline.Authentication.of("alice") : null,
                 CompletableFuture.delayedExecutor(100, java.util.concurrent.TimeUnit.MILLISECONDS));
         PushServer server = start(PushServer.builder().authenticator(slowAuth));
         TcpTestClient good = connect(server);

@@ -235,7 +235,7 @@ class PushClientTest {
 
     /** Accepts the token "secret" as alice; refuses anything else. */
     private static final io.pushline.Authenticator SECRET = (client, token) -> CompletableFuture.completedFuture(
-            new String(token, StandardCharsets.UTF_8).equals("secret") ? "alice" : null);
+            new String(token, StandardCharsets.UTF_8).equals("secret") ? io.pushline.Authentication.of("alice") : null);
 
     private PushServer startWithAuth(int port) {
         return start(PushServer.builder().port(port).protocol(Protocol.COMMANDS).authenticator(SECRET)
@@ -268,7 +268,7 @@ class PushClientTest {
         List<String> principals = new CopyOnWriteArrayList<>();
         PushServer server = start(PushServer.builder().port(0).protocol(Protocol.COMMANDS)
                 .authenticator((c, token) -> SECRET.authenticate(c, token).thenApply(name -> {
-                    principals.add(name);
+                    principals.add(name.principal());
                     return name;
                 }))
                 .authorizer((c, principal, name, pattern, action) -> "alice".equals(principal)));

@@ -181,18 +181,19 @@ class TlsTest {
     /** Authenticates certificates by subject: alice is "alice-from-cert"; any other subject is refused. */
     private static final io.pushline.Authenticator BY_CERTIFICATE = new io.pushline.Authenticator() {
         @Override
-        public java.util.concurrent.CompletableFuture<String> authenticate(Client client, byte[] credentials) {
+        public java.util.concurrent.CompletableFuture<io.pushline.Authentication> authenticate(Client client,
+                byte[] credentials) {
             return java.util.concurrent.CompletableFuture.completedFuture(null); // no tokens
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<String> authenticateCertificate(Client client,
+        public java.util.concurrent.CompletableFuture<io.pushline.Authentication> authenticateCertificate(Client client,
                 java.security.cert.X509Certificate[] chain) {
             String subject = chain[0].getSubjectX500Principal().getName();
             // decided on another thread, as a real check (a revocation list, a directory) would be
             return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 if (subject.equals("CN=alice")) {
-                    return "alice-from-cert";
+                    return io.pushline.Authentication.of("alice-from-cert");
                 }
                 throw new IllegalStateException("unknown subject " + subject);
             });
@@ -279,7 +280,8 @@ class TlsTest {
     @Test
     void byDefaultACertificateDoesNotAuthenticateAndAuthIsStillNeeded() throws Exception {
         io.pushline.Authenticator tokensOnly = (client, token) -> java.util.concurrent.CompletableFuture
-                .completedFuture(new String(token, StandardCharsets.UTF_8).equals("t0ken") ? "tok" : null);
+                .completedFuture(new String(token, StandardCharsets.UTF_8).equals("t0ken")
+                        ? io.pushline.Authentication.of("tok") : null);
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
                 .tlsClientAuth(ca.toTempRootCertPem()).authenticator(tokensOnly));
         SSLSocket withoutAuth = tlsSocket(pushServer.port(), ca, alice);
