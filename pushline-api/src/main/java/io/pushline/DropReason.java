@@ -14,7 +14,13 @@ public enum DropReason {
      * The server's I/O threads were behind the source by more than their bound (they cannot write as fast as the
      * broker delivers): the message was shed for the clients of one I/O thread rather than queued without limit.
      * Also counted here: messages a source skipped because it fell too far behind its broker
-     * ({@link MessageListener#onMessagesShed(long)}).
+     * ({@link MessageListener#onMessagesDropped(DropReason, long)}).
      */
-    SERVER_OVERLOADED
+    SERVER_OVERLOADED,
+    /**
+     * The broker delivered a message on a channel that is not a valid topic (its name is not UTF-8, holds a space
+     * or a control character, is too long, or is {@link Topics#isReserved reserved}), through a pattern: it is
+     * counted and never passed on, so no client sees a mangled or forged topic.
+     */
+    INVALID_TOPIC
 }

@@ -37,13 +37,16 @@ public interface MessageListener {
     }
 
     /**
-     * The source fell so far behind its broker that it skipped messages instead of letting the broker cut it off
-     * (Redis closes a subscriber whose output buffer passes {@code client-output-buffer-limit pubsub}). The
-     * skipped messages were never decoded, so there is nothing to show but their count. Called on the source's
-     * thread; the default does nothing.
+     * The source dropped messages before they became {@link Message}s, so there is nothing to show but their
+     * count and why: {@link DropReason#SERVER_OVERLOADED} when it fell so far behind its broker that it skipped
+     * messages instead of letting the broker cut it off (Redis closes a subscriber whose output buffer passes
+     * {@code client-output-buffer-limit pubsub}), {@link DropReason#INVALID_TOPIC} for a message on a channel
+     * whose name is not a valid topic (not UTF-8, say) that a pattern matched. Called on the source's thread; the
+     * default does nothing.
      *
-     * @param count how many messages were skipped since the last call
+     * @param reason why
+     * @param count how many messages were dropped since the last call
      */
-    default void onMessagesShed(long count) {
+    default void onMessagesDropped(DropReason reason, long count) {
     }
 }

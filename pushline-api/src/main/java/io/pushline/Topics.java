@@ -5,13 +5,19 @@ import java.util.Objects;
 
 /**
  * The one place where topic names and patterns are checked against the wire protocol's rules:
- * 1 to {@value #MAX_LENGTH} bytes in UTF-8, with no spaces and no control characters.
+ * 1 to {@value #MAX_LENGTH} bytes of valid UTF-8, with no spaces, no control characters and no Unicode line or
+ * paragraph separators. Names starting with {@value #RESERVED_PREFIX} are valid but {@link #isReserved reserved}:
+ * the server uses them for its own notices ({@code $dropped}), so clients can neither subscribe to nor publish on
+ * them, and no pattern delivers them.
  *
  * <p>Thread-safe: stateless.
  */
 public final class Topics {
     /** The longest topic or pattern, in UTF-8 bytes. */
     public static final int MAX_LENGTH = 256;
+
+    /** The first character of the names the server keeps for itself: {@value}. */
+    public static final String RESERVED_PREFIX = "$";
 
     private Topics() {
     }
@@ -31,8 +37,15 @@ public final class Topics {
             if (c == ' ') {
                 return "topic contains a space";
             }
-            if (Character.isISOControl(c)) {
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                 return "topic contains a control character";
+            }
+            if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 == topic.length()
+                        || !Character.isLowSurrogate(topic.charAt(i + 1))) {
+                    return "topic is not valid Unicode (an unpaired surrogate)";
+                }
+                i++;
             }
         }
         int bytes = topic.length() <= MAX_LENGTH / 3 ? topic.length()
@@ -41,6 +54,16 @@ public final class Topics {
             return "topic is longer than " + MAX_LENGTH + " bytes";
         }
         return null;
+    }
+
+    /**
+     * Tells whether a name is reserved for the server (it starts with {@value #RESERVED_PREFIX}).
+     *
+     * @param name a topic or pattern
+     * @return whether clients may not subscribe to or publish on it
+     */
+    public static boolean isReserved(String name) {
+        return name != null && name.startsWith(RESERVED_PREFIX);
     }
 
     /**

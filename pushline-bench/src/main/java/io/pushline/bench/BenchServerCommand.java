@@ -64,6 +64,8 @@ final class BenchServerCommand implements Callable<Integer> {
                 .defaultTopics(topic)
                 .maxQueuedBytes(maxQueued)
                 .slowConsumerPolicy(slowPolicy)
+                // every load-tool client comes from 127.0.0.1 (unless --bind): the per-address limit would cap the run
+                .maxConnectionsPerAddress(Integer.MAX_VALUE)
                 .nativeTransport(!nio);
         if (threads > 0) {
             builder.eventLoopThreads(threads);

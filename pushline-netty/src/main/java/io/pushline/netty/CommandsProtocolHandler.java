@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.Authentication;
 import io.pushline.Authenticator;
 import io.pushline.CloseReason;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -144,27 +146,48 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         if (name == null) {
             return;
         }
+        if (Topics.isReserved(name)) {
+            error("reserved " + (pattern ? "pattern" : "topic") + ": names starting with '$' belong to the server");
+            return;
+        }
         if (!client.authorized(name, pattern, TopicAuthorizer.Action.SUBSCRIBE)) {
             error("forbidden");
             return;
         }
-        if (!(pattern ? client.patternsOnLoop() : client.topicsOnLoop()).add(name)) {
+        java.util.Set<String> held = pattern ? client.patternsOnLoop() : client.topicsOnLoop();
+        if (held.contains(name)) {
             reply(OK); // already subscribed
             return;
         }
+        int limit = pattern ? server.config().maxPatternsPerConnection() : server.config().maxTopicsPerConnection();
+        if (held.size() >= limit) {
+            error("too many subscriptions (at most " + limit + (pattern ? " patterns" : " topics") + ")");
+            return;
+        }
+        held.add(name);
         CompletableFuture<Void> confirmed = pattern
                 ? server.subscriptions().psubscribe(client, name)
                 : server.subscriptions().subscribe(client, name);
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         enqueue(reply);
+        ScheduledFuture<?> timeout = confirmed.isDone() ? null : ctx.executor().schedule(() -> {
+            if (reply.complete(ascii("-ERR unavailable: the broker did not confirm within "
+                    + server.config().brokerTimeout().toMillis() + " ms"))) {
+                unsubscribeNow(name, pattern); // not subscribed after all; the client may try again
+            }
+        }, server.config().brokerTimeout().toNanos(), TimeUnit.NANOSECONDS);
         confirmed.whenComplete((ok, error) -> {
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
             if (error == null) {
                 reply.complete(OK);
             } else {
                 onLoop(() -> {
                     // roll back: the client is not subscribed when the broker refused
-                    unsubscribeNow(name, pattern);
-                    reply.complete(ascii("-ERR subscribe failed: " + rootMessage(error)));
+                    if (reply.complete(ascii("-ERR subscribe failed: " + rootMessage(error)))) {
+                        unsubscribeNow(name, pattern);
+                    }
                 });
             }
         });
@@ -204,14 +227,27 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         if (topic == null) {
             return;
         }
+        if (Topics.isReserved(topic)) {
+            error("reserved topic: names starting with '$' belong to the server");
+            return;
+        }
         if (!client.authorized(topic, false, TopicAuthorizer.Action.PUBLISH)) {
             error("forbidden");
             return;
         }
         byte[] payload = ByteBufUtil.getBytes(args, space + 1, args.writerIndex() - space - 1);
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
-        server.config().source().publish(Message.of(topic, payload)).whenComplete((ok, error) ->
-                reply.complete(error == null ? OK : ascii("-ERR publish failed: " + rootMessage(error))));
+        CompletableFuture<Void> published = server.config().source().publish(Message.of(topic, payload));
+        ScheduledFuture<?> timeout = published.isDone() ? null : ctx.executor().schedule(() -> reply.complete(
+                ascii("-ERR unavailable: the broker did not accept the message within "
+                        + server.config().brokerTimeout().toMillis() + " ms (it may still be published)")),
+                server.config().brokerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        published.whenComplete((ok, error) -> {
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            reply.complete(error == null ? OK : ascii("-ERR publish failed: " + rootMessage(error)));
+        });
         enqueue(reply);
     }
 
@@ -347,6 +383,10 @@ final class CommandsProtocolHandler extends ConnectionHandler {
                 continue;
             }
             wrote = true;
+            if (!Frames.canFrame(server.config().framing(), text)) {
+                // only PING echoes client bytes; a bare CR in them must not reach the wire inside a line
+                text = ascii("-ERR reply would contain CR or LF, which line framing cannot carry");
+            }
             ByteBuf out = Frames.frame(ctx.alloc(), server.config().framing(), text);
             if (p.closeAfter) {
                 ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);

@@ -224,6 +224,10 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             client.closeReason(CloseReason.BAD_FRAME);
             LOG.debug("{}: frame too long, closing", client);
             replyErrorAndClose(ctx, "frame too long");
+        } else if (cause instanceof FrameDecoder.FrameTimeoutException) {
+            client.closeReason(CloseReason.IDLE_TIMEOUT);
+            LOG.debug("{}: {}, closing", client, cause.getMessage());
+            replyErrorAndClose(ctx, "frame timeout");
         } else if (cause instanceof CorruptedFrameException) {
             client.closeReason(CloseReason.BAD_FRAME);
             LOG.debug("{}: corrupted frame, closing", client, cause);

@@ -1,20 +1,23 @@
 package io.pushline.netty;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counts open connections, in total and per remote address, and refuses those over the limits. Thread-safe;
+ * Counts open connections, in total and per remote address, and refuses those over the limits. An IPv6 peer
+ * counts by its /64 network (one host usually holds a whole /64), an IPv4 peer by its address. Thread-safe;
  * {@link #tryAcquire} and {@link #release} are called once each per accepted connection.
  */
 final class ConnectionLimits {
     private final int maxConnections;
     private final int maxPerAddress;
     private final AtomicInteger total = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
     ConnectionLimits(int maxConnections, int maxPerAddress) {
         this.maxConnections = maxConnections;
@@ -27,7 +30,7 @@ final class ConnectionLimits {
             total.decrementAndGet();
             return false;
         }
-        InetAddress address = address(remote);
+        Object address = addressKey(remote);
         if (address == null || maxPerAddress == Integer.MAX_VALUE) {
             return true;
         }
@@ -49,7 +52,7 @@ final class ConnectionLimits {
     /** Forgets a connection that {@link #tryAcquire} admitted. */
     void release(SocketAddress remote) {
         total.decrementAndGet();
-        InetAddress address = address(remote);
+        Object address = addressKey(remote);
         if (address == null || maxPerAddress == Integer.MAX_VALUE) {
             return;
         }
@@ -60,7 +63,16 @@ final class ConnectionLimits {
         return total.get();
     }
 
-    private static InetAddress address(SocketAddress remote) {
-        return remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress() : null;
+    /** What a peer is counted by: its IPv4 address, or the /64 network of its IPv6 address. */
+    static Object addressKey(SocketAddress remote) {
+        InetAddress address = remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress() : null;
+        if (address instanceof Inet6Address) {
+            return new Ipv6Network(ByteBuffer.wrap(address.getAddress()).getLong());
+        }
+        return address;
+    }
+
+    /** The first 64 bits of an IPv6 address. */
+    private record Ipv6Network(long prefix) {
     }
 }

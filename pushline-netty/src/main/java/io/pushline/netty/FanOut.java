@@ -10,6 +10,7 @@ import io.pushline.MessageListener;
 import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.SourceState;
+import io.pushline.Topics;
 import io.pushline.internal.MessageAccess;
 import java.util.List;
 import org.slf4j.Logger;
@@ -68,8 +69,12 @@ final class FanOut implements MessageListener {
     }
 
     @Override
-    public void onMessagesShed(long count) {
-        metrics.dropped(DropReason.SERVER_OVERLOADED, count);
+    public void onMessagesDropped(DropReason reason, long count) {
+        metrics.dropped(reason, count);
+        if (reason != DropReason.SERVER_OVERLOADED) {
+            LOG.debug("the message source dropped {} messages ({})", count, reason);
+            return;
+        }
         long now = System.nanoTime();
         if (now - lastShedWarning > SHED_WARNING_INTERVAL_NANOS || lastShedWarning == 0) {
             lastShedWarning = now;
@@ -92,6 +97,11 @@ final class FanOut implements MessageListener {
 
     private void deliver(Message message, String pattern) {
         if (stopped) {
+            return;
+        }
+        if (pattern != null && Topics.isReserved(message.topic())) {
+            // only a pattern can bring one (SUB refuses them): never let a broker message pose as a server notice
+            metrics.dropped(DropReason.INVALID_TOPIC);
             return;
         }
         metrics.messagesReceived.increment();

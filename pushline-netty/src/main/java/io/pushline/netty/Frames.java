@@ -3,8 +3,6 @@ package io.pushline.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.internal.Bytes;
@@ -74,15 +72,11 @@ final class Frames {
     }
 
     /**
-     * Makes a new inbound frame decoder (server and client alike): the delimiter or length prefix is stripped, and
-     * a frame longer than the limit fails fast with a {@code TooLongFrameException}, without being buffered.
+     * Makes a new inbound frame decoder for a client: the delimiter or length prefix is stripped, empty frames are
+     * kept, and a frame longer than the limit fails fast with a {@code TooLongFrameException}, without being
+     * buffered.
      */
     static ChannelHandler decoder(Framing framing) {
-        int max = framing.maxFrameLength();
-        if (framing.kind() == Framing.Kind.LINES) {
-            return new LineBasedFrameDecoder(max, true, true);
-        }
-        // the decoder's limit counts the 4-byte length field too
-        return new LengthFieldBasedFrameDecoder(max + 4, 0, 4, 0, 4, true);
+        return FrameDecoder.of(framing, false, null);
     }
 }

@@ -68,10 +68,12 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
                 } else {
                     ctx.close();
                 }
-            } else if (replyOnTimeout && ping != null) {
+            } else if (replyOnTimeout && ping != null && ctx.channel().isWritable()) {
                 ctx.writeAndFlush(Frames.frame(ctx.alloc(), framing, ping), ctx.voidPromise());
             }
-        } else if (idle.state() == IdleState.WRITER_IDLE && !replyOnTimeout && ping != null) {
+        } else if (idle.state() == IdleState.WRITER_IDLE && !replyOnTimeout && ping != null
+                && ctx.channel().isWritable()) {
+            // a heartbeat counts against the outbound bound like anything else: none while the buffer is full
             ctx.writeAndFlush(Frames.frame(ctx.alloc(), framing, ping), ctx.voidPromise());
         }
     }

@@ -104,13 +104,34 @@ final class NettyClient implements Client {
         return channel.isActive();
     }
 
+    /**
+     * Queues one frame from host code (an echo, a reply of the host's own). It counts against the connection's
+     * outbound bound like a push: over the bound it is dropped (and {@code false} returned) or the client is
+     * disconnected as a slow consumer, as the slow-consumer policy says.
+     */
     @Override
     public boolean send(byte[] payload) {
         if (!channel.isActive() || payload.length > framing.maxFrameLength() || !Frames.canFrame(framing, payload)) {
             return false;
         }
+        if (!channel.isWritable()) {
+            if (server.config().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT) {
+                onLoop(() -> slowConsumer("frames sent by the host"));
+            } else {
+                server.metrics().dropped(DropReason.SLOW_CONSUMER);
+            }
+            return false;
+        }
         channel.writeAndFlush(Frames.frame(channel.alloc(), framing, payload), channel.voidPromise());
         return true;
+    }
+
+    private void onLoop(Runnable task) {
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            channel.eventLoop().execute(task);
+        }
     }
 
     @Override
@@ -376,11 +397,22 @@ final class NettyClient implements Client {
             }
             return;
         }
-        LOG.info("client {} {}: slow consumer (more than {} bytes queued), disconnecting", id,
-                channel.remoteAddress(), server.config().maxQueuedBytes());
+        slowConsumer("pushes");
+    }
+
+    /**
+     * Disconnects this client as a slow consumer (on the event loop): its outbound buffer is over the bound and
+     * {@code what} would have queued more. Reported once.
+     */
+    void slowConsumer(String what) {
+        if (!channel.isActive() || closeReason == CloseReason.SLOW_CONSUMER) {
+            return;
+        }
+        LOG.info("client {} {}: slow consumer (more than {} bytes queued, {} waiting), disconnecting", id,
+                channel.remoteAddress(), server.config().maxQueuedBytes(), what);
         server.metrics().slowConsumers.increment();
         closeReason(CloseReason.SLOW_CONSUMER);
-        server.listener().slowConsumer(this, policy);
+        server.listener().slowConsumer(this, SlowConsumerPolicy.DISCONNECT);
         channel.close();
     }
 

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.pushline.Framing;
@@ -44,7 +45,9 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         ServerConfig config = server.config();
         if (config.sslContext() != null) {
-            p.addLast(TLS, config.sslContext().newHandler(ch.alloc()));
+            SslHandler tls = config.sslContext().newHandler(ch.alloc());
+            p.addLast("tlsGuard", new TlsRenegotiationGuard(client, tls));
+            p.addLast(TLS, tls);
         }
         if (!server.limits().tryAcquire(ch.remoteAddress())) {
             server.metrics().connectionsRefused.increment();
@@ -54,18 +57,19 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
         }
         ch.closeFuture().addListener(f -> server.limits().release(ch.remoteAddress()));
         boolean commands = config.protocol() == Protocol.COMMANDS;
+        // empty frames are dropped by the decoder, so they count as neither a command nor activity
+        p.addLast("frameDecoder", FrameDecoder.of(config.framing(), true, config.frameTimeout()));
         Duration idleTimeout = config.idleTimeout();
         byte[] ping = commands ? PING : config.rawHeartbeat();
         if (idleTimeout != null || ping != null) {
+            // after the decoder: only complete frames show that the client is alive, not bytes trickling in
             long interval = config.heartbeatInterval().toMillis();
             p.addLast("idleState", new IdleStateHandler(idleTimeout != null || commands ? interval : 0,
                     commands || ping == null ? 0 : interval, 0, TimeUnit.MILLISECONDS));
             p.addLast("heartbeat", new HeartbeatHandler(client, config.framing(), ping, config.heartbeatInterval(),
                     idleTimeout, commands));
         }
-        p.addLast("frameDecoder", Frames.decoder(config.framing()));
-        p.addLast("rateLimit", new InboundRateLimiter(client, config.framing(), config.inboundRateLimit(),
-                config.inboundRatePolicy()));
+        p.addLast("flowControl", new InboundFlowControl(client, config));
         p.addLast("protocol", server.config().protocol() == Protocol.COMMANDS
                 ? new CommandsProtocolHandler(server, client)
                 : new RawProtocolHandler(server, client));

@@ -78,7 +78,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Subscriptions survive reconnects.</b> The client remembers the topics and patterns it was asked to
  * subscribe to (until they are unsubscribed, or the server refuses them) and sends {@code SUB}/{@code PSUB} for all
- * of them on every new connection, without user code. {@link #subscribe(String)} while disconnected is remembered
+ * of them on every new connection, without user code. When the server answers {@code -ERR unavailable} (its broker
+ * did not confirm in time) the future fails, but the subscription stays remembered and is asked for again a second
+ * later. {@link #subscribe(String)} while disconnected is remembered
  * and its future completes when that subscription is confirmed on the next connection.
  * {@link #publish(String, byte[])} and {@link #ping()} while disconnected fail at once with
  * {@code PushlineException("not connected")}. When a connection drops, the futures of commands still waiting for
@@ -110,6 +112,8 @@ public final class PushClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PushClient.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
+    /** How long after a {@code -ERR unavailable} reply a subscription is asked for again. */
+    static final Duration RESUBSCRIBE_DELAY = Duration.ofSeconds(1);
 
     /**
      * The life of a client, reported in this order to the {@link Builder#onStateChange(Consumer) state listener}.
@@ -536,7 +540,18 @@ public final class PushClient implements AutoCloseable {
                 targets.forEach(f -> f.complete(null));
                 return;
             }
-            if (command.refused()) {
+            if (command.refused() && error.getMessage() != null && error.getMessage().startsWith("unavailable")) {
+                // the server's broker did not answer in time: keep it, and ask again in a moment
+                Channel sentOn = channel;
+                loop.schedule(() -> {
+                    if (channel == sentOn && isConnected() && (pattern ? patterns : topics).contains(name)) {
+                        sendSubscribe(name, pattern, List.of());
+                        channel.flush();
+                    }
+                }, RESUBSCRIBE_DELAY.toNanos(), TimeUnit.NANOSECONDS);
+                LOG.debug("{}: {} {} not confirmed yet ({}); asking again in {}", this, command.verb(), name,
+                        error.getMessage(), RESUBSCRIBE_DELAY);
+            } else if (command.refused()) {
                 // the server will not have it: forget it, so that reconnects do not ask again
                 (pattern ? patterns : topics).remove(name);
                 if (targets.isEmpty()) {

@@ -465,8 +465,12 @@ public final class PushServer implements AutoCloseable {
         public static final SlowConsumerPolicy DEFAULT_SLOW_CONSUMER_POLICY = SlowConsumerPolicy.DISCONNECT;
         /** The default limit on open connections: 1,000,000 (the open-file limit usually binds first). */
         public static final int DEFAULT_MAX_CONNECTIONS = 1_000_000;
-        /** The default limit on open connections from one remote address: unlimited. */
-        public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = Integer.MAX_VALUE;
+        /**
+         * The default limit on open connections from one remote address (IPv4 address, or IPv6 /64 network): 1,000,
+         * so that one address cannot take every slot. Connections of many users behind one NAT count together: raise
+         * it for such a deployment.
+         */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
         /** The default heartbeat interval: 30 seconds. */
         public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
         /** The default idle timeout of {@code commands} connections: 90 seconds. */
@@ -477,6 +481,16 @@ public final class PushServer implements AutoCloseable {
         static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
         /** The default inbound rate limit per connection: 10,000 frames per second. */
         public static final int DEFAULT_INBOUND_RATE_LIMIT = 10_000;
+        /** The default inbound byte rate limit per connection: 4 MiB per second. */
+        public static final int DEFAULT_INBOUND_BYTE_RATE_LIMIT = 4 * 1024 * 1024;
+        /** The default limit on topics one {@code commands} connection may subscribe to: 1,024. */
+        public static final int DEFAULT_MAX_TOPICS_PER_CONNECTION = 1_024;
+        /** The default limit on patterns one {@code commands} connection may subscribe to: 64. */
+        public static final int DEFAULT_MAX_PATTERNS_PER_CONNECTION = 64;
+        /** The default time one inbound frame may take to arrive once it started: 10 seconds. */
+        public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(10);
+        /** The default time the broker has to confirm a subscription or accept a publish: 5 seconds. */
+        public static final Duration DEFAULT_BROKER_TIMEOUT = Duration.ofSeconds(5);
         /** The default policy over the inbound rate limit: throttle. */
         public static final RateLimitPolicy DEFAULT_INBOUND_RATE_POLICY = RateLimitPolicy.THROTTLE;
         /** The default time {@link PushServer#close()} lets queued writes drain: 5 seconds. */
@@ -507,6 +521,11 @@ public final class PushServer implements AutoCloseable {
         private byte[] rawHeartbeat;
         private int inboundRateLimit = DEFAULT_INBOUND_RATE_LIMIT;
         private RateLimitPolicy inboundRatePolicy = DEFAULT_INBOUND_RATE_POLICY;
+        private int inboundByteRateLimit = DEFAULT_INBOUND_BYTE_RATE_LIMIT;
+        private int maxTopicsPerConnection = DEFAULT_MAX_TOPICS_PER_CONNECTION;
+        private int maxPatternsPerConnection = DEFAULT_MAX_PATTERNS_PER_CONNECTION;
+        private Duration frameTimeout = DEFAULT_FRAME_TIMEOUT;
+        private Duration brokerTimeout = DEFAULT_BROKER_TIMEOUT;
         private SslContext sslContext;
         private SslProvider tlsProvider;
         private TopicAuthorizer authorizer = TopicAuthorizer.ALLOW_ALL;
@@ -616,13 +635,17 @@ public final class PushServer implements AutoCloseable {
         /**
          * Sets the topics every {@code raw} client is subscribed to when it connects. Defaults to none.
          *
-         * @param topics valid topic names (see {@link Topics})
+         * @param topics valid topic names (see {@link Topics}), not {@link Topics#isReserved reserved}
          * @return this builder
          */
         public Builder defaultTopics(String... topics) {
             List<String> checked = new ArrayList<>();
             for (String topic : topics) {
-                checked.add(Topics.validate(topic));
+                if (Topics.isReserved(Topics.validate(topic))) {
+                    throw new IllegalArgumentException("defaultTopics: '" + topic + "' (expected: not starting with '"
+                            + Topics.RESERVED_PREFIX + "', which the server keeps for itself)");
+                }
+                checked.add(topic);
             }
             this.defaultTopics = List.copyOf(checked);
             return this;
@@ -740,8 +763,9 @@ public final class PushServer implements AutoCloseable {
         }
 
         /**
-         * Sets the most connections from one remote IP address; more are refused with
-         * {@code -ERR too many connections} and closed. Defaults to {@link #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}.
+         * Sets the most connections from one remote IP address (an IPv6 /64 network counts as one address); more are
+         * refused with {@code -ERR too many connections} and closed. Defaults to
+         * {@link #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}.
          *
          * @param maxConnectionsPerAddress at least 1
          * @return this builder
@@ -802,6 +826,63 @@ public final class PushServer implements AutoCloseable {
         public Builder inboundRateLimit(int framesPerSecond, RateLimitPolicy policy) {
             this.inboundRateLimit = Checks.positive(framesPerSecond, "framesPerSecond");
             this.inboundRatePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Limits how many bytes per second each client may send, counted in frames (a token bucket allowing bursts
+         * of one second's worth, and at least one frame of the maximum length); over it the
+         * {@link #inboundRateLimit(int, RateLimitPolicy) rate policy} applies. Defaults to
+         * {@link #DEFAULT_INBOUND_BYTE_RATE_LIMIT}.
+         *
+         * @param bytesPerSecond at least 1
+         * @return this builder
+         */
+        public Builder inboundByteRateLimit(int bytesPerSecond) {
+            this.inboundByteRateLimit = Checks.positive(bytesPerSecond, "bytesPerSecond");
+            return this;
+        }
+
+        /**
+         * Limits the topics and the patterns one {@code commands} client may hold; a {@code SUB} or {@code PSUB}
+         * beyond either gets {@code -ERR too many subscriptions} and changes nothing. Defaults to
+         * {@link #DEFAULT_MAX_TOPICS_PER_CONNECTION} and {@link #DEFAULT_MAX_PATTERNS_PER_CONNECTION}.
+         *
+         * @param topics at least 1
+         * @param patterns at least 0 (0 refuses every {@code PSUB})
+         * @return this builder
+         */
+        public Builder maxSubscriptionsPerConnection(int topics, int patterns) {
+            this.maxTopicsPerConnection = Checks.positive(topics, "topics");
+            this.maxPatternsPerConnection = Checks.inRange(patterns, 0, Integer.MAX_VALUE, "patterns");
+            return this;
+        }
+
+        /**
+         * Sets how long one inbound frame may take to arrive once its first byte came. A client that starts a frame
+         * and does not finish it in time gets {@code -ERR frame timeout} and is closed
+         * ({@link io.pushline.CloseReason#IDLE_TIMEOUT}): trickling bytes does not keep a connection alive. Defaults
+         * to {@link #DEFAULT_FRAME_TIMEOUT}.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder frameTimeout(Duration timeout) {
+            this.frameTimeout = Checks.positive(timeout, "frameTimeout");
+            return this;
+        }
+
+        /**
+         * Sets how long the broker has to confirm a client's {@code SUB} or {@code PSUB}, or to accept its
+         * {@code PUB}. Past it the client gets {@code -ERR unavailable: ...} (a {@code SUB} is then undone; a
+         * {@code PUB} may still be published later), and the commands it sent after it, which are answered in
+         * order, are no longer held up. Defaults to {@link #DEFAULT_BROKER_TIMEOUT}.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder brokerTimeout(Duration timeout) {
+            this.brokerTimeout = Checks.positive(timeout, "brokerTimeout");
             return this;
         }
 
@@ -929,7 +1010,8 @@ public final class PushServer implements AutoCloseable {
                     slowConsumerPolicy,
                     eventLoopThreads, eventLoopGroup, nativeTransport, shutdownTimeout, maxConnections,
                     maxConnectionsPerAddress, heartbeatInterval, idle, rawHeartbeat, inboundRateLimit,
-                    inboundRatePolicy, buildSslContext(), authorizer, authTimeout));
+                    inboundRatePolicy, buildSslContext(), authorizer, authTimeout, inboundByteRateLimit,
+                    maxTopicsPerConnection, maxPatternsPerConnection, frameTimeout, brokerTimeout));
         }
     }
 }

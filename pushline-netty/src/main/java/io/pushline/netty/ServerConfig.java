@@ -46,5 +46,10 @@ record ServerConfig(
         RateLimitPolicy inboundRatePolicy,
         SslContext sslContext,
         TopicAuthorizer authorizer,
-        Duration authTimeout) {
+        Duration authTimeout,
+        int inboundByteRateLimit,
+        int maxTopicsPerConnection,
+        int maxPatternsPerConnection,
+        Duration frameTimeout,
+        Duration brokerTimeout) {
 }

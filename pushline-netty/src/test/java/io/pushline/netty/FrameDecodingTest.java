@@ -37,14 +37,15 @@ class FrameDecodingTest {
                 ClientHandlers.echo(), PushListener.NONE, 1024 * 1024, SlowConsumerPolicy.DISCONNECT, 1, null,
                 false, Duration.ofSeconds(1), 1000, 1000, Duration.ofSeconds(30), null, null, 10_000,
                 io.pushline.RateLimitPolicy.THROTTLE, null,
-                io.pushline.TopicAuthorizer.ALLOW_ALL, Duration.ofSeconds(10));
+                io.pushline.TopicAuthorizer.ALLOW_ALL, Duration.ofSeconds(10), 1 << 20, 1024, 64,
+                Duration.ofSeconds(10), Duration.ofSeconds(5));
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory();
         ServerContext ctx = new ServerContext(config, PushListener.NONE, registry,
                 new BrokerSubscriptions(source, registry), null, new ConnectionLimits(1000, 1000),
                 new ServerMetrics());
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         NettyClient client = new NettyClient("1", ch, 0, ctx);
-        ch.pipeline().addLast("frameDecoder", Frames.decoder(framing));
+        ch.pipeline().addLast("frameDecoder", FrameDecoder.of(framing, true, config.frameTimeout()));
         ch.pipeline().addLast("protocol", new RawProtocolHandler(ctx, client));
         ch.register();
         channels.add(ch);
@@ -94,6 +95,25 @@ class FrameDecodingTest {
         ch.writeInbound(ascii("12345678\r\n"));
         assertThat(readOutbound(ch)).isEqualTo("12345678\r\n");
         assertThat(ch.isActive()).isTrue();
+    }
+
+    @Test
+    void aLineOfExactlyTheLimitPassesWhenItsCrAndLfArriveInSeparateReads() throws Exception {
+        EmbeddedChannel ch = channel(Framing.lines(8));
+        ch.writeInbound(ascii("12345678\r"));
+        assertThat(ch.isActive()).isTrue();
+        ch.writeInbound(ascii("\n"));
+        assertThat(readOutbound(ch)).isEqualTo("12345678\r\n");
+        assertThat(ch.isActive()).isTrue();
+    }
+
+    @Test
+    void aCrPastTheLimitThatIsNotFollowedByLfIsTooLong() throws Exception {
+        EmbeddedChannel ch = channel(Framing.lines(8));
+        ch.writeInbound(ascii("12345678\r"));
+        ch.writeInbound(ascii("x\n"));
+        assertThat(readOutbound(ch)).isEqualTo("-ERR frame too long\r\n");
+        assertThat(ch.isActive()).isFalse();
     }
 
     @Test

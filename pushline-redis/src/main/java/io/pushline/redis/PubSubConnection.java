@@ -21,6 +21,10 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pushline.Message;
 import io.pushline.SourceException;
+import io.pushline.internal.LogText;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -54,7 +58,8 @@ final class PubSubConnection {
     interface Events {
         void message(String pattern, Message message);
 
-        void invalidChannel(String channel, IllegalArgumentException problem);
+        /** A message on a channel whose name is not a valid topic; {@code channel} may hold U+FFFD for bad bytes. */
+        void invalidChannel(String channel, String problem);
 
         /** Connected (and authenticated); {@code reconnect} is false for the first connection. */
         void up(boolean reconnect);
@@ -63,6 +68,12 @@ final class PubSubConnection {
         void resubscribed();
 
         void down();
+
+        /** Redis sent nothing for {@link #STALL_NANOS} although a PING is outstanding: frozen, or cut off. */
+        void stalled();
+
+        /** Redis answers again after {@link #stalled()}, on the same connection (nothing was lost). */
+        void responsive();
 
         /** {@code count} messages were skipped, undecoded, to catch up with Redis. */
         void shed(long count);
@@ -78,6 +89,18 @@ final class PubSubConnection {
     static final long SHED_BYTES = 2L * 1024 * 1024;
     /** How often the lag probe is sent. */
     static final long LAG_PROBE_MILLIS = 100;
+    /**
+     * How long Redis may send nothing at all while a PING is outstanding before the connection counts as stalled
+     * (reported {@link io.pushline.SourceState#DOWN}): 2 s. A Redis that is only busy, or far ahead of us, still
+     * sends bytes; a stopped process or a dead network path sends none.
+     */
+    static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * How long a stalled connection is kept before it is closed and a new one made: 15 s (a frozen Redis that wakes
+     * up within it still holds our subscriptions and the messages queued for us; a dead path never answers). Also
+     * how long a new connection may take to answer its first PING or AUTH.
+     */
+    static final long DEAD_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     private static final Logger LOG = LoggerFactory.getLogger(PubSubConnection.class);
     private static final byte[] MESSAGE = bytes("message");
@@ -114,6 +137,9 @@ final class PubSubConnection {
     private boolean everUp;
     /** Only touched on the I/O thread. */
     private int attempt;
+    /** Only touched on the I/O thread: refused connection attempts in a row, and the last refusal's text. */
+    private int refusals;
+    private String lastRefusal;
 
     PubSubConnection(String host, int port, SslContext tls, boolean verifyHost, String username, char[] password,
             Duration minDelay, Duration maxDelay, String description, Events events) {
@@ -286,6 +312,15 @@ final class PubSubConnection {
         }
     }
 
+    private static String strictUtf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
@@ -308,10 +343,22 @@ final class PubSubConnection {
         private long shed;
         private byte[] lastChannelBytes = new byte[0];
         private String lastChannel = "";
+        /** When Redis last sent anything on this connection. */
+        private long lastReadNanos = System.nanoTime();
+        private boolean stalled;
+        private io.netty.util.concurrent.ScheduledFuture<?> helloTimeout;
 
         /** Authenticates (or pings), then re-subscribes: called once connected. */
         void hello(Channel ch, CompletableFuture<Void> done) {
             helloDone = done;
+            // a Redis that accepts connections but answers nothing (stopped, or the path is dead) is given up on
+            helloTimeout = ch.eventLoop().schedule(() -> {
+                if (!ready && ch.isActive()) {
+                    LOG.debug("Redis at {} did not answer the first command within {} s; reconnecting", description,
+                            TimeUnit.NANOSECONDS.toSeconds(DEAD_NANOS));
+                    ch.close();
+                }
+            }, DEAD_NANOS, TimeUnit.NANOSECONDS);
             if (password != null) {
                 awaiting.add(AUTH);
                 ch.writeAndFlush(encode(ch, username == null ? new String[] {"AUTH", new String(password)}
@@ -325,6 +372,10 @@ final class PubSubConnection {
         private void onReady(ChannelHandlerContext ctx) {
             ready = true;
             attempt = 0;
+            refusals = 0;
+            if (helloTimeout != null) {
+                helloTimeout.cancel(false);
+            }
             boolean reconnect = everUp;
             everUp = true;
             List<String> subscribe;
@@ -366,6 +417,17 @@ final class PubSubConnection {
         }
 
         private void probeLag(ChannelHandlerContext ctx) {
+            if (lagProbeOutstanding && ctx.channel().isActive()) {
+                long silent = System.nanoTime() - lastReadNanos;
+                if (silent > DEAD_NANOS) {
+                    LOG.warn("Redis at {} sent nothing for {} s; closing the connection and reconnecting", description,
+                            TimeUnit.NANOSECONDS.toSeconds(silent));
+                    ctx.close();
+                } else if (silent > STALL_NANOS && !stalled) {
+                    stalled = true;
+                    events.stalled();
+                }
+            }
             if (!lagProbeOutstanding && ctx.channel().isActive()) {
                 lagProbeOutstanding = true;
                 bytesBehind = 0;
@@ -399,6 +461,11 @@ final class PubSubConnection {
 
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            lastReadNanos = System.nanoTime();
+            if (stalled) {
+                stalled = false;
+                events.responsive();
+            }
             while (in.isReadable()) {
                 int at = in.readerIndex();
                 int end = value(in, at);
@@ -502,6 +569,11 @@ final class PubSubConnection {
                 return;
             }
             String topic = channel(in, channelIndex);
+            if (topic == null) {
+                events.invalidChannel(in.toString(start[channelIndex], Math.max(length[channelIndex], 0),
+                        StandardCharsets.UTF_8), "not valid UTF-8");
+                return;
+            }
             int p = channelIndex + 1;
             byte[] payload = new byte[Math.max(length[p], 0)];
             in.getBytes(start[p], payload);
@@ -509,19 +581,22 @@ final class PubSubConnection {
             try {
                 message = Message.wrap(topic, payload);
             } catch (IllegalArgumentException e) {
-                events.invalidChannel(topic, e);
+                events.invalidChannel(topic, e.getMessage());
                 return;
             }
             events.message(pattern, message);
         }
 
-        /** The channel name, decoded once while consecutive messages name the same channel. */
+        /**
+         * The channel name, decoded once while consecutive messages name the same channel; null when it is not
+         * valid UTF-8 (topics are text: such a channel is refused, never delivered with replacement characters).
+         */
         private String channel(ByteBuf in, int i) {
             int n = length[i];
             if (!sameBytes(in, start[i], n, lastChannelBytes)) {
                 lastChannelBytes = new byte[n];
                 in.getBytes(start[i], lastChannelBytes);
-                lastChannel = new String(lastChannelBytes, StandardCharsets.UTF_8);
+                lastChannel = strictUtf8(lastChannelBytes);
             }
             return lastChannel;
         }
@@ -557,8 +632,16 @@ final class PubSubConnection {
                     if (error == null) {
                         onReady(ctx);
                     } else {
-                        LOG.error("Redis at {} refused {}: {}", description,
-                                command.equals(AUTH) ? "the credentials" : "PING", error);
+                        String what = command.equals(AUTH) ? "the credentials" : "PING";
+                        if (refusals++ == 0 || !error.equals(lastRefusal)) {
+                            // once per streak: every reconnect is refused the same way until someone fixes it
+                            LOG.error("Redis at {} refused {}: {} (retrying with backoff; repeats are logged at DEBUG)",
+                                    description, what, LogText.escape(error));
+                        } else {
+                            LOG.debug("Redis at {} refused {} again ({} times): {}", description, what, refusals,
+                                    LogText.escape(error));
+                        }
+                        lastRefusal = error;
                         if (helloDone != null) {
                             helloDone.completeExceptionally(new SourceException(error));
                         }
@@ -615,6 +698,10 @@ final class PubSubConnection {
             if (lagProbe != null) {
                 lagProbe.cancel(false);
             }
+            if (helloTimeout != null) {
+                helloTimeout.cancel(false);
+            }
+            stalled = false;
             lagProbeOutstanding = false;
             shedding = false;
             reportShed();

@@ -8,12 +8,14 @@ import io.lettuce.core.SslVerifyMode;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.pushline.DropReason;
 import io.pushline.Message;
 import io.pushline.MessageListener;
 import io.pushline.MessageSource;
 import io.pushline.SourceException;
 import io.pushline.SourceState;
 import io.pushline.Topics;
+import io.pushline.internal.LogText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +62,7 @@ import org.slf4j.LoggerFactory;
  *       buffer passes {@code client-output-buffer-limit pubsub}, 32 MB by default). Every 100 ms it sends a PING,
  *       which Redis answers after everything it had queued for the source; when more than 2 MiB arrive before the
  *       answer, the source is that far behind and skips messages, undecoded, until the answer arrives, then
- *       reports how many through {@link MessageListener#onMessagesShed(long)}.</li>
+ *       reports how many through {@link MessageListener#onMessagesDropped}.</li>
  * </ul>
  *
  * <h2>Threading</h2>
@@ -335,23 +337,20 @@ public final class RedisMessageSource implements MessageSource {
         return "RedisMessageSource[" + description + ", " + state() + "]";
     }
 
-    private void changeState(SourceState newState) {
+    /** Reports a new state; returns false (and reports nothing) when the state did not change. */
+    private boolean changeState(SourceState newState) {
         synchronized (stateLock) {
             if (closed || state == newState) {
-                return;
+                return false;
             }
             state = newState;
-        }
-        if (newState == SourceState.DOWN) {
-            LOG.warn("Redis source lost its connection to {}; reconnecting", description);
-        } else if (newState == SourceState.RESUBSCRIBED) {
-            LOG.info("Redis source reconnected to {} and re-subscribed", description);
         }
         try {
             listener.onStateChange(newState);
         } catch (RuntimeException e) {
             LOG.warn("listener failed on state change to {}", newState, e);
         }
+        return true;
     }
 
     /** The subscriber connection's events, on its I/O thread (never concurrently). */
@@ -373,15 +372,24 @@ public final class RedisMessageSource implements MessageSource {
             }
         }
 
-        /** A channel that matched a pattern but is not a valid Pushline topic: dropped, logged once at WARN. */
+        /**
+         * A channel that matched a pattern but is not a valid Pushline topic (not UTF-8, say): dropped and counted,
+         * logged once at WARN (escaped: the name is the publisher's bytes).
+         */
         @Override
-        public void invalidChannel(String channel, IllegalArgumentException e) {
+        public void invalidChannel(String channel, String problem) {
             if (!invalidTopicLogged) {
                 invalidTopicLogged = true;
-                LOG.warn("dropping messages on channels that are not valid topics, first: {} (further drops are "
-                        + "logged at DEBUG)", e.getMessage());
+                LOG.warn("dropping messages on channels that are not valid topics, first: '{}' ({}); further drops "
+                        + "are counted as {} and logged at DEBUG", LogText.escape(channel), problem,
+                        DropReason.INVALID_TOPIC);
             } else {
-                LOG.debug("dropping a message: {}", e.getMessage());
+                LOG.debug("dropping a message on channel '{}': {}", LogText.escape(channel), problem);
+            }
+            try {
+                listener.onMessagesDropped(DropReason.INVALID_TOPIC, 1);
+            } catch (RuntimeException e) {
+                LOG.warn("listener failed on a dropped message", e);
             }
         }
 
@@ -398,18 +406,39 @@ public final class RedisMessageSource implements MessageSource {
 
         @Override
         public void resubscribed() {
-            changeState(SourceState.RESUBSCRIBED);
+            if (changeState(SourceState.RESUBSCRIBED)) {
+                LOG.info("Redis source reconnected to {} and re-subscribed", description);
+            }
         }
 
         @Override
         public void down() {
-            changeState(SourceState.DOWN);
+            if (changeState(SourceState.DOWN)) {
+                LOG.warn("Redis source lost its connection to {}; reconnecting", description);
+            }
+        }
+
+        @Override
+        public void stalled() {
+            if (changeState(SourceState.DOWN)) {
+                LOG.warn("Redis at {} has sent nothing for {} s although a PING is outstanding (stopped, or the "
+                        + "network path is down); reporting {}", description,
+                        java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(PubSubConnection.STALL_NANOS),
+                        SourceState.DOWN);
+            }
+        }
+
+        @Override
+        public void responsive() {
+            if (changeState(SourceState.UP)) {
+                LOG.info("Redis at {} answers again on the same connection; its subscriptions held", description);
+            }
         }
 
         @Override
         public void shed(long count) {
             try {
-                listener.onMessagesShed(count);
+                listener.onMessagesDropped(DropReason.SERVER_OVERLOADED, count);
             } catch (RuntimeException e) {
                 LOG.warn("listener failed on {} shed messages", count, e);
             }

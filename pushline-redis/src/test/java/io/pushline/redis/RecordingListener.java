@@ -18,6 +18,7 @@ final class RecordingListener implements MessageListener {
     final List<SourceState> states = new CopyOnWriteArrayList<>();
     volatile boolean throwOnStateChange;
     final java.util.concurrent.atomic.AtomicLong shed = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong invalid = new java.util.concurrent.atomic.AtomicLong();
     /** When set, the first message waits for it to open: a listener that stalls the source's thread. */
     volatile java.util.concurrent.CountDownLatch gate;
 
@@ -36,8 +37,8 @@ final class RecordingListener implements MessageListener {
     }
 
     @Override
-    public void onMessagesShed(long count) {
-        shed.addAndGet(count);
+    public void onMessagesDropped(io.pushline.DropReason reason, long count) {
+        (reason == io.pushline.DropReason.SERVER_OVERLOADED ? shed : invalid).addAndGet(count);
     }
 
     @Override

@@ -71,9 +71,27 @@ final class ServerCommand implements Callable<Integer> {
             description = "Most open connections (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "2147483647",
-            description = "Most open connections from one IP address (default: unlimited).")
+    @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "1000",
+            description = "Most open connections from one IP address or IPv6 /64 (default: ${DEFAULT-VALUE}).")
     int maxConnectionsPerAddress;
+
+    @Option(names = "--max-topics", paramLabel = "N", defaultValue = "1024",
+            description = "Most topics one commands client may subscribe to (default: ${DEFAULT-VALUE}).")
+    int maxTopics;
+
+    @Option(names = "--max-patterns", paramLabel = "N", defaultValue = "64",
+            description = "Most patterns one commands client may subscribe to (default: ${DEFAULT-VALUE}).")
+    int maxPatterns;
+
+    @Option(names = "--frame-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "Longest time one inbound frame may take to arrive (default: ${DEFAULT-VALUE}).")
+    Duration frameTimeout;
+
+    @Option(names = "--broker-timeout", paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "Longest wait for the broker to confirm a SUB or accept a PUB (default: ${DEFAULT-VALUE}).")
+    Duration brokerTimeout;
 
     @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
             description = "Heartbeat interval (commands: server PING when the client is silent) "
@@ -87,6 +105,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--rate-limit", paramLabel = "FRAMES_PER_SECOND", defaultValue = "10000",
             description = "Most frames per second each client may send (default: ${DEFAULT-VALUE}).")
     int rateLimit;
+
+    @Option(names = "--byte-rate-limit", paramLabel = "SIZE", defaultValue = "4m", converter = SizeConverter.class,
+            description = "Most bytes per second each client may send (default: ${DEFAULT-VALUE}).")
+    int byteRateLimit;
 
     @Option(names = "--rate-policy", defaultValue = "throttle",
             description = "Over the rate limit: throttle or disconnect (default: ${DEFAULT-VALUE}).")
@@ -119,7 +141,9 @@ final class ServerCommand implements Callable<Integer> {
                 .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore())
                 .maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy).maxConnections(maxConnections)
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).heartbeatInterval(heartbeat)
-                .inboundRateLimit(rateLimit, ratePolicy);
+                .inboundRateLimit(rateLimit, ratePolicy).inboundByteRateLimit(byteRateLimit)
+                .maxSubscriptionsPerConnection(maxTopics, maxPatterns).frameTimeout(frameTimeout)
+                .brokerTimeout(brokerTimeout);
         if (idleTimeout != null) {
             builder.idleTimeout(idleTimeout);
         }
@@ -161,7 +185,9 @@ final class ServerCommand implements Callable<Integer> {
         System.out.println("pushline server listening on port " + server.port() + " (" + framed + ", "
                 + (tlsCert == null ? "" : tlsCa == null ? "TLS, " : "mutual TLS, ")
                 + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
-                + (redis == null ? "in-memory" : redis) + ", topics: " + String.join(",", topics) + ")");
+                // the source describes itself without credentials; the --redis text may hold a password
+                + (redis == null ? "in-memory" : source.toString())
+                + (protocol == Protocol.RAW ? ", topics: " + String.join(",", topics) : "") + ")");
         if (redis == null) {
             System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'");
             publishStandardInput((InMemoryMessageSource) source, topics.get(0));
