@@ -170,27 +170,29 @@ final class CommandsProtocolHandler extends ConnectionHandler {
                 : server.subscriptions().subscribe(client, name);
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         enqueue(reply);
+        // both outcomes are decided on the event loop, so exactly one of them answers; a refusal is rolled back
+        // before the client hears of it
         ScheduledFuture<?> timeout = confirmed.isDone() ? null : ctx.executor().schedule(() -> {
-            if (reply.complete(ascii("-ERR unavailable: the broker did not confirm within "
-                    + server.config().brokerTimeout().toMillis() + " ms"))) {
+            if (!reply.isDone()) {
                 unsubscribeNow(name, pattern); // not subscribed after all; the client may try again
+                reply.complete(ascii("-ERR unavailable: the broker did not confirm within "
+                        + server.config().brokerTimeout().toMillis() + " ms"));
             }
         }, server.config().brokerTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        confirmed.whenComplete((ok, error) -> {
+        confirmed.whenComplete((ok, error) -> onLoop(() -> {
             if (timeout != null) {
                 timeout.cancel(false);
             }
-            if (error == null) {
-                reply.complete(OK);
-            } else {
-                onLoop(() -> {
-                    // roll back: the client is not subscribed when the broker refused
-                    if (reply.complete(ascii("-ERR subscribe failed: " + rootMessage(error)))) {
-                        unsubscribeNow(name, pattern);
-                    }
-                });
+            if (reply.isDone()) {
+                return; // timed out before: already answered and rolled back
             }
-        });
+            if (error != null) {
+                unsubscribeNow(name, pattern);
+                reply.complete(ascii("-ERR subscribe failed: " + rootMessage(error)));
+            } else {
+                reply.complete(OK);
+            }
+        }));
     }
 
     private void unsubscribe(ByteBuf args, boolean pattern) {

@@ -351,6 +351,33 @@ class TlsTest {
         assertThat(clientEngine.getSession().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
     }
 
+    /** Each renegotiation costs a full handshake of server CPU: refused on TLS 1.2 with either implementation. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = io.netty.handler.ssl.SslProvider.class,
+            names = {"JDK", "OPENSSL"})
+    void aClientInitiatedRenegotiationClosesTheConnection(io.netty.handler.ssl.SslProvider provider)
+            throws Exception {
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
+                .tlsProvider(provider));
+        SSLSocket socket = tlsSocket(pushServer.port(), ca, null);
+        socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                StandardCharsets.UTF_8));
+        socket.getOutputStream().write("PING before\r\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(in.readLine()).isEqualTo("PONG before");
+        String after;
+        try {
+            socket.startHandshake(); // on an established TLS 1.2 session: a new ClientHello, a renegotiation
+            socket.getOutputStream().write("PING after\r\n".getBytes(StandardCharsets.UTF_8));
+            after = in.readLine();
+        } catch (IOException refused) {
+            after = "(closed: " + refused.getClass().getSimpleName() + ")";
+        }
+        assertThat(after).as("the answer after renegotiating").isNotEqualTo("PONG after");
+        await().atMost(Duration.ofSeconds(10)).until(() -> pushServer.metrics().connectionsClosed()
+                .getOrDefault(io.pushline.CloseReason.TLS_HANDSHAKE, 0L) == 1L);
+    }
+
     @Test
     void byDefaultBothSidesUseOpenSslWhenItIsAvailable() throws Exception {
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS));

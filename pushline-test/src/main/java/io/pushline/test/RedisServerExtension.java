@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * log goes to {@code target/redis-<port>.log}. Nothing is persisted.
  */
 public final class RedisServerExtension implements BeforeAllCallback, AfterAllCallback {
-    private final List<String> extraArgs;
+    private volatile List<String> extraArgs;
     private int port;
     private Process process;
 
@@ -122,6 +122,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
         if (process == null) {
             return;
         }
+        signal("CONT"); // a frozen server cannot act on SIGTERM
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -141,6 +142,50 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     public void restart() {
         stop();
         start();
+    }
+
+    /**
+     * Stops the server and starts it again on the same port with other extra arguments (kept for later starts),
+     * for example a password its clients do not know.
+     *
+     * @param newExtraArgs the arguments after the defaults, as for the constructor
+     */
+    public synchronized void restartWith(List<String> newExtraArgs) {
+        stop();
+        extraArgs = List.copyOf(newExtraArgs);
+        start();
+    }
+
+    /**
+     * Freezes the server with {@code SIGSTOP}: its connections stay open and nothing is answered, as with a hung
+     * process or a partitioned network. {@link #resume()} undoes it; {@link #stop()} of a frozen server works.
+     */
+    public synchronized void pause() {
+        signal("STOP");
+    }
+
+    /**
+     * Lets a {@link #pause() frozen} server run again ({@code SIGCONT}).
+     */
+    public synchronized void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        if (process == null) {
+            throw new IllegalStateException("redis-server is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling redis-server", e);
+        }
     }
 
     /**
