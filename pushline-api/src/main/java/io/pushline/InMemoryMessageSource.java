@@ -3,6 +3,8 @@ package io.pushline;
 import io.pushline.internal.Checks;
 import io.pushline.internal.RedisGlob;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -21,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Messages are delivered to the listener on one dispatcher thread ({@code pushline-inmemory-dispatch}), in
  * publish order; publishing never waits for the listener. The dispatch queue is bounded
  * ({@link #DEFAULT_QUEUE_CAPACITY} by default): when it is full, {@code publish} fails with a
- * {@link SourceException} instead of buffering without limit. Patterns use Redis glob semantics.
+ * {@link SourceException} instead of buffering without limit. Patterns use Redis glob semantics
+ * ({@link PatternDialect#redisGlob()}), matched exactly as Redis matches them.
  *
  * <p>Thread-safe.
  */
@@ -32,6 +35,9 @@ public final class InMemoryMessageSource implements MessageSource {
     private static final System.Logger LOG = System.getLogger(InMemoryMessageSource.class.getName());
 
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
+    private static final SourceCapabilities CAPABILITIES = SourceCapabilities.builder(PatternDialect.redisGlob())
+            .patterns(true).publish(true).build();
+
     private final Map<String, RedisGlob> patterns = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor dispatcher;
     private volatile MessageListener listener;
@@ -63,6 +69,12 @@ public final class InMemoryMessageSource implements MessageSource {
      */
     public static InMemoryMessageSource create(int queueCapacity) {
         return new InMemoryMessageSource(Checks.positive(queueCapacity, "queueCapacity"));
+    }
+
+    /** Redis globs, patterns and publishing. */
+    @Override
+    public SourceCapabilities capabilities() {
+        return CAPABILITIES;
     }
 
     @Override
@@ -130,7 +142,7 @@ public final class InMemoryMessageSource implements MessageSource {
             return CompletableFuture.failedFuture(new IllegalStateException("source not started"));
         }
         try {
-            dispatcher.execute(() -> dispatch(message));
+            dispatcher.execute(route(message));
             return CompletableFuture.completedFuture(null);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new SourceException(closed ? "source is closed"
@@ -138,28 +150,43 @@ public final class InMemoryMessageSource implements MessageSource {
         }
     }
 
-    private void dispatch(Message message) {
+    /**
+     * Decides, at publish time as a broker does, which subscriptions get the message: the topic's, then each
+     * matching pattern's. A subscription made after the publish does not get it, even if it is not dispatched yet.
+     */
+    private Runnable route(Message message) {
+        boolean topic = topics.contains(message.topic());
+        List<String> matched = null;
+        byte[] topicBytes = null;
+        for (RedisGlob glob : patterns.values()) {
+            if (topicBytes == null) {
+                topicBytes = message.topic().getBytes(StandardCharsets.UTF_8);
+            }
+            if (glob.matches(topicBytes)) {
+                if (matched == null) {
+                    matched = new ArrayList<>(2);
+                }
+                matched.add(glob.pattern());
+            }
+        }
+        List<String> patternsMatched = matched == null ? List.of() : matched;
+        return () -> dispatch(message, topic, patternsMatched);
+    }
+
+    private void dispatch(Message message, boolean topic, List<String> patternsMatched) {
         MessageListener l = listener;
-        if (topics.contains(message.topic())) {
+        if (topic) {
             try {
                 l.onMessage(message);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "listener failed on " + message, e);
             }
         }
-        byte[] topic = null;
-        for (RedisGlob glob : patterns.values()) {
-            String pattern = glob.pattern();
-            if (topic == null) {
-                topic = message.topic().getBytes(StandardCharsets.UTF_8);
-            }
-            if (glob.matches(topic)) {
-                try {
-                    l.onPatternMessage(pattern, message);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING,
-                            "listener failed on " + message + " (pattern " + pattern + ")", e);
-                }
+        for (String pattern : patternsMatched) {
+            try {
+                l.onPatternMessage(pattern, message);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "listener failed on " + message + " (pattern " + pattern + ")", e);
             }
         }
     }

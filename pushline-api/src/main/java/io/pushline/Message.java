@@ -70,6 +70,29 @@ public final class Message {
     }
 
     /**
+     * Creates a message with an id that takes ownership of {@code payload} without copying it: for a source that
+     * has just read the bytes into a fresh array. The caller must not change the array afterwards.
+     *
+     * @param topic a valid topic (see {@link Topics#validate(String)})
+     * @param payload the payload, owned by the message from now on
+     * @param id the source's id for this message, or {@code null}; when present a valid token (same rules as a topic)
+     * @return the message
+     * @throws IllegalArgumentException when the topic or the id is invalid
+     */
+    public static Message wrap(String topic, byte[] payload, String id) {
+        Objects.requireNonNull(payload, "payload");
+        return new Message(Topics.validate(topic), payload, checkId(id));
+    }
+
+    private static String checkId(String id) {
+        String problem = id == null ? null : Topics.problem(id, "id");
+        if (problem != null) {
+            throw new IllegalArgumentException("id: '" + id + "' (" + problem + ")");
+        }
+        return id;
+    }
+
+    /**
      * Creates a message.
      *
      * @param topic the topic; must be a valid topic (see {@link Topics})
@@ -81,10 +104,7 @@ public final class Message {
      */
     public static Message of(String topic, byte[] payload, String id) {
         Objects.requireNonNull(payload, "payload");
-        if (id != null && !Topics.isValid(id)) {
-            throw new IllegalArgumentException("id: '" + id + "' (" + Topics.problem(id).replace("topic", "id") + ")");
-        }
-        return new Message(Topics.validate(topic), payload.clone(), id);
+        return new Message(Topics.validate(topic), payload.clone(), checkId(id));
     }
 
     /**

@@ -3,32 +3,46 @@ package io.pushline;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The broker SPI: where messages come from. Implementations adapt one broker (Redis Pub/Sub, an in-memory bus,
- * ...) to Pushline; the server decides what to subscribe.
+ * The broker SPI: where messages come from. Implementations adapt one broker (Redis Pub/Sub, Redis Cluster, NATS,
+ * an in-memory bus, ...) to Pushline; the server decides what to subscribe.
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li><b>Lifecycle.</b> {@link #start(MessageListener)} is called once, before any other method; then
- *       subscriptions come and go; {@link #close()} ends it (idempotent). A source feeds exactly one listener.</li>
+ *   <li><b>Capabilities.</b> {@link #capabilities()} says what the source can do (patterns, publishing) and how
+ *       its broker names topics and matches patterns ({@link PatternDialect}). What it cannot do fails with an
+ *       {@link UnsupportedOperationException}; the server refuses it to clients before it gets here.</li>
+ *   <li><b>Lifecycle.</b> {@link #start(MessageListener)} is called once, before any other method except
+ *       {@link #capabilities()}; then subscriptions come and go; {@link #close()} ends it (idempotent). A source
+ *       feeds exactly one listener.</li>
  *   <li><b>Subscriptions are sets, not counters.</b> Subscribing a topic twice is the same as once, and one
  *       {@code unsubscribe} ends it. Reference counting across clients is the server's job. Calls may come from
- *       any thread; a source applies them in the order they were made.</li>
+ *       any thread; a source applies the calls about one topic or pattern in the order they were made.</li>
  *   <li><b>Completion.</b> The futures complete once the broker has confirmed the change, so every message
  *       published after a {@code subscribe} future completed reaches the listener. They complete exceptionally
- *       (typically with a {@link SourceException}) when the broker refused, or when the source is closed.</li>
- *   <li><b>Ordering.</b> Messages reach the listener in the order the broker delivered them to the source, so
- *       per topic in publish order.</li>
- *   <li><b>Threading.</b> The listener is called from the source's own thread(s), never concurrently, and the
- *       source never blocks the caller of {@code subscribe} waiting for the broker.</li>
+ *       (typically with a {@link SourceException}) when the broker refused, or when the source is closed. They
+ *       never block the caller: the server calls them from its I/O threads.</li>
+ *   <li><b>Ordering.</b> Per topic, messages reach the listener in the order the broker delivered them. Across
+ *       topics there is no order, and a source with several broker connections may call the listener from several
+ *       threads at once (see {@link MessageListener} for threading).</li>
  *   <li><b>Failures.</b> When the broker connection drops, the source reconnects by itself (with backoff) and
- *       re-subscribes every topic and pattern it holds, reporting {@link SourceState#DOWN} and
- *       {@link SourceState#UP} through {@link MessageListener#onStateChange(SourceState)}.</li>
+ *       re-subscribes every topic and pattern it holds, reporting {@link SourceState#DOWN} (or
+ *       {@link SourceState#DEGRADED} when only part of the broker is unreachable) and {@link SourceState#UP}
+ *       through {@link MessageListener#onStateChange(SourceState)}, and
+ *       {@link MessageListener#onResubscribed()} once the subscriptions are confirmed again.</li>
  * </ul>
  *
- * <p>Implementations are thread-safe. The {@code MessageSourceContract} test kit in {@code pushline-test} checks
- * this contract; every implementation should pass it.
+ * <p>Implementations are thread-safe. The {@code MessageSourceContract} in {@code pushline-tck} checks this
+ * contract, group by group as the capabilities say; every implementation should pass it.
  */
 public interface MessageSource extends AutoCloseable {
+    /**
+     * Returns what the source can do and how its broker names topics. Constant for a source; callable before
+     * {@link #start(MessageListener)}.
+     *
+     * @return the capabilities
+     */
+    SourceCapabilities capabilities();
+
     /**
      * Starts the source and connects it to the broker. Called once.
      *
@@ -38,7 +52,7 @@ public interface MessageSource extends AutoCloseable {
     void start(MessageListener listener);
 
     /**
-     * Subscribes a topic (a concrete channel name).
+     * Subscribes a topic (a concrete channel name, valid in the source's dialect).
      *
      * @param topic the topic
      * @return a future completed when the broker confirmed the subscription
@@ -54,31 +68,36 @@ public interface MessageSource extends AutoCloseable {
     CompletableFuture<Void> unsubscribe(String topic);
 
     /**
-     * Subscribes a pattern (Redis glob syntax: {@code *}, {@code ?}, {@code [...]}).
+     * Subscribes a pattern, in the source's {@link SourceCapabilities#dialect() dialect}. The default returns a
+     * future failed with {@link UnsupportedOperationException}, for sources without patterns.
      *
      * @param pattern the pattern
      * @return a future completed when the broker confirmed the subscription
      */
-    CompletableFuture<Void> psubscribe(String pattern);
+    default CompletableFuture<Void> psubscribe(String pattern) {
+        return unsupported("patterns");
+    }
 
     /**
-     * Ends the subscription of a pattern. Unsubscribing a pattern that is not subscribed is a no-op.
+     * Ends the subscription of a pattern. Unsubscribing a pattern that is not subscribed is a no-op. The default
+     * returns a future failed with {@link UnsupportedOperationException}.
      *
      * @param pattern the pattern
      * @return a future completed when the broker confirmed
      */
-    CompletableFuture<Void> punsubscribe(String pattern);
+    default CompletableFuture<Void> punsubscribe(String pattern) {
+        return unsupported("patterns");
+    }
 
     /**
      * Publishes a message through the broker, so that every subscriber of its topic (on any server) receives it.
-     * Optional: the default returns a future failed with {@link UnsupportedOperationException}.
+     * The default returns a future failed with {@link UnsupportedOperationException}.
      *
      * @param message the message to publish
      * @return a future completed when the broker accepted the message
      */
     default CompletableFuture<Void> publish(Message message) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException(
-                getClass().getSimpleName() + " does not support publishing"));
+        return unsupported("publishing");
     }
 
     /**
@@ -96,4 +115,9 @@ public interface MessageSource extends AutoCloseable {
      */
     @Override
     void close();
+
+    private <T> CompletableFuture<T> unsupported(String what) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getSimpleName() + " does not support " + what));
+    }
 }

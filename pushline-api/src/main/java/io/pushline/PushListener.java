@@ -73,4 +73,11 @@ public interface PushListener {
      */
     default void sourceStateChanged(SourceState state) {
     }
+
+    /**
+     * The source re-subscribed everything that has clients after a reconnection: messages flow as before (those
+     * published while it was down may be lost, unless the source keeps history).
+     */
+    default void sourceResubscribed() {
+    }
 }

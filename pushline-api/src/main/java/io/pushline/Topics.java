@@ -29,29 +29,41 @@ public final class Topics {
      * @return a short reason such as {@code "topic is empty"}, or {@code null} when the topic is valid
      */
     public static String problem(String topic) {
-        if (topic == null || topic.isEmpty()) {
-            return "topic is empty";
+        return problem(topic, "topic");
+    }
+
+    /**
+     * Tells what is wrong with a name, in words that call it {@code what} ({@code "pattern"}, {@code "id"}, ...),
+     * or returns {@code null} when it is valid.
+     *
+     * @param name the name to check; may be null
+     * @param what what the name is, for the reason
+     * @return a short reason such as {@code "pattern contains a space"}, or {@code null} when the name is valid
+     */
+    public static String problem(String name, String what) {
+        if (name == null || name.isEmpty()) {
+            return what + " is empty";
         }
-        for (int i = 0; i < topic.length(); i++) {
-            char c = topic.charAt(i);
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
             if (c == ' ') {
-                return "topic contains a space";
+                return what + " contains a space";
             }
             if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                return "topic contains a control character";
+                return what + " contains a control character";
             }
             if (Character.isSurrogate(c)) {
-                if (!Character.isHighSurrogate(c) || i + 1 == topic.length()
-                        || !Character.isLowSurrogate(topic.charAt(i + 1))) {
-                    return "topic is not valid Unicode (an unpaired surrogate)";
+                if (!Character.isHighSurrogate(c) || i + 1 == name.length()
+                        || !Character.isLowSurrogate(name.charAt(i + 1))) {
+                    return what + " is not valid Unicode (an unpaired surrogate)";
                 }
                 i++;
             }
         }
-        int bytes = topic.length() <= MAX_LENGTH / 3 ? topic.length()
-                : topic.getBytes(StandardCharsets.UTF_8).length;
+        int bytes = name.length() <= MAX_LENGTH / 3 ? name.length()
+                : name.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_LENGTH) {
-            return "topic is longer than " + MAX_LENGTH + " bytes";
+            return what + " is longer than " + MAX_LENGTH + " bytes";
         }
         return null;
     }

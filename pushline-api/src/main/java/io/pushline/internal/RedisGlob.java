@@ -1,5 +1,7 @@
 package io.pushline.internal;
 
+import io.pushline.PatternDialect;
+import io.pushline.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -21,7 +23,39 @@ import java.util.Arrays;
  *
  * <p>Immutable and thread-safe.
  */
-public final class RedisGlob {
+public final class RedisGlob implements PatternDialect.TopicPattern {
+    /** The dialect behind {@link PatternDialect#redisGlob()}. */
+    public static final PatternDialect DIALECT = new PatternDialect() {
+        @Override
+        public String name() {
+            return "redis-glob";
+        }
+
+        @Override
+        public String topicProblem(String topic) {
+            return Topics.problem(topic, "topic");
+        }
+
+        @Override
+        public String patternProblem(String pattern) {
+            return Topics.problem(pattern, "pattern");
+        }
+
+        @Override
+        public PatternDialect.TopicPattern compile(String pattern) {
+            String problem = patternProblem(pattern);
+            if (problem != null) {
+                throw new IllegalArgumentException("pattern: '" + pattern + "' (" + problem + ")");
+            }
+            return RedisGlob.compile(pattern);
+        }
+
+        @Override
+        public String toString() {
+            return name();
+        }
+    };
+
     private static final byte LITERAL = 0;
     private static final byte ANY = 1;
     private static final byte CLASS = 2;
@@ -64,21 +98,13 @@ public final class RedisGlob {
         return compile(pattern).matches(topic);
     }
 
-    /**
-     * Returns the pattern's text.
-     *
-     * @return the pattern
-     */
+    @Override
     public String pattern() {
         return pattern;
     }
 
-    /**
-     * Tells whether a topic matches.
-     *
-     * @param topic the topic, matched on its UTF-8 bytes
-     * @return whether it matches
-     */
+    /** Matches on the topic's UTF-8 bytes. */
+    @Override
     public boolean matches(String topic) {
         return matches(topic.getBytes(StandardCharsets.UTF_8));
     }

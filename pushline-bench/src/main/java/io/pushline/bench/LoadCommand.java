@@ -3,6 +3,7 @@ package io.pushline.bench;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
+import io.pushline.test.RespClient;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -133,7 +134,7 @@ final class LoadCommand implements Callable<Integer> {
         Result r = new Result(target, clients);
         r.stalledClients = stalled;
         ServerProcess server = null;
-        try (Resp control = new Resp("127.0.0.1", redis.port())) {
+        try (RespClient control = new RespClient("127.0.0.1", redis.port())) {
             InetSocketAddress address;
             byte[] hello;
             if (target == Target.PUSHLINE) {
@@ -234,7 +235,7 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private void awaitReady(Resp control, ServerProcess server, Target target) throws Exception {
+    private void awaitReady(RespClient control, ServerProcess server, Target target) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         int want = clients + stalled;
         while (true) {
@@ -251,7 +252,7 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private static long numsub(Resp control) throws IOException {
+    private static long numsub(RespClient control) {
         List<?> reply = (List<?>) control.command("PUBSUB", "NUMSUB", "bench");
         return (Long) reply.get(1);
     }
@@ -274,7 +275,7 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     /** Opens {@code --overflow} more connections past the server's limit and checks the survivors. */
-    private void overflow(Result r, LoadClients load, Resp control, RedisProcess redis, ServerProcess server,
+    private void overflow(Result r, LoadClients load, RespClient control, RedisProcess redis, ServerProcess server,
             InetSocketAddress address, List<InetSocketAddress> locals, byte[] hello, SslContext tls)
             throws Exception {
         long closedBefore = load.disconnects();
@@ -333,7 +334,7 @@ final class LoadCommand implements Callable<Integer> {
 
         @Override
         public void run() {
-            try (Resp redis = redisPort == 0 ? null : new Resp("127.0.0.1", redisPort)) {
+            try (RespClient redis = redisPort == 0 ? null : new RespClient("127.0.0.1", redisPort)) {
                 while (running) {
                     rssPeak.accumulateAndGet(ProcStats.rssBytes(pid), Math::max);
                     if (redis != null) {
@@ -348,7 +349,7 @@ final class LoadCommand implements Callable<Integer> {
                     }
                     LockSupport.parkNanos(100_000_000);
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 System.err.println("sampler stopped: " + e);
             }
         }

@@ -2,6 +2,7 @@ package io.pushline.bench;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import io.pushline.test.RespClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,7 +30,7 @@ final class Publisher implements AutoCloseable {
     private volatile IOException failure;
 
     Publisher(String host, int port) throws IOException {
-        socket = Resp.connect(host, port);
+        socket = RespClient.connect(host, port);
         out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
         in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
         replies = new Thread(this::readReplies, "bench-publisher-replies");

@@ -1,7 +1,9 @@
 package io.pushline.bench;
 
 import java.io.File;
+import io.pushline.test.RespClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +31,11 @@ final class RedisProcess implements AutoCloseable {
         RedisProcess redis = new RedisProcess(p, port);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
-            try (Resp r = new Resp("127.0.0.1", port)) {
+            try (RespClient r = new RespClient("127.0.0.1", port)) {
                 if ("PONG".equals(r.command("PING"))) {
                     return redis;
                 }
-            } catch (IOException notYet) {
+            } catch (UncheckedIOException notYet) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
                     p.destroyForcibly();
                     throw new IOException("redis-server did not start on port " + port

@@ -9,6 +9,7 @@ import io.pushline.Authentication;
 import io.pushline.Authenticator;
 import io.pushline.CloseReason;
 import io.pushline.Message;
+import io.pushline.PatternDialect;
 import io.pushline.TopicAuthorizer;
 import io.pushline.Topics;
 import io.pushline.internal.LogText;
@@ -142,6 +143,10 @@ final class CommandsProtocolHandler extends ConnectionHandler {
     }
 
     private void subscribe(ByteBuf args, boolean pattern) {
+        if (pattern && !server.config().source().capabilities().patterns()) {
+            error("patterns not supported by this source");
+            return;
+        }
         String name = name(args, pattern);
         if (name == null) {
             return;
@@ -218,6 +223,10 @@ final class CommandsProtocolHandler extends ConnectionHandler {
     private void publish(ByteBuf args) {
         if (!server.config().allowPublish()) {
             error("forbidden");
+            return;
+        }
+        if (!server.config().source().capabilities().publish()) {
+            error("publish not supported by this source");
             return;
         }
         int space = args == null ? -1 : args.indexOf(args.readerIndex(), args.writerIndex(), (byte) ' ');
@@ -343,9 +352,10 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             error(what + " is not valid UTF-8");
             return null;
         }
-        String problem = Topics.problem(name);
+        PatternDialect dialect = server.config().source().capabilities().dialect();
+        String problem = pattern ? dialect.patternProblem(name) : dialect.topicProblem(name);
         if (problem != null) {
-            error(pattern ? problem.replace("topic", "pattern") : problem);
+            error(problem);
             return null;
         }
         return name;

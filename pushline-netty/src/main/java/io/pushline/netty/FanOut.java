@@ -33,8 +33,8 @@ final class FanOut implements MessageListener {
     private final ServerMetrics metrics;
     private volatile boolean stopped;
     private static final long SHED_WARNING_INTERVAL_NANOS = 60_000_000_000L;
-    /** Only touched on the source's thread. */
-    private long lastShedWarning;
+    /** When the last shedding warning was logged (any source thread). */
+    private final java.util.concurrent.atomic.AtomicLong lastShedWarning = new java.util.concurrent.atomic.AtomicLong();
 
     FanOut(ClientRegistry<NettyClient> registry, Outbox[] outboxes, Framing framing, ByteBufAllocator alloc,
             PushListener listener, Protocol protocol, ServerMetrics metrics) {
@@ -61,11 +61,19 @@ final class FanOut implements MessageListener {
     public void onStateChange(SourceState state) {
         if (state == SourceState.DOWN) {
             LOG.warn("message source is down; it reconnects by itself and clients stay connected");
+        } else if (state == SourceState.DEGRADED) {
+            LOG.warn("message source is degraded: part of the broker is unreachable; it reconnects by itself");
         } else {
             LOG.info("message source is {}", state);
         }
         metrics.sourceState(state);
         listener.sourceStateChanged(state);
+    }
+
+    @Override
+    public void onResubscribed() {
+        LOG.info("message source re-subscribed every topic and pattern that has clients");
+        listener.sourceResubscribed();
     }
 
     @Override
@@ -76,8 +84,8 @@ final class FanOut implements MessageListener {
             return;
         }
         long now = System.nanoTime();
-        if (now - lastShedWarning > SHED_WARNING_INTERVAL_NANOS || lastShedWarning == 0) {
-            lastShedWarning = now;
+        long last = lastShedWarning.get();
+        if ((last == 0 || now - last > SHED_WARNING_INTERVAL_NANOS) && lastShedWarning.compareAndSet(last, now)) {
             LOG.warn("the message source fell behind its broker and skipped {} messages to avoid being cut off "
                     + "(the server cannot keep up with the publish rate; next report in a minute at most, "
                     + "counted as {} drops)", count, DropReason.SERVER_OVERLOADED);

@@ -61,11 +61,11 @@ final class NettyClient implements Client {
      */
     private Set<String> topicsOnLoop;
     private Set<String> patternsOnLoop;
-    /** Only touched on the event loop: the publish being delivered, for the exactly-once rule (see push). */
-    private String publishTopic;
-    private byte[] publishPayload;
-    private boolean publishSeenTopic;
-    private List<String> publishSeenPatterns;
+    /** Only touched on the event loop: the publishes being delivered, per topic, for the exactly-once rule. */
+    private Publish[] publishes;
+    private int nextEvicted;
+    /** How many topics' publishes a client with patterns remembers at once. */
+    private static final int RECENT_PUBLISHES = 8;
 
     NettyClient(String id, Channel channel, int partition, ServerContext server) {
         this.authenticated = server.config().authenticator() == null;
@@ -178,66 +178,111 @@ final class NettyClient implements Client {
 
     /**
      * The exactly-once rule for a client with patterns. The broker delivers one publish once per subscription that
-     * matches it, one right after the other (Redis: the channel's, then each pattern's), and the source passes them
-     * on in that order. The first delivery of a publish is written; the next ones (same topic, same payload, through
-     * a subscription not seen yet in this publish) are skipped. A delivery through a subscription seen already
-     * starts the next publish, so two equal messages published in a row both arrive. No pattern is matched here: what
-     * the broker decided to deliver is what counts, even while a subscription is still being confirmed.
+     * matches it, one right after the other on the topic's thread (Redis: the channel's, then each pattern's), and
+     * the source passes them on in that order. The first delivery of a publish is written; the next ones (same
+     * topic, same payload, through a subscription not seen yet in this publish) are skipped. A delivery through a
+     * subscription seen already starts the next publish, so two equal messages published in a row both arrive. No
+     * pattern is matched here: what the broker decided to deliver is what counts, even while a subscription is still
+     * being confirmed. The publish being delivered is remembered per topic (for the last few topics), so that
+     * deliveries of other topics from other source threads may come in between.
      */
     private boolean firstOfItsPublish(Message message, String pattern) {
         if (pattern == null ? topicsOnLoop == null || !topicsOnLoop.contains(message.topic())
                 : !patternsOnLoop.contains(pattern)) {
             return false; // a subscription the client has just ended
         }
+        if (publishes == null) {
+            publishes = new Publish[RECENT_PUBLISHES];
+        }
         byte[] payload = MessageAccess.payloadArray(message);
-        if (publishTopic != null && publishTopic.equals(message.topic())
-                && (publishPayload == payload || Arrays.equals(publishPayload, payload))
-                && !seenInPublish(pattern)) {
-            markSeenInPublish(pattern);
-            return false;
+        String topic = message.topic();
+        Publish free = null;
+        for (Publish p : publishes) {
+            if (p == null) {
+                continue;
+            }
+            if (p.topic == null) {
+                free = free == null ? p : free;
+                continue;
+            }
+            if (p.topic.equals(topic)) {
+                if ((p.payload == payload || Arrays.equals(p.payload, payload)) && !p.seen(pattern)) {
+                    p.see(pattern);
+                    return false;
+                }
+                p.start(topic, payload, pattern);
+                return true;
+            }
         }
-        publishTopic = message.topic();
-        publishPayload = payload;
-        publishSeenTopic = pattern == null;
-        if (publishSeenPatterns == null) {
-            publishSeenPatterns = new ArrayList<>(2);
+        if (free == null) {
+            for (int i = 0; i < publishes.length && free == null; i++) {
+                if (publishes[i] == null) {
+                    free = publishes[i] = new Publish();
+                }
+            }
         }
-        publishSeenPatterns.clear();
-        if (pattern != null) {
-            publishSeenPatterns.add(pattern);
+        if (free == null) {
+            // more topics at once than remembered: forgetting one can only cause a duplicate, never a loss
+            free = publishes[nextEvicted];
+            nextEvicted = (nextEvicted + 1) % publishes.length;
         }
+        free.start(topic, payload, pattern);
         return true;
     }
 
-    private boolean seenInPublish(String pattern) {
-        return pattern == null ? publishSeenTopic : publishSeenPatterns.contains(pattern);
-    }
-
-    private void markSeenInPublish(String pattern) {
-        if (pattern == null) {
-            publishSeenTopic = true;
-        } else {
-            publishSeenPatterns.add(pattern);
-        }
-    }
-
     /**
-     * On the event loop, when the client ends a subscription: it no longer counts as seen in the publish being
-     * delivered, and when nothing seen is left the next delivery starts a new publish (a client that swapped one
-     * subscription for another between two equal messages gets the second one).
+     * On the event loop, when the client ends a subscription: it no longer counts as seen in the publishes being
+     * delivered, and a publish with nothing seen left is forgotten (a client that swapped one subscription for
+     * another between two equal messages gets the second one).
      */
     void subscriptionEnded(String topicOrPattern, boolean pattern) {
-        if (publishTopic == null || publishSeenPatterns == null) {
+        if (publishes == null) {
             return;
         }
-        if (pattern) {
-            publishSeenPatterns.remove(topicOrPattern);
-        } else if (topicOrPattern.equals(publishTopic)) {
-            publishSeenTopic = false;
+        for (Publish p : publishes) {
+            if (p != null && p.topic != null) {
+                p.unsee(topicOrPattern, pattern);
+            }
         }
-        if (!publishSeenTopic && publishSeenPatterns.isEmpty()) {
-            publishTopic = null;
-            publishPayload = null;
+    }
+
+    /** The deliveries of one publish seen so far (on the event loop). */
+    private static final class Publish {
+        String topic;
+        byte[] payload;
+        boolean seenTopic;
+        final List<String> seenPatterns = new ArrayList<>(2);
+
+        void start(String topic, byte[] payload, String pattern) {
+            this.topic = topic;
+            this.payload = payload;
+            this.seenTopic = false;
+            this.seenPatterns.clear();
+            see(pattern);
+        }
+
+        boolean seen(String pattern) {
+            return pattern == null ? seenTopic : seenPatterns.contains(pattern);
+        }
+
+        void see(String pattern) {
+            if (pattern == null) {
+                seenTopic = true;
+            } else {
+                seenPatterns.add(pattern);
+            }
+        }
+
+        void unsee(String name, boolean pattern) {
+            if (pattern) {
+                seenPatterns.remove(name);
+            } else if (name.equals(topic)) {
+                seenTopic = false;
+            }
+            if (!seenTopic && seenPatterns.isEmpty()) {
+                topic = null;
+                payload = null;
+            }
         }
     }
 

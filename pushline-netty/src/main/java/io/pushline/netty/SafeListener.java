@@ -72,6 +72,15 @@ final class SafeListener implements PushListener {
     }
 
     @Override
+    public void sourceResubscribed() {
+        try {
+            delegate.sourceResubscribed();
+        } catch (RuntimeException e) {
+            LOG.warn("PushListener.sourceResubscribed failed", e);
+        }
+    }
+
+    @Override
     public void sourceStateChanged(SourceState state) {
         try {
             delegate.sourceStateChanged(state);

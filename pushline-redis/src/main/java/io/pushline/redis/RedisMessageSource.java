@@ -12,6 +12,8 @@ import io.pushline.DropReason;
 import io.pushline.Message;
 import io.pushline.MessageListener;
 import io.pushline.MessageSource;
+import io.pushline.PatternDialect;
+import io.pushline.SourceCapabilities;
 import io.pushline.SourceException;
 import io.pushline.SourceState;
 import io.pushline.Topics;
@@ -54,8 +56,10 @@ import org.slf4j.LoggerFactory;
  *   <li>When the connection drops, the listener gets {@link SourceState#DOWN} and the source reconnects by itself,
  *       with a delay growing from {@link #DEFAULT_RECONNECT_DELAY_MIN} to {@link #DEFAULT_RECONNECT_DELAY_MAX} with
  *       equal jitter; the listener gets {@link SourceState#UP} when the connection is back and
- *       {@link SourceState#RESUBSCRIBED} once Redis has answered after every channel and pattern was subscribed
- *       again. Changes made while Redis is down are not queued as commands: the source keeps the set of channels
+ *       {@link MessageListener#onResubscribed()} once Redis has answered after every channel and pattern was
+ *       subscribed again. A Redis that sends nothing for 2 s while a PING is outstanding (stopped, or cut off) is
+ *       reported {@link SourceState#DOWN} too, and {@link SourceState#UP} when it answers again; after 15 s of
+ *       silence the connection is replaced. Changes made while Redis is down are not queued as commands: the source keeps the set of channels
  *       and patterns it should hold, and their futures complete when the re-subscription after the reconnect
  *       confirms them.</li>
  *   <li>The source never lets Redis cut it off for reading too slowly (Redis closes a subscriber whose output
@@ -88,6 +92,8 @@ public final class RedisMessageSource implements MessageSource {
     public static final int DEFAULT_REQUEST_QUEUE_SIZE = 16_384;
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisMessageSource.class);
+    private static final SourceCapabilities CAPABILITIES = SourceCapabilities.builder(PatternDialect.redisGlob())
+            .patterns(true).publish(true).build();
 
     private final RedisClient client;
     private final RedisURI uri;
@@ -146,6 +152,16 @@ public final class RedisMessageSource implements MessageSource {
     public static RedisMessageSource create(RedisClient client, RedisURI uri) {
         return new RedisMessageSource(Objects.requireNonNull(client, "client"), Objects.requireNonNull(uri, "uri"),
                 null);
+    }
+
+    /**
+     * Redis channels and globs ({@link PatternDialect#redisGlob()}), patterns, publishing.
+     *
+     * @return the capabilities
+     */
+    @Override
+    public SourceCapabilities capabilities() {
+        return CAPABILITIES;
     }
 
     /**
@@ -287,9 +303,9 @@ public final class RedisMessageSource implements MessageSource {
     }
 
     /**
-     * Returns the state of the pub/sub connection: {@link SourceState#UP} while connected (and
-     * {@link SourceState#RESUBSCRIBED} once the subscriptions were restored after an outage),
-     * {@link SourceState#DOWN} before {@code start}, while reconnecting and after {@code close}.
+     * Returns the state of the pub/sub connection: {@link SourceState#UP} while connected and answering,
+     * {@link SourceState#DOWN} before {@code start}, while reconnecting, while Redis does not answer, and after
+     * {@code close}.
      *
      * @return the state
      */
@@ -406,8 +422,14 @@ public final class RedisMessageSource implements MessageSource {
 
         @Override
         public void resubscribed() {
-            if (changeState(SourceState.RESUBSCRIBED)) {
-                LOG.info("Redis source reconnected to {} and re-subscribed", description);
+            if (closed) {
+                return;
+            }
+            LOG.info("Redis source reconnected to {} and re-subscribed", description);
+            try {
+                listener.onResubscribed();
+            } catch (RuntimeException e) {
+                LOG.warn("listener failed on the re-subscription", e);
             }
         }
 

@@ -6,7 +6,7 @@
  * <ul>
  *   <li>{@link io.pushline.redis.RedisMessageSource}: subscribes Redis channels and patterns for a push server,
  *       reconnects and re-subscribes by itself, and reports {@link io.pushline.SourceState#DOWN DOWN},
- *       {@link io.pushline.SourceState#UP UP} and {@link io.pushline.SourceState#RESUBSCRIBED RESUBSCRIBED}, and skips
+ *       {@link io.pushline.SourceState#UP UP} and the re-subscription, and skips
  *       messages rather than be cut off by Redis when it falls behind. Create it with
  *       {@code RedisMessageSource.create("redis://host:6379")} (it owns its client) or on a {@code RedisClient} you
  *       own.</li>

@@ -16,6 +16,7 @@ final class RecordingListener implements MessageListener {
 
     final BlockingQueue<Received> messages = new LinkedBlockingQueue<>();
     final List<SourceState> states = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicInteger resubscribed = new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean throwOnStateChange;
     final java.util.concurrent.atomic.AtomicLong shed = new java.util.concurrent.atomic.AtomicLong();
     final java.util.concurrent.atomic.AtomicLong invalid = new java.util.concurrent.atomic.AtomicLong();
@@ -44,6 +45,11 @@ final class RecordingListener implements MessageListener {
     @Override
     public void onPatternMessage(String pattern, Message message) {
         messages.add(new Received(pattern, message));
+    }
+
+    @Override
+    public void onResubscribed() {
+        resubscribed.incrementAndGet();
     }
 
     @Override

@@ -1,17 +1,10 @@
 package io.pushline.redis;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushline.internal.RedisGlob;
 import io.pushline.test.RedisServerExtension;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import io.pushline.test.RespClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,7 +33,7 @@ class RedisPatternSemanticsIT {
     static final RedisServerExtension redis = new RedisServerExtension();
 
     @Test
-    void agreesWithRedisOnEverySeededPair() throws IOException {
+    void agreesWithRedisOnEverySeededPair() {
         Random random = new Random(SEED);
         Set<String> topicSet = new LinkedHashSet<>();
         topicSet.addAll(List.of("é", "[x", "x", "a", "aa", "news.sport", "[", "\\", "*", "?", "a".repeat(200)));
@@ -65,15 +58,14 @@ class RedisPatternSemanticsIT {
         long pairs = 0;
         long matches = 0;
         List<String> disagreements = new ArrayList<>();
-        try (RawRedis subscriber = new RawRedis(redis.port()); RawRedis queries = new RawRedis(redis.port())) {
+        try (RespClient subscriber = new RespClient("127.0.0.1", redis.port());
+                RespClient queries = new RespClient("127.0.0.1", redis.port())) {
             for (String topic : topics) {
-                subscriber.send("SUBSCRIBE", topic);
-                subscriber.read();
+                subscriber.command("SUBSCRIBE", topic);
             }
             for (String pattern : patterns) {
-                queries.send("PUBSUB", "CHANNELS", pattern);
                 @SuppressWarnings("unchecked")
-                Set<String> redisMatches = new HashSet<>((List<String>) queries.read());
+                Set<String> redisMatches = new HashSet<>((List<String>) queries.command("PUBSUB", "CHANNELS", pattern));
                 RedisGlob glob = RedisGlob.compile(pattern);
                 for (String topic : topics) {
                     boolean ours = glob.matches(topic);
@@ -135,74 +127,5 @@ class RedisPatternSemanticsIT {
             }
         }
         return p.toString();
-    }
-
-    /** A RESP2 connection that keeps bulk strings as UTF-8 text (every channel here is valid UTF-8). */
-    private static final class RawRedis implements AutoCloseable {
-        private final Socket socket = new Socket();
-        private final InputStream in;
-        private final OutputStream out;
-
-        RawRedis(int port) throws IOException {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            socket.setSoTimeout(10_000);
-            in = new BufferedInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
-        }
-
-        void send(String... args) throws IOException {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            buf.write(("*" + args.length + "\r\n").getBytes(UTF_8));
-            for (String arg : args) {
-                byte[] bytes = arg.getBytes(UTF_8);
-                buf.write(("$" + bytes.length + "\r\n").getBytes(UTF_8));
-                buf.write(bytes);
-                buf.write("\r\n".getBytes(UTF_8));
-            }
-            out.write(buf.toByteArray());
-            out.flush();
-        }
-
-        Object read() throws IOException {
-            int type = in.read();
-            String line = line();
-            switch (type) {
-                case '+', ':' -> {
-                    return line;
-                }
-                case '-' -> throw new IOException("redis error: " + line);
-                case '$' -> {
-                    int n = Integer.parseInt(line);
-                    byte[] data = in.readNBytes(n + 2);
-                    return new String(data, 0, n, UTF_8);
-                }
-                case '*' -> {
-                    int n = Integer.parseInt(line);
-                    List<Object> items = new ArrayList<>();
-                    for (int i = 0; i < n; i++) {
-                        items.add(read());
-                    }
-                    return items;
-                }
-                default -> throw new IOException("unexpected RESP type " + type);
-            }
-        }
-
-        private String line() throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            for (int b = in.read(); b != '\r'; b = in.read()) {
-                if (b < 0) {
-                    throw new IOException("closed by redis");
-                }
-                line.write(b);
-            }
-            in.read();
-            return line.toString(UTF_8);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
     }
 }

@@ -13,37 +13,55 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Fails a test when Netty reported a leaked buffer during it (or, for leaks found late, at the end of its class).
  * Registered for every test by JUnit's extension auto-detection
- * ({@code junit.jupiter.extensions.autodetection.enabled=true}); it refuses to run unless paranoid leak
- * detection and {@link RecordingLeakDetector} are configured, so that it never silently checks nothing.
+ * ({@code junit.jupiter.extensions.autodetection.enabled=true}), or with {@code @ExtendWith}.
+ *
+ * <p>It checks only when the test JVM runs with both
+ * {@code -Dio.netty.customResourceLeakDetector=io.pushline.test.RecordingLeakDetector} and
+ * {@code -Dio.netty.leakDetection.level=paranoid} (Netty reads them once, when it starts). Without them it says so
+ * once, on the {@code System.Logger} at WARNING, and checks nothing; it never fails a test for being unconfigured,
+ * so that a project that only wants the test kit's other parts is not broken by its auto-detection.
  */
 public final class LeakDetectionExtension implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
     /** The system property that installs {@link RecordingLeakDetector}. */
     public static final String DETECTOR_PROPERTY = "io.netty.customResourceLeakDetector";
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Creates the extension (JUnit does this). */
     public LeakDetectionExtension() {
     }
 
+    /**
+     * Tells whether this JVM records leaks: the detector is installed and the level is paranoid.
+     *
+     * @return whether the extension checks anything
+     */
+    public static boolean isConfigured() {
+        return RecordingLeakDetector.class.getName().equals(System.getProperty(DETECTOR_PROPERTY))
+                && ResourceLeakDetector.getLevel() == ResourceLeakDetector.Level.PARANOID;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
-        if (!RecordingLeakDetector.class.getName().equals(System.getProperty(DETECTOR_PROPERTY))) {
-            throw new IllegalStateException("leak detection is not configured: run tests with -D" + DETECTOR_PROPERTY
-                    + "=" + RecordingLeakDetector.class.getName() + " -Dio.netty.leakDetection.level=paranoid");
-        }
-        if (ResourceLeakDetector.getLevel() != ResourceLeakDetector.Level.PARANOID) {
-            throw new IllegalStateException("leak detection level is " + ResourceLeakDetector.getLevel()
-                    + ": run tests with -Dio.netty.leakDetection.level=paranoid");
+        if (!isConfigured() && WARNED.compareAndSet(false, true)) {
+            System.getLogger(LeakDetectionExtension.class.getName()).log(System.Logger.Level.WARNING,
+                    "Netty leak checks are off in this test run: add -D" + DETECTOR_PROPERTY + "="
+                            + RecordingLeakDetector.class.getName() + " -Dio.netty.leakDetection.level=paranoid "
+                            + "to the test JVM's arguments to make a leaked buffer fail its test");
         }
     }
 
     @Override
     public void afterEach(ExtensionContext context) {
-        check(context.getDisplayName());
+        if (isConfigured()) {
+            check(context.getDisplayName());
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        check(context.getDisplayName() + " (after all tests)");
+        if (isConfigured()) {
+            check(context.getDisplayName() + " (after all tests)");
+        }
     }
 
     private static void check(String where) {

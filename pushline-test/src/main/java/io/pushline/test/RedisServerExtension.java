@@ -198,7 +198,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
      * @throws IllegalStateException when redis answers with an error
      */
     public Object command(Object... args) {
-        try (Resp resp = new Resp("127.0.0.1", port)) {
+        try (RespClient resp = new RespClient("127.0.0.1", port)) {
             for (int i = 0; i + 1 < extraArgs.size(); i++) {
                 if (extraArgs.get(i).equals("--requirepass")) {
                     resp.command("AUTH", extraArgs.get(i + 1));

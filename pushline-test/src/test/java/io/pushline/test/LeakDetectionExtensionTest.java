@@ -27,6 +27,12 @@ class LeakDetectionExtensionTest {
                 .contains("leakOneBuffer");
     }
 
+    /** This build's test JVMs carry both settings: the extension checks every test, it does not stand aside. */
+    @Test
+    void thisBuildRunsWithLeakChecksOn() {
+        assertThat(LeakDetectionExtension.isConfigured()).isTrue();
+    }
+
     private static void leakOneBuffer() {
         ByteBuf leaked = PooledByteBufAllocator.DEFAULT.directBuffer(16);
         leaked.writeInt(42);

@@ -1,9 +1,9 @@
-package io.pushline.test;
+package io.pushline.tck;
 
 import io.pushline.InMemoryMessageSource;
 import io.pushline.MessageSource;
 
-/** The in-memory source passes the {@link MessageSourceContract}. */
+/** The in-memory source passes the {@link MessageSourceContract}: topics, patterns, publishing. */
 class InMemoryMessageSourceContractTest extends MessageSourceContract {
     @Override
     protected MessageSource newSource() {
