@@ -11,7 +11,7 @@ public final class ClientHandlers {
     }
 
     /**
-     * Sends every frame back to the client that sent it (the blog post's echo).
+     * Sends every frame back to the client that sent it (an echo server).
      *
      * @return the echo handler
      */

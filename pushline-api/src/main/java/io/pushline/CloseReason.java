@@ -24,6 +24,8 @@ public enum CloseReason {
     TOO_MANY_PENDING,
     /** The client sent frames faster than the inbound rate limit and the policy is to disconnect. */
     RATE_LIMITED,
+    /** The host application disconnected it ({@link Client#disconnect(String)}). */
+    DISCONNECTED,
     /** The server is shutting down. */
     SERVER_SHUTDOWN,
     /** An unexpected error (an I/O error, or a hook that threw). */

@@ -5,7 +5,7 @@ package io.pushline;
  */
 public enum Protocol {
     /**
-     * The blog post's protocol: on connect a client is subscribed to the server's default topics; each message is
+     * The push-only protocol: on connect a client is subscribed to the server's default topics; each message is
      * pushed as one frame holding just the payload bytes; frames the client sends go to the server's
      * {@link ClientFrameHandler}.
      */

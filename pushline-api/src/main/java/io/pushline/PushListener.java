@@ -22,6 +22,16 @@ public interface PushListener {
     }
 
     /**
+     * A client authenticated (with {@code AUTH}, its first frame on {@code raw}, or its certificate), or
+     * authenticated again. A good place to subscribe it to its own topics with {@link Client#subscribe(String)}.
+     *
+     * @param client the client
+     * @param authentication who it proved to be, and until when
+     */
+    default void clientAuthenticated(Client client, Authentication authentication) {
+    }
+
+    /**
      * A client disconnected, for whatever reason. The default calls {@link #clientDisconnected(Client)}.
      *
      * @param client the client

@@ -1,10 +1,13 @@
 package io.pushline.bench;
 
+import io.pushline.netty.PushServerBuilder;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.pushline.DropReason;
 import io.pushline.PushMetrics;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
+import io.pushline.netty.ServerLimits;
+import io.pushline.netty.ServerTls;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;
 import java.io.File;
@@ -18,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The Pushline server under test, in its own process so that its CPU and memory are its own. It relays one Redis
- * channel to every raw client (the seed's behaviour), prints {@code READY <port>} once listening, and answers
+ * channel to every raw client, prints {@code READY <port>} once listening, and answers
  * {@code stats} / {@code stats gc} lines on stdin with one {@code STATS key=value ...} line; {@code quit} or the
  * end of stdin closes it.
  */
@@ -38,7 +41,7 @@ final class BenchServerCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--max-queued", description = "Per-connection outbound bound in bytes (default: ${DEFAULT-VALUE}).")
-    int maxQueued = PushServer.Builder.DEFAULT_MAX_QUEUED_BYTES;
+    int maxQueued = ServerLimits.DEFAULT_MAX_QUEUED_BYTES;
 
     @Option(names = "--slow-policy", description = "DISCONNECT or DROP (default: ${DEFAULT-VALUE}).")
     SlowConsumerPolicy slowPolicy = SlowConsumerPolicy.DISCONNECT;
@@ -57,21 +60,21 @@ final class BenchServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PushServer.Builder builder = PushServer.builder()
+        PushServerBuilder builder = PushServer.builder()
                 .port(port)
                 .host("127.0.0.1")
                 .source(RedisMessageSource.create(redis))
                 .defaultTopics(topic)
-                .maxQueuedBytes(maxQueued)
-                .slowConsumerPolicy(slowPolicy)
+                .limits(l -> l.maxQueuedBytes(maxQueued)
+                .slowConsumerPolicy(slowPolicy))
                 // every load-tool client comes from 127.0.0.1 (unless --bind): the per-address limit would cap the run
-                .maxConnectionsPerAddress(Integer.MAX_VALUE)
+                .limits(l -> l.maxConnectionsPerAddress(Integer.MAX_VALUE))
                 .nativeTransport(!nio);
         if (threads > 0) {
             builder.eventLoopThreads(threads);
         }
         if (tlsCert != null) {
-            builder.tls(tlsCert, tlsKey).tlsProvider(tlsProvider);
+            builder.tls(ServerTls.builder(tlsCert, tlsKey).provider(tlsProvider).build());
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (PushServer server = builder.build().start()) {

@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The blog post's console client: prints every frame the server pushes and, at the same time, sends every line
+ * A console client: prints every frame the server pushes and, at the same time, sends every line
  * typed. A thread reads the socket while the caller's thread reads the console, as the blog's two coroutines did.
  */
 public final class ConsoleClient {

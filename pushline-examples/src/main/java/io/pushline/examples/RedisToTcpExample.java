@@ -8,7 +8,7 @@ import io.pushline.redis.RedisMessageSource;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The blog post's server as a library user writes it: every message published to the Redis channel
+ * A relay of one Redis channel to raw TCP clients, as a library user writes it: every message published to the Redis channel
  * {@code updates} reaches every TCP client on port 5567 as a CRLF-terminated line, and what clients send is
  * echoed back.
  *
@@ -35,7 +35,7 @@ public final class RedisToTcpExample {
                 .port(port)
                 .source(redis)
                 .framing(Framing.lines())
-                .defaultTopics("updates")          // every client gets these on connect (the seed's behaviour)
+                .defaultTopics("updates")          // raw protocol: every client gets these on connect
                 .onClientFrame(ClientHandlers.echo())
                 .build()
                 .start();                          // binds; port(0) picks a free port, server.port() tells it

@@ -1,6 +1,7 @@
 package io.pushline.examples;
 
-import io.pushline.netty.PushClient;
+import io.pushline.netty.client.PushClient;
+
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 

@@ -176,7 +176,7 @@ class CliIT {
             try (CliProcess client = new CliProcess("client", "localhost:" + port, "--sub", "news", "--tls-ca", caPem,
                     "--tls-cert", clientCert.toTempCertChainPem().getPath(),
                     "--tls-key", clientCert.toTempPrivateKeyPem().getPath());
-                    io.pushline.netty.PushClient publisher = io.pushline.netty.PushClient.builder().host("localhost")
+                    io.pushline.netty.client.PushClient publisher = io.pushline.netty.client.PushClient.builder().host("localhost")
                             .port(port).tls(io.netty.handler.ssl.SslContextBuilder.forClient()
                                     .trustManager(ca.toTempRootCertPem())
                                     .keyManager(clientCert.toTempCertChainPem(), clientCert.toTempPrivateKeyPem())

@@ -42,7 +42,7 @@ class CommandsRedisIT {
 
     private void startServer() {
         server = PushServer.builder().host("127.0.0.1").port(0).protocol(Protocol.COMMANDS)
-                .maxConnectionsPerAddress(2_000) // a thousand test clients, all from 127.0.0.1
+                .limits(l -> l.maxConnectionsPerAddress(2_000)) // a thousand test clients, all from 127.0.0.1
                 .source(RedisMessageSource.create(redis.uri())).build().start();
         closer.add(server);
     }

@@ -1,5 +1,6 @@
 package io.pushline.examples;
 
+import io.pushline.netty.PushServerBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,7 +46,7 @@ class HostileRedisIT {
         }
     }
 
-    private PushServer start(PushServer.Builder builder) {
+    private PushServer start(PushServerBuilder builder) {
         return closer.add(builder.host("127.0.0.1").port(0).protocol(Protocol.COMMANDS)
                 .source(RedisMessageSource.create(redis.uri())).build().start());
     }
@@ -129,7 +130,7 @@ class HostileRedisIT {
 
     @Test
     void aFrozenRedisIsReportedAndHoldsUpNoCommandForLong() {
-        PushServer server = start(PushServer.builder().brokerTimeout(Duration.ofSeconds(1)));
+        PushServer server = start(PushServer.builder().timeouts(t -> t.brokerTimeout(Duration.ofSeconds(1))));
         TcpTestClient c = connect(server);
         c.send("SUB held\r\n");
         assertThat(c.readLine()).isEqualTo("+OK");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The blog post's server end to end: a private redis-server, the Redis source, real TCP clients. */
+/** A relay of a Redis channel to raw TCP clients, end to end: a private redis-server, the Redis source, real TCP clients. */
 class RedisPushServerIT {
     @RegisterExtension
     static final RedisServerExtension redis = new RedisServerExtension();

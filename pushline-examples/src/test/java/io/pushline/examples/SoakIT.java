@@ -1,5 +1,6 @@
 package io.pushline.examples;
 
+import io.pushline.netty.client.PushClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +9,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.pushline.Protocol;
 import io.pushline.PushMetrics;
-import io.pushline.netty.PushClient;
+
 import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
 import io.pushline.redis.RedisPublisher;

@@ -25,7 +25,7 @@ class CommandsProtocolTest {
     @RegisterExtension
     final CloseAfterEach closer = new CloseAfterEach();
 
-    private PushServer start(PushServer.Builder builder) {
+    private PushServer start(PushServerBuilder builder) {
         PushServer server = builder.host("127.0.0.1").port(0).protocol(Protocol.COMMANDS).build().start();
         closer.add(server);
         return server;

@@ -1,5 +1,6 @@
 package io.pushline.netty;
 
+import io.pushline.netty.client.PushClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,7 +24,7 @@ class HardeningTest {
     @RegisterExtension
     final CloseAfterEach closer = new CloseAfterEach();
 
-    private PushServer start(PushServer.Builder builder) {
+    private PushServer start(PushServerBuilder builder) {
         return closer.add(builder.host("127.0.0.1").port(0).build().start());
     }
 
@@ -33,7 +34,7 @@ class HardeningTest {
 
     @Test
     void connectionsOverTheLimitAreRefusedWithAReason() {
-        PushServer server = start(PushServer.builder().maxConnections(2).onClientFrame(io.pushline.ClientHandlers.echo()));
+        PushServer server = start(PushServer.builder().limits(l -> l.maxConnections(2)).onClientFrame(io.pushline.ClientHandlers.echo()));
         TcpTestClient first = connect(server);
         TcpTestClient second = connect(server);
         await().until(() -> server.connectionCount() == 2);
@@ -51,7 +52,7 @@ class HardeningTest {
 
     @Test
     void connectionsPerRemoteAddressAreLimited() throws IOException {
-        PushServer server = start(PushServer.builder().maxConnectionsPerAddress(2)
+        PushServer server = start(PushServer.builder().limits(l -> l.maxConnectionsPerAddress(2))
                 .onClientFrame(io.pushline.ClientHandlers.echo()));
         connect(server);
         connect(server);
@@ -72,7 +73,7 @@ class HardeningTest {
     @Test
     void aSilentCommandsClientIsPingedThenClosed() {
         PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
-                .heartbeatInterval(Duration.ofMillis(200)).idleTimeout(Duration.ofMillis(1000)));
+                .timeouts(t -> t.heartbeatInterval(Duration.ofMillis(200)).idleTimeout(Duration.ofMillis(1000))));
         TcpTestClient silent = connect(server);
         String line;
         int pings = 0;
@@ -87,7 +88,7 @@ class HardeningTest {
     @Test
     void aClientThatAnswersPongStaysConnected() {
         PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
-                .heartbeatInterval(Duration.ofMillis(200)).idleTimeout(Duration.ofMillis(1000)));
+                .timeouts(t -> t.heartbeatInterval(Duration.ofMillis(200)).idleTimeout(Duration.ofMillis(1000))));
         TcpTestClient alive = connect(server);
         for (int i = 0; i < 10; i++) { // about 2 s, twice the idle timeout
             assertThat(alive.readLine()).isEqualTo("PING");
@@ -104,7 +105,7 @@ class HardeningTest {
     @Test
     void pushClientAnswersHeartbeatsByItself() {
         PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
-                .heartbeatInterval(Duration.ofMillis(100)).idleTimeout(Duration.ofMillis(500)));
+                .timeouts(t -> t.heartbeatInterval(Duration.ofMillis(100)).idleTimeout(Duration.ofMillis(500))));
         PushClient client = closer.add(PushClient.builder().host("127.0.0.1").port(server.port()).build());
         client.connect().join();
         await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
@@ -113,8 +114,8 @@ class HardeningTest {
 
     @Test
     void rawHeartbeatsAreSentWhenNothingElseIs() {
-        PushServer server = start(PushServer.builder().heartbeatInterval(Duration.ofMillis(100))
-                .rawHeartbeat("hb".getBytes(StandardCharsets.US_ASCII)));
+        PushServer server = start(PushServer.builder().timeouts(t -> t.heartbeatInterval(Duration.ofMillis(100))
+                .rawHeartbeat("hb".getBytes(StandardCharsets.US_ASCII))));
         TcpTestClient client = connect(server);
         assertThat(client.readLine()).isEqualTo("hb");
         assertThat(client.readLine()).isEqualTo("hb");
@@ -122,8 +123,8 @@ class HardeningTest {
 
     @Test
     void aHalfOpenRawPeerIsClosedByTheIdleTimeout() {
-        PushServer server = start(PushServer.builder().heartbeatInterval(Duration.ofMillis(100))
-                .idleTimeout(Duration.ofMillis(500)));
+        PushServer server = start(PushServer.builder().timeouts(t -> t.heartbeatInterval(Duration.ofMillis(100))
+                .idleTimeout(Duration.ofMillis(500))));
         TcpTestClient silent = connect(server); // sends nothing, like a peer whose host vanished
         await().until(() -> server.connectionCount() == 1);
         assertThat(silent.closedByServer()).isTrue();
@@ -133,7 +134,7 @@ class HardeningTest {
     @Test
     void theIdleTimeoutMustExceedTheHeartbeatInterval() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PushServer.builder()
-                .heartbeatInterval(Duration.ofSeconds(10)).idleTimeout(Duration.ofSeconds(5)).build())
+                .timeouts(t -> t.heartbeatInterval(Duration.ofSeconds(10)).idleTimeout(Duration.ofSeconds(5))).build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("idleTimeout (PT5S) must exceed heartbeatInterval (PT10S)");
     }
@@ -191,7 +192,7 @@ class HardeningTest {
     @Test
     void aFloodingClientIsThrottledButEveryCommandIsAnswered() {
         PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
-                .inboundRateLimit(200, io.pushline.RateLimitPolicy.THROTTLE));
+                .limits(l -> l.inboundRateLimit(200).inboundRatePolicy(io.pushline.RateLimitPolicy.THROTTLE)));
         TcpTestClient flood = connect(server);
         long started = System.nanoTime();
         flood.send("PING\r\n".repeat(600)); // 200 in the burst, then 400 more at 200/s
@@ -206,7 +207,7 @@ class HardeningTest {
     @Test
     void aFloodingClientIsDisconnectedWhenThePolicySaysSo() {
         PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
-                .inboundRateLimit(50, io.pushline.RateLimitPolicy.DISCONNECT));
+                .limits(l -> l.inboundRateLimit(50).inboundRatePolicy(io.pushline.RateLimitPolicy.DISCONNECT)));
         TcpTestClient flood = connect(server);
         flood.send("PING\r\n".repeat(200));
         String line;

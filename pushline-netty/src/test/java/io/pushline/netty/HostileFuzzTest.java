@@ -1,5 +1,6 @@
 package io.pushline.netty;
 
+import io.pushline.netty.internal.server.NettyClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -60,9 +61,9 @@ class HostileFuzzTest {
 
         InMemoryMessageSource source = InMemoryMessageSource.create();
         PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).protocol(Protocol.COMMANDS)
-                .source(source).allowPublish(true).framing(Framing.lines(MAX_FRAME)).maxQueuedBytes(MAX_QUEUED)
-                .slowConsumerPolicy(policy).onClientFrame(ClientHandlers.echo())
-                .frameTimeout(Duration.ofSeconds(2)).build().start());
+                .source(source).allowPublish(true).framing(Framing.lines(MAX_FRAME)).limits(l -> l.maxQueuedBytes(MAX_QUEUED)
+                .slowConsumerPolicy(policy)).onClientFrame(ClientHandlers.echo())
+                .timeouts(t -> t.frameTimeout(Duration.ofSeconds(2))).build().start());
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong maxPending = new AtomicLong();
         List<Thread> threads = new ArrayList<>();

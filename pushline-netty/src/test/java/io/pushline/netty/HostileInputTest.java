@@ -1,5 +1,6 @@
 package io.pushline.netty;
 
+import io.pushline.netty.internal.server.NettyClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -39,8 +40,8 @@ class HostileInputTest {
     @RegisterExtension
     final CloseAfterEach closer = new CloseAfterEach();
 
-    private PushServer start(PushServer.Builder builder) {
-        return closer.add(builder.host("127.0.0.1").port(0).maxQueuedBytes(MAX_QUEUED)
+    private PushServer start(PushServerBuilder builder) {
+        return closer.add(builder.host("127.0.0.1").port(0).limits(l -> l.maxQueuedBytes(MAX_QUEUED))
                 .framing(Framing.lines(MAX_FRAME)).build().start());
     }
 
@@ -98,7 +99,7 @@ class HostileInputTest {
     @ParameterizedTest
     @EnumSource(SlowConsumerPolicy.class)
     void repliesToAClientThatNeverReadsCountAgainstItsBound(SlowConsumerPolicy policy) throws IOException {
-        PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS).slowConsumerPolicy(policy));
+        PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS).limits(l -> l.slowConsumerPolicy(policy)));
         AtomicLong written = new AtomicLong();
         flood(server, line("PING ", 60_000), written);
         if (policy == SlowConsumerPolicy.DISCONNECT) {
@@ -121,7 +122,7 @@ class HostileInputTest {
     @EnumSource(SlowConsumerPolicy.class)
     void echoesToAClientThatNeverReadsCountAgainstItsBound(SlowConsumerPolicy policy) throws IOException {
         PushServer server = start(PushServer.builder().onClientFrame(ClientHandlers.echo())
-                .slowConsumerPolicy(policy));
+                .limits(l -> l.slowConsumerPolicy(policy)));
         AtomicLong written = new AtomicLong();
         flood(server, line("", 60_000), written);
         if (policy == SlowConsumerPolicy.DISCONNECT) {
@@ -210,7 +211,7 @@ class HostileInputTest {
     @Test
     void subscriptionsPerConnectionAreLimited() {
         PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
-                .maxSubscriptionsPerConnection(3, 1));
+                .limits(l -> l.maxSubscriptionsPerConnection(3, 1)));
         TcpTestClient c = connect(server);
         c.send("SUB a\r\nSUB b\r\nSUB c\r\nSUB d\r\nSUB a\r\nPSUB x.*\r\nPSUB y.*\r\nUNSUB a\r\nSUB d\r\n");
         for (int i = 0; i < 3; i++) {
@@ -228,7 +229,7 @@ class HostileInputTest {
     @Test
     void aFrameStartedButNeverFinishedIsCutOffAtTheFrameTimeout() throws IOException {
         // raw clients have no idle timeout by default: only the frame deadline ends this one
-        PushServer server = start(PushServer.builder().frameTimeout(Duration.ofMillis(500)));
+        PushServer server = start(PushServer.builder().timeouts(t -> t.frameTimeout(Duration.ofMillis(500))));
         TcpTestClient partial = connect(server);
         byte[] almost = new byte[60_000];
         Arrays.fill(almost, (byte) 'x');
@@ -242,8 +243,8 @@ class HostileInputTest {
     @Test
     void bytesTricklingInWithoutAFrameAreNotActivity() {
         PushServer server = start(PushServer.builder().protocol(Protocol.COMMANDS)
-                .heartbeatInterval(Duration.ofMillis(200)).idleTimeout(Duration.ofMillis(800))
-                .frameTimeout(Duration.ofSeconds(30)));
+                .timeouts(t -> t.heartbeatInterval(Duration.ofMillis(200)).idleTimeout(Duration.ofMillis(800))
+                .frameTimeout(Duration.ofSeconds(30))));
         TcpTestClient slowloris = connect(server);
         long started = System.nanoTime();
         String line;
@@ -263,7 +264,7 @@ class HostileInputTest {
         PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).build().start());
         List<Socket> held = new ArrayList<>();
         try {
-            for (int i = 0; i < PushServer.Builder.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS; i++) {
+            for (int i = 0; i < ServerLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS; i++) {
                 Socket s = new Socket();
                 s.bind(new InetSocketAddress("127.0.0.3", 0));
                 s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);

@@ -36,7 +36,7 @@ class MetricsTest {
     @Test
     void countsConnectionsMessagesBytesDropsAndCloseReasons() {
         List<CloseReason> reasons = new CopyOnWriteArrayList<>();
-        PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).maxConnections(3)
+        PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).limits(l -> l.maxConnections(3))
                 .framing(Framing.lines(100)).defaultTopics("t").onClientFrame(ClientHandlers.echo())
                 .listener(new PushListener() {
                     @Override
@@ -98,7 +98,7 @@ class MetricsTest {
     void theDropPolicyKeepsASlowClientConnectedAndCountsWhatItMissed() throws Exception {
         AtomicInteger slowEvents = new AtomicInteger();
         PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).defaultTopics("flood")
-                .maxQueuedBytes(64 * 1024).slowConsumerPolicy(SlowConsumerPolicy.DROP)
+                .limits(l -> l.maxQueuedBytes(64 * 1024).slowConsumerPolicy(SlowConsumerPolicy.DROP))
                 .listener(new PushListener() {
                     @Override
                     public void slowConsumer(Client client, SlowConsumerPolicy policy) {
@@ -140,8 +140,8 @@ class MetricsTest {
     @Test
     void aCommandsClientThatFellBehindIsToldHowManyMessagesItMissed() {
         PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0)
-                .protocol(io.pushline.Protocol.COMMANDS).maxQueuedBytes(64 * 1024)
-                .slowConsumerPolicy(SlowConsumerPolicy.DROP).build().start());
+                .protocol(io.pushline.Protocol.COMMANDS).limits(l -> l.maxQueuedBytes(64 * 1024)
+                .slowConsumerPolicy(SlowConsumerPolicy.DROP)).build().start());
         TcpTestClient late = closer.add(new TcpTestClient(server.port(), 4096));
         late.send("SUB flood\r\n");
         assertThat(late.readLine()).isEqualTo("+OK");

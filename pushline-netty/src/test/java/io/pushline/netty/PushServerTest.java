@@ -32,7 +32,7 @@ class PushServerTest {
     @RegisterExtension
     final CloseAfterEach closer = new CloseAfterEach();
 
-    private PushServer start(PushServer.Builder builder) {
+    private PushServer start(PushServerBuilder builder) {
         PushServer server = builder.port(0).host("127.0.0.1").build().start();
         closer.add(server);
         return server;
@@ -198,7 +198,7 @@ class PushServerTest {
     void aClientThatNeverReadsIsDisconnectedAndTheOthersGetEverything() throws Exception {
         List<Client> slow = new CopyOnWriteArrayList<>();
         PushServer server = start(PushServer.builder().defaultTopics("flood")
-                .slowConsumerPolicy(SlowConsumerPolicy.DISCONNECT).listener(new PushListener() {
+                .limits(l -> l.slowConsumerPolicy(SlowConsumerPolicy.DISCONNECT)).listener(new PushListener() {
                     @Override
                     public void slowConsumer(Client client, SlowConsumerPolicy policy) {
                         slow.add(client);
@@ -247,7 +247,7 @@ class PushServerTest {
     @Test
     void closeLetsQueuedPushesDrain() {
         PushServer server = PushServer.builder().port(0).host("127.0.0.1").eventLoopThreads(1)
-                .maxQueuedBytes(64 * 1024 * 1024).defaultTopics("t").build().start();
+                .limits(l -> l.maxQueuedBytes(64 * 1024 * 1024)).defaultTopics("t").build().start();
         TcpTestClient slowReader = new TcpTestClient(server.port(), 4096);
         closer.add(slowReader);
         TcpTestClient marker = connect(server);

@@ -43,7 +43,7 @@ class SlowConsumerLoadTest {
         int readers = 100;
         AtomicInteger cut = new AtomicInteger();
         PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).defaultTopics("load")
-                .maxQueuedBytes(MAX_QUEUED).slowConsumerPolicy(SlowConsumerPolicy.DISCONNECT)
+                .limits(l -> l.maxQueuedBytes(MAX_QUEUED).slowConsumerPolicy(SlowConsumerPolicy.DISCONNECT))
                 .listener(new PushListener() {
                     @Override
                     public void slowConsumer(Client client, SlowConsumerPolicy policy) {

@@ -1,5 +1,8 @@
 package io.pushline.netty;
 
+import io.pushline.netty.client.PushClient;
+import io.pushline.netty.internal.Tls;
+import io.pushline.netty.internal.server.NettyClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -65,9 +68,22 @@ class TlsTest {
                 .buildIssuedBy(otherCa);
     }
 
-    private PushServer startTls(X509Bundle cert, PushServer.Builder builder) throws IOException {
-        return closer.add(builder.host("127.0.0.1").port(0)
-                .tls(cert.toTempCertChainPem(), cert.toTempPrivateKeyPem()).build().start());
+    private PushServer startTls(X509Bundle cert, PushServerBuilder builder) throws IOException {
+        return startTls(cert, builder, t -> t);
+    }
+
+    /** Client certificates from {@code trusted} required, on the given implementation (null: the default). */
+    private static java.util.function.UnaryOperator<ServerTls.Builder> clientAuthBy(X509Bundle trusted,
+            io.netty.handler.ssl.SslProvider provider) throws IOException {
+        java.io.File pem = trusted.toTempRootCertPem();
+        return t -> t.clientAuth(pem).provider(provider);
+    }
+
+    /** Starts a server with TLS from {@code cert}, its TLS settings adjusted by {@code tls}. */
+    private PushServer startTls(X509Bundle cert, PushServerBuilder builder,
+            java.util.function.UnaryOperator<ServerTls.Builder> tls) throws IOException {
+        return closer.add(builder.host("127.0.0.1").port(0).tls(tls.apply(ServerTls.builder(
+                cert.toTempCertChainPem(), cert.toTempPrivateKeyPem())).build()).build().start());
     }
 
     /** A JDK TLS socket trusting {@code trusted}, presenting {@code clientCert} when given. */
@@ -142,12 +158,12 @@ class TlsTest {
     void mutualTlsAdmitsOnlyCertificatesFromTheTrustedCaAndShowsThePrincipal() throws Exception {
         List<String> principals = new CopyOnWriteArrayList<>();
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsClientAuth(ca.toTempRootCertPem()).listener(new PushListener() {
+                .listener(new PushListener() {
                     @Override
                     public void clientConnected(Client client) {
                         principals.add(client.peerPrincipal().map(p -> p.getName()).orElse("(none)"));
                     }
-                }));
+                }), clientAuthBy(ca, null));
         assertThat(roundTrip(tlsSocket(pushServer.port(), ca, alice), "PING mtls")).isEqualTo("PONG mtls");
         assertThat(principals).containsExactly("CN=alice");
 
@@ -169,10 +185,10 @@ class TlsTest {
     void theCertificatePrincipalReachesTheAuthorizer() throws Exception {
         List<String> asked = new CopyOnWriteArrayList<>();
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsClientAuth(ca.toTempRootCertPem()).authorizer((client, principal, name, pattern, action) -> {
+                .authorizer((client, principal, name, pattern, action) -> {
                     asked.add(principal + " " + name);
                     return "CN=alice".equals(principal) && name.equals("alice.inbox");
-                }));
+                }), clientAuthBy(ca, null));
         SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
         assertThat(roundTrip(socket, "SUB alice.inbox")).isEqualTo("+OK");
         assertThat(asked).containsExactly("CN=alice alice.inbox");
@@ -204,11 +220,11 @@ class TlsTest {
     void theAuthenticatorCanAuthenticateByCertificateAndFramesSentMeanwhileWait() throws Exception {
         List<String> asked = new CopyOnWriteArrayList<>();
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(BY_CERTIFICATE)
+                .authenticator(BY_CERTIFICATE)
                 .authorizer((client, principal, name, pattern, action) -> {
                     asked.add(principal + " " + name);
                     return "alice-from-cert".equals(principal);
-                }));
+                }), clientAuthBy(ca, null));
         SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
         // no AUTH: the certificate is the credential; SUB is sent at once, before the (async) decision
         BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
@@ -220,15 +236,15 @@ class TlsTest {
                 .join();
         assertThat(in.readLine()).as("pushes flow without AUTH").isEqualTo("MSG alice.inbox - hi");
         NettyClient onServer = (NettyClient) pushServer.clients().iterator().next();
-        assertThat(onServer.isAuthenticated()).isTrue();
-        assertThat(onServer.principalForAuthorization()).isEqualTo("alice-from-cert");
+        assertThat(onServer.principal()).contains("alice-from-cert");
     }
 
     @Test
     void aPushClientAuthenticatedByItsCertificateSubscribesWithoutAToken() throws Exception {
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(BY_CERTIFICATE)
-                .authorizer((client, principal, name, pattern, action) -> "alice-from-cert".equals(principal)));
+                .authenticator(BY_CERTIFICATE)
+                .authorizer((client, principal, name, pattern, action) -> "alice-from-cert".equals(principal)),
+                clientAuthBy(ca, null));
         BlockingQueue<Message> received = new LinkedBlockingQueue<>();
         PushClient client = closer.add(PushClient.builder().host("localhost").port(pushServer.port())
                 .tls(io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory())
@@ -247,7 +263,7 @@ class TlsTest {
     @Test
     void onRawACertificateAuthenticatedClientGetsTheDefaultTopicsWithoutATokenFrame() throws Exception {
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.RAW).defaultTopics("updates")
-                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(BY_CERTIFICATE));
+                .authenticator(BY_CERTIFICATE), clientAuthBy(ca, null));
         SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
         socket.startHandshake();
         await().atMost(Duration.ofSeconds(10)).until(() -> pushServer.topics().contains("updates"));
@@ -263,12 +279,12 @@ class TlsTest {
                 .buildIssuedBy(ca);
         List<Client> connected = new CopyOnWriteArrayList<>();
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(BY_CERTIFICATE).listener(new PushListener() {
+                .authenticator(BY_CERTIFICATE).listener(new PushListener() {
                     @Override
                     public void clientConnected(Client client) {
                         connected.add(client);
                     }
-                }));
+                }), clientAuthBy(ca, null));
         SSLSocket socket = tlsSocket(pushServer.port(), ca, bob);
         assertThat(roundTrip(socket, "SUB news")).isEqualTo("-ERR unauthorized");
         assertThat(socket.getInputStream().read()).as("closed by the server").isEqualTo(-1);
@@ -283,7 +299,7 @@ class TlsTest {
                 .completedFuture(new String(token, StandardCharsets.UTF_8).equals("t0ken")
                         ? io.pushline.Authentication.of("tok") : null);
         PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsClientAuth(ca.toTempRootCertPem()).authenticator(tokensOnly));
+                .authenticator(tokensOnly), clientAuthBy(ca, null));
         SSLSocket withoutAuth = tlsSocket(pushServer.port(), ca, alice);
         assertThat(roundTrip(withoutAuth, "SUB news")).as("the certificate alone is not enough")
                 .isEqualTo("-ERR unauthorized");
@@ -303,52 +319,21 @@ class TlsTest {
             throws Exception {
         assertThat(io.netty.handler.ssl.OpenSsl.isAvailable()).as("netty-tcnative is on the test class path")
                 .isTrue();
-        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsProvider(provider).tlsClientAuth(ca.toTempRootCertPem()));
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS),
+                clientAuthBy(ca, provider));
         SSLSocket socket = tlsSocket(pushServer.port(), ca, alice);
         assertThat(roundTrip(socket, "SUB news")).isEqualTo("+OK");
         NettyClient client = (NettyClient) pushServer.clients().iterator().next();
         assertThat(client.peerPrincipal()).map(java.security.Principal::getName).contains("CN=alice");
-        javax.net.ssl.SSLEngine engine = ((io.netty.handler.ssl.SslHandler) client.channel().pipeline()
-                .get(PushChannelInitializer.TLS)).engine();
+        javax.net.ssl.SSLEngine engine = client.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class)
+                .engine();
         if (provider == io.netty.handler.ssl.SslProvider.OPENSSL) {
             assertThat(engine).isInstanceOf(io.netty.handler.ssl.ReferenceCountedOpenSslEngine.class);
         } else {
             assertThat(engine).isNotInstanceOf(io.netty.handler.ssl.ReferenceCountedOpenSslEngine.class);
         }
-        assertThat(PushServer.tlsImplementation(pushServer.config().sslContext()))
+        assertThat(Tls.implementation(pushServer.runtime().config().sslContext()))
                 .startsWith(provider == io.netty.handler.ssl.SslProvider.OPENSSL ? "OpenSSL" : "the JDK");
-    }
-
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = io.netty.handler.ssl.SslProvider.class,
-            names = {"JDK", "OPENSSL"})
-    void pushClientAndServerSpeakTlsWithTheChosenProvider(io.netty.handler.ssl.SslProvider provider)
-            throws Exception {
-        assertThat(io.netty.handler.ssl.OpenSsl.isAvailable()).as("netty-tcnative is on the test class path")
-                .isTrue();
-        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsProvider(provider));
-        BlockingQueue<Message> received = new LinkedBlockingQueue<>();
-        PushClient client = closer.add(PushClient.builder().host("localhost").port(pushServer.port())
-                .tls(ca.toTempRootCertPem()).tlsProvider(provider).onMessage(received::add).build());
-        client.connect().get(10, TimeUnit.SECONDS);
-        client.subscribe("news").get(10, TimeUnit.SECONDS);
-        ((InMemoryMessageSource) pushServer.source()).publish("news", "either".getBytes(StandardCharsets.UTF_8))
-                .join();
-        Message m = received.poll(10, TimeUnit.SECONDS);
-        assertThat(m).isNotNull();
-        assertThat(m.payload()).isEqualTo("either".getBytes(StandardCharsets.UTF_8));
-
-        javax.net.ssl.SSLEngine clientEngine = ((io.netty.handler.ssl.SslHandler) client.currentChannel().pipeline()
-                .get("tls")).engine();
-        NettyClient onServer = (NettyClient) pushServer.clients().iterator().next();
-        javax.net.ssl.SSLEngine serverEngine = ((io.netty.handler.ssl.SslHandler) onServer.channel().pipeline()
-                .get(PushChannelInitializer.TLS)).engine();
-        boolean openSsl = provider == io.netty.handler.ssl.SslProvider.OPENSSL;
-        assertThat(clientEngine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine).isEqualTo(openSsl);
-        assertThat(serverEngine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine).isEqualTo(openSsl);
-        assertThat(clientEngine.getSession().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
     }
 
     /** Each renegotiation costs a full handshake of server CPU: refused on TLS 1.2 with either implementation. */
@@ -357,8 +342,8 @@ class TlsTest {
             names = {"JDK", "OPENSSL"})
     void aClientInitiatedRenegotiationClosesTheConnection(io.netty.handler.ssl.SslProvider provider)
             throws Exception {
-        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS)
-                .tlsProvider(provider));
+        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS),
+                t -> t.provider(provider));
         SSLSocket socket = tlsSocket(pushServer.port(), ca, null);
         socket.setEnabledProtocols(new String[] {"TLSv1.2"});
         BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
@@ -379,22 +364,11 @@ class TlsTest {
     }
 
     @Test
-    void byDefaultBothSidesUseOpenSslWhenItIsAvailable() throws Exception {
-        PushServer pushServer = startTls(server, PushServer.builder().protocol(Protocol.COMMANDS));
-        PushClient client = closer.add(PushClient.builder().host("localhost").port(pushServer.port())
-                .tls(ca.toTempRootCertPem()).build());
-        client.connect().get(10, TimeUnit.SECONDS);
-        assertThat(PushServer.tlsImplementation(pushServer.config().sslContext())).startsWith("OpenSSL");
-        assertThat(((io.netty.handler.ssl.SslHandler) client.currentChannel().pipeline().get("tls")).engine())
-                .isInstanceOf(io.netty.handler.ssl.ReferenceCountedOpenSslEngine.class);
-    }
-
-    @Test
-    void tlsSettingsAreCheckedAtBuild() {
-        assertThatThrownBy(() -> PushServer.builder().tlsClientAuth(new java.io.File("ca.pem")).build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("tlsClientAuth needs tls");
-        assertThatThrownBy(() -> PushServer.builder().tls(new java.io.File("missing.pem"),
-                new java.io.File("missing.key")).build())
+    void tlsSettingsAreCheckedWhenBuilt() {
+        assertThatThrownBy(() -> ServerTls.builder(new java.io.File("missing.pem"), new java.io.File("missing.key"))
+                .clientAuth(new java.io.File("ca.pem")).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tls: cannot load");
+        assertThatThrownBy(() -> ServerTls.of(io.netty.handler.ssl.SslContextBuilder.forClient().build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a client context");
     }
 }

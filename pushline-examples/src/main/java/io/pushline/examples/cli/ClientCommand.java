@@ -1,5 +1,7 @@
 package io.pushline.examples.cli;
 
+import io.pushline.netty.client.PushClient;
+import io.pushline.netty.client.PushClientBuilder;
 import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.Protocol;
@@ -8,7 +10,7 @@ import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import io.pushline.netty.PushClient;
+
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pushline client host:port}: the blog post's console client (prints every push, sends every line
+ * {@code pushline client host:port}: a console client (prints every push, sends every line
  * typed). With {@code --sub}/{@code --psub} it speaks the {@code commands} protocol through {@link PushClient}:
  * it subscribes, prints each push as {@code topic payload}, publishes typed {@code topic payload} lines, and
  * subscribes again by itself after the server restarts. Both modes speak TLS ({@code --tls-ca}, and
@@ -109,7 +111,7 @@ final class ClientCommand implements Callable<Integer> {
 
     private int subscribe(String host, int port, Framing framed) throws IOException, InterruptedException {
         PrintStream out = System.out;
-        PushClient.Builder builder = PushClient.builder().host(host).port(port).framing(framed)
+        PushClientBuilder builder = PushClient.builder().host(host).port(port).framing(framed)
                 .protocol(Protocol.COMMANDS).onMessage(message -> print(out, message))
                 .onStateChange(state -> System.err.println(
                         "connection " + state.name().toLowerCase(java.util.Locale.ROOT)));

@@ -1,5 +1,6 @@
 package io.pushline.examples.cli;
 
+import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,6 +49,19 @@ public final class PushlineCli implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        leakDetectionOffUnlessAsked();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Netty samples 1% of buffers for leak reports by default, at a measurable cost (BENCHMARKS.md); a server run
+     * from the command line turns that off unless {@code -Dio.netty.leakDetection.level} asks for a level. (The
+     * library itself leaves the JVM's setting alone: a host application decides.)
+     */
+    static void leakDetectionOffUnlessAsked() {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
     }
 }

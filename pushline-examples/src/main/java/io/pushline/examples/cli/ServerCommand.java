@@ -1,5 +1,6 @@
 package io.pushline.examples.cli;
 
+import io.pushline.netty.PushServerBuilder;
 import io.pushline.ClientHandlers;
 import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
@@ -8,6 +9,7 @@ import io.pushline.Protocol;
 import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
+import io.pushline.netty.ServerTls;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -136,16 +138,16 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         MessageSource source = redis == null ? InMemoryMessageSource.create() : RedisMessageSource.create(redis);
         Framing framed = framingOptions.framing();
-        PushServer.Builder builder = PushServer.builder().port(port).source(source).framing(framed)
+        PushServerBuilder builder = PushServer.builder().port(port).source(source).framing(framed)
                 .protocol(protocol).allowPublish(allowPublish).defaultTopics(topics.toArray(new String[0]))
                 .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore())
-                .maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy).maxConnections(maxConnections)
-                .maxConnectionsPerAddress(maxConnectionsPerAddress).heartbeatInterval(heartbeat)
-                .inboundRateLimit(rateLimit, ratePolicy).inboundByteRateLimit(byteRateLimit)
-                .maxSubscriptionsPerConnection(maxTopics, maxPatterns).frameTimeout(frameTimeout)
-                .brokerTimeout(brokerTimeout);
+                .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy).maxConnections(maxConnections)
+                .maxConnectionsPerAddress(maxConnectionsPerAddress)).timeouts(t -> t.heartbeatInterval(heartbeat))
+                .limits(l -> l.inboundRateLimit(rateLimit).inboundRatePolicy(ratePolicy).inboundByteRateLimit(byteRateLimit)
+                .maxSubscriptionsPerConnection(maxTopics, maxPatterns)).timeouts(t -> t.frameTimeout(frameTimeout)
+                .brokerTimeout(brokerTimeout));
         if (idleTimeout != null) {
-            builder.idleTimeout(idleTimeout);
+            builder.timeouts(t -> t.idleTimeout(idleTimeout));
         }
         if ((tlsCert == null) != (tlsKey == null) || (tlsCa != null && tlsCert == null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -156,17 +158,18 @@ final class ServerCommand implements Callable<Integer> {
                     "--tls-provider needs --tls-cert and --tls-key");
         }
         if (tlsCert != null) {
-            builder.tls(tlsCert, tlsKey);
+            ServerTls.Builder tls = ServerTls.builder(tlsCert, tlsKey);
             switch (tlsProvider) {
-                case "auto" -> builder.tlsProvider(null);
-                case "openssl" -> builder.tlsProvider(io.netty.handler.ssl.SslProvider.OPENSSL);
-                case "jdk" -> builder.tlsProvider(io.netty.handler.ssl.SslProvider.JDK);
+                case "auto" -> tls.provider(null);
+                case "openssl" -> tls.provider(io.netty.handler.ssl.SslProvider.OPENSSL);
+                case "jdk" -> tls.provider(io.netty.handler.ssl.SslProvider.JDK);
                 default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "--tls-provider: auto, openssl or jdk, not '" + tlsProvider + "'");
             }
-        }
-        if (tlsCa != null) {
-            builder.tlsClientAuth(tlsCa);
+            if (tlsCa != null) {
+                tls.clientAuth(tlsCa);
+            }
+            builder.tls(tls.build());
         }
         if (host != null) {
             builder.host(host);

@@ -1,0 +1,311 @@
+package io.pushline.netty;
+
+import io.pushline.RateLimitPolicy;
+import io.pushline.SlowConsumerPolicy;
+import io.pushline.internal.Checks;
+import java.util.Objects;
+
+/**
+ * What one client, and all of them together, may hold or send: the bounds that keep a server's memory and CPU
+ * bounded whatever clients do. Every limit has a safe default; {@code SECURITY.md} says what happens at each.
+ *
+ * <pre>{@code
+ * PushServer.builder().limits(ServerLimits.builder().maxQueuedBytes(4 * 1024 * 1024)
+ *         .slowConsumerPolicy(SlowConsumerPolicy.DROP).build())
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ServerLimits {
+    /** The default outbound buffer limit per connection: 1 MiB. */
+    public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+    /** The default slow-consumer policy: disconnect. */
+    public static final SlowConsumerPolicy DEFAULT_SLOW_CONSUMER_POLICY = SlowConsumerPolicy.DISCONNECT;
+    /** The default limit on open connections: 1,000,000 (the open-file limit usually binds first). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1_000_000;
+    /**
+     * The default limit on open connections from one remote address (IPv4 address, or IPv6 /64 network): 1,000,
+     * so that one address cannot take every slot. Connections of many users behind one NAT count together: raise
+     * it for such a deployment.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+    /** The default inbound rate limit per connection: 10,000 frames per second. */
+    public static final int DEFAULT_INBOUND_RATE_LIMIT = 10_000;
+    /** The default inbound byte rate limit per connection: 4 MiB per second. */
+    public static final int DEFAULT_INBOUND_BYTE_RATE_LIMIT = 4 * 1024 * 1024;
+    /** The default policy over the inbound rate limits: throttle. */
+    public static final RateLimitPolicy DEFAULT_INBOUND_RATE_POLICY = RateLimitPolicy.THROTTLE;
+    /** The default limit on topics one {@code commands} connection may subscribe to: 1,024. */
+    public static final int DEFAULT_MAX_TOPICS_PER_CONNECTION = 1_024;
+    /** The default limit on patterns one {@code commands} connection may subscribe to: 64. */
+    public static final int DEFAULT_MAX_PATTERNS_PER_CONNECTION = 64;
+
+    /** The defaults. */
+    public static final ServerLimits DEFAULT = builder().build();
+
+    private final int maxQueuedBytes;
+    private final SlowConsumerPolicy slowConsumerPolicy;
+    private final int maxConnections;
+    private final int maxConnectionsPerAddress;
+    private final int inboundRateLimit;
+    private final int inboundByteRateLimit;
+    private final RateLimitPolicy inboundRatePolicy;
+    private final int maxTopicsPerConnection;
+    private final int maxPatternsPerConnection;
+
+    private ServerLimits(Builder b) {
+        this.maxQueuedBytes = b.maxQueuedBytes;
+        this.slowConsumerPolicy = b.slowConsumerPolicy;
+        this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+        this.inboundRateLimit = b.inboundRateLimit;
+        this.inboundByteRateLimit = b.inboundByteRateLimit;
+        this.inboundRatePolicy = b.inboundRatePolicy;
+        this.maxTopicsPerConnection = b.maxTopicsPerConnection;
+        this.maxPatternsPerConnection = b.maxPatternsPerConnection;
+    }
+
+    /**
+     * Starts a builder with the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts a builder with these limits, to change some of them.
+     *
+     * @return a new builder
+     */
+    public Builder toBuilder() {
+        return new Builder().maxQueuedBytes(maxQueuedBytes).slowConsumerPolicy(slowConsumerPolicy)
+                .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
+                .inboundRateLimit(inboundRateLimit).inboundByteRateLimit(inboundByteRateLimit)
+                .inboundRatePolicy(inboundRatePolicy)
+                .maxSubscriptionsPerConnection(maxTopicsPerConnection, maxPatternsPerConnection);
+    }
+
+    /**
+     * Returns the outbound buffer limit per connection.
+     *
+     * @return bytes
+     */
+    public int maxQueuedBytes() {
+        return maxQueuedBytes;
+    }
+
+    /**
+     * Returns what happens to a client whose outbound buffer is full.
+     *
+     * @return the policy
+     */
+    public SlowConsumerPolicy slowConsumerPolicy() {
+        return slowConsumerPolicy;
+    }
+
+    /**
+     * Returns the most open connections.
+     *
+     * @return the limit
+     */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /**
+     * Returns the most open connections from one address.
+     *
+     * @return the limit
+     */
+    public int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    /**
+     * Returns the frames each client may send per second.
+     *
+     * @return the rate
+     */
+    public int inboundRateLimit() {
+        return inboundRateLimit;
+    }
+
+    /**
+     * Returns the bytes each client may send per second.
+     *
+     * @return the rate
+     */
+    public int inboundByteRateLimit() {
+        return inboundByteRateLimit;
+    }
+
+    /**
+     * Returns what happens over the inbound rates.
+     *
+     * @return the policy
+     */
+    public RateLimitPolicy inboundRatePolicy() {
+        return inboundRatePolicy;
+    }
+
+    /**
+     * Returns the most topics one {@code commands} client may hold.
+     *
+     * @return the limit
+     */
+    public int maxTopicsPerConnection() {
+        return maxTopicsPerConnection;
+    }
+
+    /**
+     * Returns the most patterns one {@code commands} client may hold.
+     *
+     * @return the limit
+     */
+    public int maxPatternsPerConnection() {
+        return maxPatternsPerConnection;
+    }
+
+    @Override
+    public String toString() {
+        return "ServerLimits[maxQueuedBytes=" + maxQueuedBytes + ", " + slowConsumerPolicy + ", maxConnections="
+                + maxConnections + ", perAddress=" + maxConnectionsPerAddress + ", inbound=" + inboundRateLimit
+                + "/s and " + inboundByteRateLimit + " B/s (" + inboundRatePolicy + "), subscriptions="
+                + maxTopicsPerConnection + " topics and " + maxPatternsPerConnection + " patterns]";
+    }
+
+    /** Builds {@link ServerLimits}. Setters check their argument at once. Not thread-safe. */
+    public static final class Builder {
+        private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+        private SlowConsumerPolicy slowConsumerPolicy = DEFAULT_SLOW_CONSUMER_POLICY;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private int inboundRateLimit = DEFAULT_INBOUND_RATE_LIMIT;
+        private int inboundByteRateLimit = DEFAULT_INBOUND_BYTE_RATE_LIMIT;
+        private RateLimitPolicy inboundRatePolicy = DEFAULT_INBOUND_RATE_POLICY;
+        private int maxTopicsPerConnection = DEFAULT_MAX_TOPICS_PER_CONNECTION;
+        private int maxPatternsPerConnection = DEFAULT_MAX_PATTERNS_PER_CONNECTION;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the most bytes that may wait in one connection's outbound buffer (pushes, replies, echoes,
+         * heartbeats alike) before the slow-consumer policy applies. Defaults to {@link #DEFAULT_MAX_QUEUED_BYTES}.
+         * A message is queued whenever the buffer is below the limit, so one frame larger than the limit is still
+         * delivered (the buffer then exceeds the limit by at most one frame) instead of being refused forever.
+         *
+         * @param maxQueuedBytes the limit, at least 1024
+         * @return this builder
+         */
+        public Builder maxQueuedBytes(int maxQueuedBytes) {
+            this.maxQueuedBytes = Checks.inRange(maxQueuedBytes, 1024, Integer.MAX_VALUE, "maxQueuedBytes");
+            return this;
+        }
+
+        /**
+         * Sets what happens to a client whose outbound buffer is full: disconnect it, or drop its pushes (its own
+         * commands then wait unread until the buffer drained, since replies are never dropped). Defaults to
+         * {@link #DEFAULT_SLOW_CONSUMER_POLICY}.
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder slowConsumerPolicy(SlowConsumerPolicy policy) {
+            this.slowConsumerPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Sets the most connections the server holds; more are refused with {@code -ERR too many connections}
+         * and closed. Defaults to {@link #DEFAULT_MAX_CONNECTIONS}. Whatever the setting, the server holds no more
+         * than the process's open-file limit leaves room for (minus 64 descriptors kept spare, counted at
+         * start), so that it refuses cleanly instead of failing to accept.
+         *
+         * @param maxConnections at least 1
+         * @return this builder
+         */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = Checks.positive(maxConnections, "maxConnections");
+            return this;
+        }
+
+        /**
+         * Sets the most connections from one remote IP address (an IPv6 /64 network counts as one address); more
+         * are refused with {@code -ERR too many connections} and closed. Defaults to
+         * {@link #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}.
+         *
+         * @param maxConnectionsPerAddress at least 1
+         * @return this builder
+         */
+        public Builder maxConnectionsPerAddress(int maxConnectionsPerAddress) {
+            this.maxConnectionsPerAddress = Checks.positive(maxConnectionsPerAddress, "maxConnectionsPerAddress");
+            return this;
+        }
+
+        /**
+         * Limits how many frames per second each client may send (a token bucket allowing bursts of one second's
+         * worth). Defaults to {@link #DEFAULT_INBOUND_RATE_LIMIT}.
+         *
+         * @param framesPerSecond at least 1
+         * @return this builder
+         */
+        public Builder inboundRateLimit(int framesPerSecond) {
+            this.inboundRateLimit = Checks.positive(framesPerSecond, "framesPerSecond");
+            return this;
+        }
+
+        /**
+         * Limits how many bytes per second each client may send, counted in frames (a token bucket allowing bursts
+         * of one second's worth, and at least one frame of the maximum length). Defaults to
+         * {@link #DEFAULT_INBOUND_BYTE_RATE_LIMIT}.
+         *
+         * @param bytesPerSecond at least 1
+         * @return this builder
+         */
+        public Builder inboundByteRateLimit(int bytesPerSecond) {
+            this.inboundByteRateLimit = Checks.positive(bytesPerSecond, "bytesPerSecond");
+            return this;
+        }
+
+        /**
+         * Sets what happens over either inbound rate: throttle (stop reading for a while; the client's TCP window
+         * pushes back) or disconnect ({@code -ERR rate limit exceeded}). Defaults to
+         * {@link #DEFAULT_INBOUND_RATE_POLICY}.
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder inboundRatePolicy(RateLimitPolicy policy) {
+            this.inboundRatePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Limits the topics and the patterns one {@code commands} client may hold; a {@code SUB} or {@code PSUB}
+         * beyond either gets {@code -ERR too many subscriptions} and changes nothing. Subscriptions the host makes
+         * ({@code Client.subscribe}) do not count. Defaults to {@link #DEFAULT_MAX_TOPICS_PER_CONNECTION} and
+         * {@link #DEFAULT_MAX_PATTERNS_PER_CONNECTION}.
+         *
+         * @param topics at least 1
+         * @param patterns at least 0 (0 refuses every {@code PSUB})
+         * @return this builder
+         */
+        public Builder maxSubscriptionsPerConnection(int topics, int patterns) {
+            this.maxTopicsPerConnection = Checks.positive(topics, "topics");
+            this.maxPatternsPerConnection = Checks.inRange(patterns, 0, Integer.MAX_VALUE, "patterns");
+            return this;
+        }
+
+        /**
+         * Builds the limits.
+         *
+         * @return the limits
+         */
+        public ServerLimits build() {
+            return new ServerLimits(this);
+        }
+    }
+}

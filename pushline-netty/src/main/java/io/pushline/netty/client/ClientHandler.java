@@ -1,0 +1,223 @@
+package io.pushline.netty.client;
+
+import io.pushline.netty.internal.Frames;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.ReferenceCountUtil;
+import io.pushline.Framing;
+import io.pushline.Message;
+import io.pushline.Protocol;
+import io.pushline.PushlineException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client's protocol handler for one connection; it sits after the frame decoder and is created per channel.
+ *
+ * <p>Outbound, it frames each {@link ClientCommand} written to the channel and remembers it in a FIFO of
+ * commands in flight; at most {@code maxInFlight} are in flight, later ones wait here (unframed) and are written
+ * as replies come back, so a burst of commands (say, re-subscribing thousands of topics) never exceeds the
+ * server's limit on unanswered commands. Other outbound messages (already framed {@code ByteBuf}s of a raw
+ * connection) pass through.
+ *
+ * <p>Inbound, on {@code commands}, a frame starting with {@code "MSG "} is a push and goes to the listener;
+ * every other non-empty frame is the reply to the oldest command in flight. A frame with nothing in flight is
+ * logged (for example {@code -ERR slow consumer} just before the server closes). On {@code raw}, every frame
+ * is a payload and goes to the listener as a message on {@link PushClient#RAW_TOPIC}. Every inbound buffer is
+ * released here. When the channel goes inactive every command still waiting fails with
+ * {@code PushlineException("connection lost")}.
+ *
+ * <p>Everything runs on the channel's event loop.
+ */
+final class ClientHandler extends ChannelDuplexHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+
+    private final String name;
+    private static final byte[] PONG = "PONG".getBytes(StandardCharsets.US_ASCII);
+    private final Framing framing;
+    private final Protocol protocol;
+    private final int maxInFlight;
+    private final Consumer<Message> listener;
+    private final ArrayDeque<ClientCommand> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<Queued> queued = new ArrayDeque<>();
+
+    /**
+     * Creates a handler.
+     *
+     * @param name names the connection in log lines
+     * @param framing the connection's framing, for outbound commands
+     * @param protocol the connection's protocol
+     * @param maxInFlight the most commands written and not yet answered
+     * @param listener gets every push, on the event loop; what it throws is caught and logged
+     */
+    ClientHandler(String name, Framing framing, Protocol protocol, int maxInFlight,
+            Consumer<Message> listener) {
+        this.name = name;
+        this.framing = framing;
+        this.protocol = protocol;
+        this.maxInFlight = maxInFlight;
+        this.listener = listener;
+    }
+
+    /** How many commands wait for a reply, written or not yet written. */
+    int pending() {
+        return inFlight.size() + queued.size();
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!(msg instanceof ClientCommand)) {
+            ctx.write(msg, promise);
+            return;
+        }
+        ClientCommand command = (ClientCommand) msg;
+        if (protocol != Protocol.COMMANDS) {
+            IllegalStateException e = new IllegalStateException(
+                    command.verb() + " is not available on a raw connection");
+            command.fail(e);
+            promise.tryFailure(e);
+            return;
+        }
+        if (inFlight.size() < maxInFlight) {
+            writeCommand(ctx, command, promise);
+        } else {
+            queued.add(new Queued(command, promise));
+        }
+    }
+
+    private void writeCommand(ChannelHandlerContext ctx, ClientCommand command, ChannelPromise promise) {
+        inFlight.add(command);
+        ctx.write(command.encode(ctx.alloc(), framing), promise.unvoid()).addListener(written -> {
+            if (!written.isSuccess()) {
+                // the connection is broken: fail this command now, the rest when the channel goes inactive
+                command.fail(new PushlineException("connection lost", written.cause()));
+                ctx.close();
+            }
+        });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (protocol == Protocol.RAW) {
+                deliver(Message.of(PushClient.RAW_TOPIC, ByteBufUtil.getBytes(frame)));
+            } else if (Pushes.isPush(frame)) {
+                deliverPush(frame);
+            } else if (isServerPing(frame)) {
+                // the server's heartbeat: answer at once, it is not a reply to any of our commands
+                ctx.writeAndFlush(Frames.frame(ctx.alloc(), framing, PONG), ctx.voidPromise());
+            } else if (frame.isReadable()) {
+                reply(ctx, frame.toString(StandardCharsets.UTF_8));
+            }
+            // an empty frame on commands is no reply and no push: the server never sends one
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private static boolean isServerPing(ByteBuf frame) {
+        int n = frame.readableBytes();
+        int i = frame.readerIndex();
+        return n >= 4 && frame.getByte(i) == 'P' && frame.getByte(i + 1) == 'I' && frame.getByte(i + 2) == 'N'
+                && frame.getByte(i + 3) == 'G' && (n == 4 || frame.getByte(i + 4) == ' ');
+    }
+
+    private void deliverPush(ByteBuf frame) {
+        Message message;
+        try {
+            message = Pushes.parsePush(frame);
+        } catch (PushlineException e) {
+            LOG.warn("{}: ignoring a push from the server: {}", name, e.getMessage());
+            return;
+        }
+        deliver(message);
+    }
+
+    private void deliver(Message message) {
+        try {
+            listener.accept(message);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: message listener failed on {}", name, message, e);
+        }
+    }
+
+    private void reply(ChannelHandlerContext ctx, String reply) {
+        ClientCommand command = inFlight.poll();
+        if (command == null) {
+            if (reply.startsWith("-ERR")) {
+                LOG.warn("{}: server error: {}", name, Pushes.abbreviate(reply));
+            } else {
+                LOG.warn("{}: ignoring a frame with no command pending: {}", name,
+                        Pushes.abbreviate(reply));
+            }
+            return;
+        }
+        command.complete(reply);
+        writeQueued(ctx);
+    }
+
+    private void writeQueued(ChannelHandlerContext ctx) {
+        boolean wrote = false;
+        while (!queued.isEmpty() && inFlight.size() < maxInFlight) {
+            Queued q = queued.poll();
+            writeCommand(ctx, q.command, q.promise);
+            wrote = true;
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+    }
+
+    /** Fails every command waiting for a reply (written or not) with {@code cause}. */
+    void failAll(Throwable cause) {
+        for (ClientCommand command; (command = inFlight.poll()) != null; ) {
+            command.fail(cause);
+        }
+        for (Queued q; (q = queued.poll()) != null; ) {
+            q.command.fail(cause);
+            q.promise.tryFailure(cause);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        failAll(new PushlineException("connection lost"));
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            LOG.warn("{}: the server sent a frame longer than {} bytes; closing", name, framing.maxFrameLength());
+        } else if (cause instanceof IOException) {
+            LOG.debug("{}: connection error; closing", name, cause);
+        } else {
+            LOG.warn("{}: unexpected error; closing", name, cause);
+        }
+        ctx.close();
+    }
+
+    /** A command waiting for room in flight, with the promise of its write. */
+    private static final class Queued {
+        final ClientCommand command;
+        final ChannelPromise promise;
+
+        Queued(ClientCommand command, ChannelPromise promise) {
+            this.command = command;
+            this.promise = promise;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.pushline.netty.client;
+
+import io.netty.channel.Channel;
+import io.pushline.Protocol;
+import io.pushline.PushlineException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a {@link PushClient} remembers to subscribe, and the subscriptions' commands: {@code SUB}/{@code PSUB} now or
+ * on the next connection, again after every reconnect, again a moment after a {@code -ERR unavailable}, and
+ * forgotten after a refusal. The remembered sets are changed by callers' threads; the rest runs on the client's
+ * event loop.
+ */
+final class ClientSubscriptions {
+    private static final Logger LOG = LoggerFactory.getLogger(PushClient.class);
+
+    /** The desired subscriptions: changed by the calling thread, read on the loop at every (re)connect. */
+    final Set<String> topics = ConcurrentHashMap.newKeySet();
+    final Set<String> patterns = ConcurrentHashMap.newKeySet();
+    private final ClientConnection connection;
+    /** On the loop: futures of subscriptions made while disconnected, completed by the next connection's reply. */
+    private final Map<String, List<CompletableFuture<Void>>> waitingTopics = new HashMap<>();
+    private final Map<String, List<CompletableFuture<Void>>> waitingPatterns = new HashMap<>();
+
+    ClientSubscriptions(ClientConnection connection) {
+        this.connection = connection;
+    }
+
+    CompletableFuture<Void> subscribe(String name, boolean pattern) {
+        (pattern ? patterns : topics).add(name);
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        connection.execute(result, () -> {
+            if (connection.isConnected()) {
+                sendSubscribe(name, pattern, List.of(result));
+                connection.channel().flush();
+            } else if (!(pattern ? patterns : topics).contains(name)) {
+                // unsubscribed from another thread in the meantime
+                result.completeExceptionally(new PushlineException("unsubscribed before the subscription was sent"));
+            } else {
+                (pattern ? waitingPatterns : waitingTopics).computeIfAbsent(name, k -> new ArrayList<>())
+                        .add(result);
+            }
+        });
+        return result;
+    }
+
+    CompletableFuture<Void> unsubscribe(String name, boolean pattern) {
+        (pattern ? patterns : topics).remove(name);
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        connection.execute(result, () -> {
+            List<CompletableFuture<Void>> waiting = (pattern ? waitingPatterns : waitingTopics).remove(name);
+            if (waiting != null) {
+                ClientConnection.failAll(waiting, new PushlineException("unsubscribed before the subscription was sent"));
+            }
+            if (connection.isConnected()) {
+                ClientCommand command = ClientCommand.ok(pattern ? "PUNSUB" : "UNSUB", ClientConnection.utf8(name));
+                ClientConnection.link(command.future(), result, reply -> null);
+                connection.write(command);
+                connection.channel().flush();
+            } else {
+                result.complete(null);
+            }
+        });
+        return result;
+    }
+
+    /** On the loop, connected: writes SUB/PSUB (no flush) and completes {@code targets} with its reply. */
+    private void sendSubscribe(String name, boolean pattern, List<CompletableFuture<Void>> targets) {
+        ClientCommand command = ClientCommand.ok(pattern ? "PSUB" : "SUB", ClientConnection.utf8(name));
+        command.future().whenComplete((reply, error) -> {
+            if (error == null) {
+                targets.forEach(f -> f.complete(null));
+                return;
+            }
+            if (command.refused() && error.getMessage() != null && error.getMessage().startsWith("unavailable")) {
+                // the server's broker did not answer in time: keep it, and ask again in a moment
+                Channel sentOn = connection.channel();
+                connection.loop().schedule(() -> {
+                    if (connection.channel() == sentOn && connection.isConnected()
+                            && (pattern ? patterns : topics).contains(name)) {
+                        sendSubscribe(name, pattern, List.of());
+                        connection.channel().flush();
+                    }
+                }, ClientConnection.RESUBSCRIBE_DELAY.toNanos(), TimeUnit.NANOSECONDS);
+                LOG.debug("{}: {} {} not confirmed yet ({}); asking again in {}", connection, command.verb(), name,
+                        error.getMessage(), ClientConnection.RESUBSCRIBE_DELAY);
+            } else if (command.refused()) {
+                // the server will not have it: forget it, so that reconnects do not ask again
+                (pattern ? patterns : topics).remove(name);
+                if (targets.isEmpty()) {
+                    LOG.warn("{}: server refused {} {}: {}", connection, command.verb(), name, error.getMessage());
+                }
+            }
+            ClientConnection.failAll(targets, error);
+        });
+        connection.write(command);
+    }
+
+    /** Sends SUB and PSUB for every remembered subscription, completing the futures waiting for a connection. */
+    void resubscribe() {
+        if (connection.protocol() != Protocol.COMMANDS) {
+            return;
+        }
+        int sent = 0;
+        for (String topic : topics) {
+            List<CompletableFuture<Void>> waiting = waitingTopics.remove(topic);
+            sendSubscribe(topic, false, waiting == null ? List.of() : waiting);
+            sent++;
+        }
+        for (String pattern : patterns) {
+            List<CompletableFuture<Void>> waiting = waitingPatterns.remove(pattern);
+            sendSubscribe(pattern, true, waiting == null ? List.of() : waiting);
+            sent++;
+        }
+        // left over: unsubscribed from another thread while their subscribe call was on its way to the loop
+        PushlineException gone = new PushlineException("unsubscribed before the subscription was sent");
+        waitingTopics.values().forEach(waiting -> ClientConnection.failAll(waiting, gone));
+        waitingTopics.clear();
+        waitingPatterns.values().forEach(waiting -> ClientConnection.failAll(waiting, gone));
+        waitingPatterns.clear();
+        if (sent > 0) {
+            connection.channel().flush();
+            LOG.debug("{}: subscribed {} remembered topics and patterns", connection, sent);
+        }
+    }
+
+    /** On the loop, when the client closes: fails what still waits for a connection. */
+    void failWaiting(Throwable cause) {
+        waitingTopics.values().forEach(waiting -> ClientConnection.failAll(waiting, cause));
+        waitingTopics.clear();
+        waitingPatterns.values().forEach(waiting -> ClientConnection.failAll(waiting, cause));
+        waitingPatterns.clear();
+    }
+}

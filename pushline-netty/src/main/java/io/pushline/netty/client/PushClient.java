@@ -1,0 +1,348 @@
+package io.pushline.netty.client;
+
+import io.netty.channel.Channel;
+import io.pushline.Framing;
+import io.pushline.Message;
+import io.pushline.Protocol;
+import io.pushline.PushlineException;
+import io.pushline.Topics;
+import io.pushline.netty.internal.Frames;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * A Java client for a {@link io.pushline.netty.PushServer}: connects, subscribes, receives pushes, and reconnects by itself.
+ *
+ * <pre>{@code
+ * PushClient client = PushClient.builder()
+ *         .host("push.example.com")
+ *         .port(5567)
+ *         .onMessage(message -> System.out.println(message.topic() + ": " + message.payloadLength() + " bytes"))
+ *         .build();
+ * client.subscribe("updates");              // remembered; sent as soon as the connection is up
+ * client.connect().join();
+ * client.publish("updates", "hello".getBytes(StandardCharsets.UTF_8)).join();
+ * // ...
+ * client.close();
+ * }</pre>
+ *
+ * <p><b>Protocols.</b> On {@link Protocol#COMMANDS} (the default) every request method sends one command and
+ * returns a future completed by the server's reply, matched in order: {@code +OK} completes it, and
+ * {@code -ERR <reason>} fails it with a {@link PushlineException} whose message is the reason. Pushes
+ * ({@code MSG <topic> <id> <payload>}) go to the {@link PushClientBuilder#onMessage(Consumer) message listener}. On
+ * {@link Protocol#RAW} every frame the server sends goes to the listener as a message on {@link #RAW_TOPIC},
+ * {@link #send(byte[])} sends a frame, and the command methods fail with {@link IllegalStateException}.
+ *
+ * <p><b>Subscriptions survive reconnects.</b> The client remembers the topics and patterns it was asked to
+ * subscribe to (until they are unsubscribed, or the server refuses them) and sends {@code SUB}/{@code PSUB} for all
+ * of them on every new connection, without user code. When the server answers {@code -ERR unavailable} (its broker
+ * did not confirm in time) the future fails, but the subscription stays remembered and is asked for again a second
+ * later. {@link #subscribe(String)} while disconnected is remembered
+ * and its future completes when that subscription is confirmed on the next connection.
+ * {@link #publish(String, byte[])} and {@link #ping()} while disconnected fail at once with
+ * {@code PushlineException("not connected")}. When a connection drops, the futures of commands still waiting for
+ * their reply fail with {@code PushlineException("connection lost")} (the subscriptions themselves stay remembered).
+ *
+ * <p><b>Reconnecting.</b> With a {@link ReconnectPolicy} other than {@link ReconnectPolicy#none()} (the default is
+ * {@link ReconnectPolicy#DEFAULT}) a lost connection, or a failed attempt, is retried after an exponential
+ * backoff with full jitter; the attempt counter starts again after each successful connection.
+ *
+ * <p><b>Argument errors</b> (an invalid topic, a payload line framing cannot carry, a frame over the limit) and
+ * calls that make no sense on the protocol or after {@link #close()} fail the returned future with
+ * {@link IllegalArgumentException} or {@link IllegalStateException}; only {@code null} arguments throw
+ * ({@link NullPointerException}).
+ *
+ * <p><b>Threading.</b> Thread-safe: every method may be called from any thread. Each client runs on one event
+ * loop thread: the listeners are called there, one at a time and in order, and the returned futures are completed
+ * there, so dependent stages added without an executor also run there and must not block. Never wait for one of
+ * these futures on that thread (in a listener, say): it would wait for itself.
+ */
+public final class PushClient implements AutoCloseable {
+    /** The topic of every {@link Message} received on a {@link Protocol#RAW} connection: {@value}. */
+    public static final String RAW_TOPIC = "raw";
+
+    /**
+     * The life of a client, reported in this order to the {@link PushClientBuilder#onStateChange(Consumer) state listener}.
+     */
+    public enum State {
+        /** A connection attempt is under way. */
+        CONNECTING,
+        /**
+         * The TCP connection is up (and, with {@link PushClientBuilder#auth(String)} on {@code commands}, the server accepted
+         * the token). Remembered subscriptions have been written; their replies come later, like any other.
+         */
+        CONNECTED,
+        /**
+         * No connection: before {@link PushClient#connect()}, after a connection was lost or an attempt failed
+         * (a new attempt follows when reconnecting is on).
+         */
+        DISCONNECTED,
+        /** {@link PushClient#close()} was called; final. */
+        CLOSED
+    }
+
+    private final String host;
+    private final int port;
+    private final Framing framing;
+    private final Protocol protocol;
+    private final ClientConnection connection;
+
+    /** Called by {@link PushClientBuilder#build()}. */
+    static PushClient create(PushClientBuilder b) {
+        return new PushClient(b);
+    }
+
+    private PushClient(PushClientBuilder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.framing = b.framing;
+        this.protocol = b.protocol;
+        this.connection = new ClientConnection(this, b, b.buildSslContext(), b.messageListener);
+    }
+
+    /**
+     * Starts a builder with the defaults.
+     *
+     * @return a new builder
+     */
+    public static PushClientBuilder builder() {
+        return new PushClientBuilder();
+    }
+
+    /**
+     * Connects, unless connected or connecting already. With reconnecting on, failed attempts are retried and the
+     * future completes on the first success (it stays incomplete while the server is unreachable; add a timeout
+     * with {@link CompletableFuture#orTimeout}); with {@link ReconnectPolicy#none()} a failed attempt fails it
+     * with a {@link PushlineException}, and {@code connect()} may be called again. While the client waits to
+     * retry, calling {@code connect()} tries at once.
+     *
+     * @return a future completed with this client once connected; failed with {@link IllegalStateException} after
+     *     {@link #close()}, and with a {@link PushlineException} when the client is closed before connecting
+     */
+    public CompletableFuture<PushClient> connect() {
+        return connection.connect();
+    }
+
+    /**
+     * Returns the client's state.
+     *
+     * @return the current state
+     */
+    public State state() {
+        return connection.state();
+    }
+
+    /**
+     * Returns the topics the client is subscribed to, or will subscribe to on its next connection.
+     *
+     * @return an immutable snapshot
+     */
+    public Set<String> topics() {
+        return Set.copyOf(connection.subscriptions.topics);
+    }
+
+    /**
+     * Returns the patterns the client is subscribed to, or will subscribe to on its next connection.
+     *
+     * @return an immutable snapshot
+     */
+    public Set<String> patterns() {
+        return Set.copyOf(connection.subscriptions.patterns);
+    }
+
+    /**
+     * Subscribes to a topic ({@code SUB}), now or, while disconnected, on the next connection. The topic is
+     * remembered and subscribed again on every reconnect, until {@link #unsubscribe(String)} or until the server
+     * refuses it.
+     *
+     * @param topic a valid topic (see {@link Topics})
+     * @return a future completed when the server confirmed the subscription; every message published after that
+     *     reaches the listener
+     */
+    public CompletableFuture<Void> subscribe(String topic) {
+        return subscribe(topic, false);
+    }
+
+    /**
+     * Subscribes to a Redis glob pattern ({@code PSUB}), for example {@code news.*}; messages arrive with their
+     * concrete topic. Remembered like {@link #subscribe(String)}.
+     *
+     * @param pattern a valid pattern (same rules as a topic, see {@link Topics})
+     * @return a future completed when the server confirmed the subscription
+     */
+    public CompletableFuture<Void> psubscribe(String pattern) {
+        return subscribe(pattern, true);
+    }
+
+    /**
+     * Unsubscribes from a topic ({@code UNSUB}) and forgets it. While disconnected the future completes at once
+     * (the next connection simply does not subscribe it), and a {@link #subscribe(String)} still waiting for a
+     * connection fails.
+     *
+     * @param topic a valid topic (see {@link Topics})
+     * @return a future completed when the server confirmed, or at once while disconnected
+     */
+    public CompletableFuture<Void> unsubscribe(String topic) {
+        return unsubscribe(topic, false);
+    }
+
+    /**
+     * Unsubscribes from a pattern ({@code PUNSUB}) and forgets it; see {@link #unsubscribe(String)}.
+     *
+     * @param pattern a valid pattern (see {@link Topics})
+     * @return a future completed when the server confirmed, or at once while disconnected
+     */
+    public CompletableFuture<Void> punsubscribe(String pattern) {
+        return unsubscribe(pattern, true);
+    }
+
+    /**
+     * Publishes a message through the server ({@code PUB}). The server must allow client publishing; otherwise
+     * the future fails with {@code PushlineException("forbidden")}.
+     *
+     * @param topic a valid topic (see {@link Topics})
+     * @param payload the payload bytes, copied; on line framing they must not contain CR or LF
+     * @return a future completed when the server accepted the message; failed with
+     *     {@code PushlineException("not connected")} at once while disconnected
+     */
+    public CompletableFuture<Void> publish(String topic, byte[] payload) {
+        Objects.requireNonNull(payload, "payload");
+        CompletableFuture<Void> invalid = checkName(topic, false, "publish");
+        if (invalid != null) {
+            return invalid;
+        }
+        return request(ClientCommand.ok("PUB", utf8(topic), payload.clone()), reply -> null);
+    }
+
+    /**
+     * Sends {@code PING}.
+     *
+     * @return a future completed with the text of the server's {@code PONG}: {@code ""}; failed with
+     *     {@code PushlineException("not connected")} at once while disconnected
+     */
+    public CompletableFuture<String> ping() {
+        String problem = commandsOnly("ping");
+        return problem != null ? CompletableFuture.failedFuture(new IllegalStateException(problem))
+                : request(ClientCommand.pong("PING"), Function.identity());
+    }
+
+    /**
+     * Sends {@code PING <text>}.
+     *
+     * @param text the text the server echoes; on line framing it must not contain CR or LF
+     * @return a future completed with the text of the server's {@code PONG}; failed with
+     *     {@code PushlineException("not connected")} at once while disconnected
+     */
+    public CompletableFuture<String> ping(String text) {
+        Objects.requireNonNull(text, "text");
+        String problem = commandsOnly("ping");
+        return problem != null ? CompletableFuture.failedFuture(new IllegalStateException(problem))
+                : request(ClientCommand.pong("PING", utf8(text)), Function.identity());
+    }
+
+    /**
+     * Sends one raw frame; only on a {@link Protocol#RAW} connection (on {@code commands} every frame is a
+     * command: use {@link #publish(String, byte[])}).
+     *
+     * @param frame the frame's bytes, copied; on line framing they must not contain CR or LF
+     * @return a future completed when the frame was written to the socket; failed with
+     *     {@code PushlineException("not connected")} at once while disconnected
+     */
+    public CompletableFuture<Void> send(byte[] frame) {
+        Objects.requireNonNull(frame, "frame");
+        if (protocol != Protocol.RAW) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "send is only available on a raw connection; on commands use publish"));
+        }
+        String problem = frameProblem(frame.length, Frames.containsLineBreak(frame));
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(problem));
+        }
+        return connection.send(frame.clone());
+    }
+
+    /**
+     * Closes the client without waiting: stops reconnecting, fails every waiting future with
+     * {@code PushlineException("client closed")}, closes the connection, reports {@link State#CLOSED}, and shuts
+     * down the event loop group when the client created it. Idempotent.
+     *
+     * @return a future completed when everything is closed; every call returns the same future
+     */
+    public CompletableFuture<Void> closeAsync() {
+        return connection.closeAsync();
+    }
+
+    /**
+     * Closes the client (see {@link #closeAsync()}) and waits up to 5 seconds for it. Idempotent; throws nothing
+     * checked. Called on the client's own event loop (from a listener, say) it does not wait.
+     */
+    @Override
+    public void close() {
+        connection.close();
+    }
+
+    /** The current connection, read on the client's loop (tests look at its pipeline); null when there is none. */
+    Channel currentChannel() {
+        return connection.currentChannel();
+    }
+
+    /** Returns the server address, the protocol and the framing. */
+    @Override
+    public String toString() {
+        return "PushClient[" + host + ":" + port + ", " + protocol + ", " + framing + "]";
+    }
+
+    // ---- checks, on the caller's thread; then the connection does the rest on the loop
+
+    private CompletableFuture<Void> subscribe(String name, boolean pattern) {
+        CompletableFuture<Void> invalid = checkName(name, pattern, pattern ? "psubscribe" : "subscribe");
+        return invalid != null ? invalid : connection.subscriptions.subscribe(name, pattern);
+    }
+
+    private CompletableFuture<Void> unsubscribe(String name, boolean pattern) {
+        CompletableFuture<Void> invalid = checkName(name, pattern, pattern ? "punsubscribe" : "unsubscribe");
+        return invalid != null ? invalid : connection.subscriptions.unsubscribe(name, pattern);
+    }
+
+    private <T> CompletableFuture<T> request(ClientCommand command, Function<String, T> result) {
+        String problem = frameProblem(command.frameLength(), command.containsLineBreak());
+        return problem != null ? CompletableFuture.failedFuture(new IllegalArgumentException(problem))
+                : connection.request(command, result);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private String commandsOnly(String method) {
+        return protocol == Protocol.COMMANDS ? null : method + " is not available on a raw connection";
+    }
+    private String frameProblem(int length, boolean lineBreak) {
+        if (framing.kind() == Framing.Kind.LINES && lineBreak) {
+            return "payload contains CR or LF, which line framing cannot carry (use Framing.lengthPrefixed())";
+        }
+        if (length > framing.maxFrameLength()) {
+            return "frame too long: " + length + " bytes (expected: <= " + framing.maxFrameLength() + ")";
+        }
+        return null;
+    }
+    /** Returns a failed future when the call is not for this protocol or the name is invalid, else null. */
+    private <T> CompletableFuture<T> checkName(String name, boolean pattern, String method) {
+        String what = pattern ? "pattern" : "topic";
+        Objects.requireNonNull(name, what);
+        String problem = commandsOnly(method);
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(problem));
+        }
+        problem = Topics.problem(name, what);
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    what + ": '" + name + "' (" + problem + ")"));
+        }
+        return null;
+    }
+}

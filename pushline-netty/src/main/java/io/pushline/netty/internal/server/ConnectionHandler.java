@@ -1,0 +1,259 @@
+package io.pushline.netty.internal.server;
+
+import io.pushline.netty.internal.Frames;
+import io.pushline.netty.internal.FrameDecoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.codec.TooLongFrameException;
+import io.pushline.Authentication;
+import io.pushline.Authenticator;
+import io.pushline.CloseReason;
+import io.pushline.internal.LogText;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every protocol does with a connection: registers the client when it connects and unregisters it (ending
+ * its broker subscriptions) when it disconnects, skips empty frames, and answers framing errors with
+ * {@code -ERR ...} and a close. Subclasses handle frames. One instance per channel.
+ */
+abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    final ServerContext server;
+    final NettyClient client;
+
+    ConnectionHandler(ServerContext server, NettyClient client) {
+        this.server = server;
+        this.client = client;
+    }
+
+    private boolean registered;
+    /** While the authenticator decides on the client's certificate: frames that arrived meanwhile, in order. */
+    private ArrayDeque<ByteBuf> heldFrames;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(PushChannelInitializer.TLS) == null) {
+            register(ctx);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent) {
+            SslHandshakeCompletionEvent handshake = (SslHandshakeCompletionEvent) evt;
+            if (handshake.isSuccess()) {
+                // hooks see the client, and its certificate, only once TLS is established
+                java.security.cert.X509Certificate[] chain = peerCertificates(ctx);
+                Authenticator authenticator = server.config().authenticator();
+                if (authenticator != null && chain != null) {
+                    authenticateCertificate(ctx, authenticator, chain);
+                } else {
+                    register(ctx);
+                }
+            } else {
+                LOG.debug("{}: TLS handshake failed: {}", client, handshake.cause().toString());
+                client.closeReason(CloseReason.TLS_HANDSHAKE);
+                ctx.close();
+            }
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    /** The client's verified certificate chain, or null when it presented none. */
+    private static java.security.cert.X509Certificate[] peerCertificates(ChannelHandlerContext ctx) {
+        SslHandler tls = (SslHandler) ctx.pipeline().get(PushChannelInitializer.TLS);
+        try {
+            java.security.cert.Certificate[] certs = tls.engine().getSession().getPeerCertificates();
+            java.security.cert.X509Certificate[] chain = new java.security.cert.X509Certificate[certs.length];
+            for (int i = 0; i < certs.length; i++) {
+                chain[i] = (java.security.cert.X509Certificate) certs[i];
+            }
+            return chain.length == 0 ? null : chain;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException noCertificate) {
+            return null; // TLS without a client certificate
+        }
+    }
+
+    /** Asks the authenticator about the certificate; reads nothing from the client until it has answered. */
+    private void authenticateCertificate(ChannelHandlerContext ctx, Authenticator authenticator,
+            java.security.cert.X509Certificate[] chain) {
+        ctx.channel().config().setAutoRead(false);
+        CompletableFuture<Authentication> decision;
+        try {
+            decision = authenticator.authenticateCertificate(client, chain);
+        } catch (RuntimeException e) {
+            decision = CompletableFuture.failedFuture(e);
+        }
+        if (decision == null) {
+            decision = CompletableFuture.completedFuture(null);
+        }
+        heldFrames = new ArrayDeque<>();
+        decision.whenComplete((principal, error) -> {
+            if (ctx.executor().inEventLoop()) {
+                certificateDecided(ctx, principal, error);
+            } else {
+                ctx.executor().execute(() -> certificateDecided(ctx, principal, error));
+            }
+        });
+    }
+
+    private void certificateDecided(ChannelHandlerContext ctx, Authentication principal, Throwable error) {
+        ArrayDeque<ByteBuf> held = heldFrames;
+        heldFrames = null;
+        try {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (error != null) {
+                LOG.debug("{}: client certificate refused: {}", client, error.toString());
+                client.closeReason(CloseReason.UNAUTHORIZED);
+                replyErrorAndClose(ctx, "unauthorized");
+                return;
+            }
+            if (principal != null) {
+                client.authenticated(principal);
+                LOG.debug("{} authenticated by its certificate as {}", client, LogText.escape(principal.principal()));
+            }
+            register(ctx);
+            for (ByteBuf frame; (frame = held.poll()) != null; ) {
+                try {
+                    channelRead0(ctx, frame);
+                } finally {
+                    frame.release();
+                }
+            }
+            ctx.channel().config().setAutoRead(true);
+        } finally {
+            held.forEach(ByteBuf::release);
+        }
+    }
+
+    private void register(ChannelHandlerContext ctx) {
+        registered = true;
+        server.subscriptions().add(client);
+        client.registered();
+        server.metrics().connectionsOpened.increment();
+        LOG.debug("{} connected", client);
+        server.listener().clientConnected(client);
+        if (!client.isAuthenticated()) {
+            ctx.executor().schedule(() -> {
+                if (!client.isAuthenticated() && ctx.channel().isActive()) {
+                    LOG.debug("{}: not authenticated within {}, closing", client, server.config().authTimeout());
+                    client.closeReason(CloseReason.UNAUTHORIZED);
+                    replyErrorAndClose(ctx, "unauthorized");
+                }
+            }, server.config().authTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+        onConnected(ctx);
+    }
+
+    /** Called once the client is registered. */
+    void onConnected(ChannelHandlerContext ctx) {
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (heldFrames != null) {
+            heldFrames.forEach(ByteBuf::release);
+            heldFrames.clear();
+        }
+        if (!registered) {
+            // never got past the TLS handshake: hooks never saw it, only the metrics count it
+            server.metrics().closed(client.closeReason() == CloseReason.CLIENT ? CloseReason.TLS_HANDSHAKE
+                    : client.closeReason());
+            ctx.fireChannelInactive();
+            return;
+        }
+        client.cancelExpiry();
+        server.subscriptions().remove(client);
+        CloseReason reason = client.closeReason();
+        server.metrics().closed(reason);
+        LOG.debug("{} disconnected ({})", client, reason);
+        server.listener().clientDisconnected(client, reason);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            client.onWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    protected final void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (heldFrames != null) {
+            heldFrames.add(frame.retain()); // decoded in the same read as the handshake: replayed once decided
+            return;
+        }
+        if (!registered) {
+            return; // refused during the handshake, and closing: what it still sends is not read
+        }
+        if (!frame.isReadable()) {
+            return; // empty frames are ignored
+        }
+        server.metrics().framesReceived.increment();
+        server.metrics().bytesReceived.add(frame.readableBytes());
+        try {
+            onFrame(ctx, frame);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: frame handling failed, closing the connection", client, e);
+            client.closeReason(CloseReason.ERROR);
+            ctx.close();
+        }
+    }
+
+    /** Handles one non-empty frame; the frame is released after this returns. */
+    abstract void onFrame(ChannelHandlerContext ctx, ByteBuf frame);
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            client.closeReason(CloseReason.BAD_FRAME);
+            LOG.debug("{}: frame too long, closing", client);
+            replyErrorAndClose(ctx, "frame too long");
+        } else if (cause instanceof FrameDecoder.FrameTimeoutException) {
+            client.closeReason(CloseReason.IDLE_TIMEOUT);
+            LOG.debug("{}: {}, closing", client, cause.getMessage());
+            replyErrorAndClose(ctx, "frame timeout");
+        } else if (cause instanceof CorruptedFrameException) {
+            client.closeReason(CloseReason.BAD_FRAME);
+            LOG.debug("{}: corrupted frame, closing", client, cause);
+            replyErrorAndClose(ctx, "bad frame");
+        } else if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            client.closeReason(CloseReason.TLS_HANDSHAKE);
+            LOG.debug("{}: TLS error, closing: {}", client, cause.getCause().toString());
+            ctx.close();
+        } else if (cause instanceof IOException) {
+            LOG.debug("{}: I/O error, closing", client, cause);
+            ctx.close();
+        } else {
+            client.closeReason(CloseReason.ERROR);
+            LOG.warn("{}: unexpected error, closing", client, cause);
+            ctx.close();
+        }
+    }
+
+    void replyErrorAndClose(ChannelHandlerContext ctx, String reason) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ctx.writeAndFlush(Frames.frame(ctx.alloc(), server.config().framing(), "-ERR " + reason))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+}

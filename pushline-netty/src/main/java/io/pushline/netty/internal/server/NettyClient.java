@@ -1,0 +1,445 @@
+package io.pushline.netty.internal.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pushline.Authentication;
+import io.pushline.Client;
+import io.pushline.CloseReason;
+import io.pushline.DropReason;
+import io.pushline.Framing;
+import io.pushline.Message;
+import io.pushline.Protocol;
+import io.pushline.PushlineException;
+import io.pushline.SlowConsumerPolicy;
+import io.pushline.TopicAuthorizer;
+import io.pushline.Topics;
+import io.pushline.internal.LogText;
+import io.pushline.netty.internal.Frames;
+import java.net.SocketAddress;
+import java.security.Principal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection: the {@link Client} that hooks and the host see, and the target of fan-out writes. Every write to
+ * the connection counts against its outbound bound. Thread-safe where {@link Client} says so; the rest runs on the
+ * channel's event loop.
+ */
+public final class NettyClient implements Client {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyClient.class);
+    /** The push that tells a {@code commands} client how many messages the DROP policy cost it. */
+    static final String DROPPED_HINT = "MSG $dropped - ";
+
+    private final String id;
+    private final Channel channel;
+    private final int partition;
+    private final Framing framing;
+    private final ServerContext server;
+    /** Only touched on the channel's event loop: a flush is owed after this batch. */
+    private boolean flushPending;
+    /** Only touched on the event loop: the last push was dropped (a run of drops counts one slow-consumer event). */
+    private boolean dropping;
+    /** Only touched on the event loop: drops not yet reported to a {@code commands} client. */
+    private long droppedSinceHint;
+    private volatile CloseReason closeReason;
+    /** Set on the event loop once the client authenticated (always true without an authenticator). */
+    private volatile boolean authenticated;
+    private volatile Authentication authentication;
+    /** Only touched on the event loop: ends the connection when the authentication expires. */
+    private ScheduledFuture<?> expiry;
+    /** Only touched on the event loop; null until the client holds something. */
+    private HeldSubscriptions held;
+    /** Only touched on the event loop: whether the client is in the registry, and host subscriptions made before. */
+    private boolean registered;
+    private List<Runnable> beforeRegistration;
+
+    NettyClient(String id, Channel channel, int partition, ServerContext server) {
+        this.authenticated = server.config().authenticator() == null;
+        this.id = id;
+        this.channel = channel;
+        this.partition = partition;
+        this.framing = server.config().framing();
+        this.server = server;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    @Override
+    public Optional<Principal> peerPrincipal() {
+        SslHandler tls = (SslHandler) channel.pipeline().get(PushChannelInitializer.TLS);
+        if (tls == null || !tls.handshakeFuture().isSuccess()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(tls.engine().getSession().getPeerPrincipal());
+        } catch (SSLPeerUnverifiedException noClientCertificate) {
+            return Optional.empty(); // TLS without a client certificate: no principal, by design
+        }
+    }
+
+    @Override
+    public Optional<String> principal() {
+        Authentication auth = authentication;
+        return auth == null ? Optional.empty() : Optional.of(auth.principal());
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /**
+     * Queues one frame from host code (an echo, a reply of the host's own). It counts against the connection's
+     * outbound bound like a push: over the bound it is dropped (and {@code false} returned) or the client is
+     * disconnected as a slow consumer, as the slow-consumer policy says.
+     */
+    @Override
+    public boolean send(byte[] payload) {
+        if (!channel.isActive() || payload.length > framing.maxFrameLength() || !Frames.canFrame(framing, payload)) {
+            return false;
+        }
+        if (!channel.isWritable()) {
+            if (server.config().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT) {
+                onLoop(() -> slowConsumer("frames sent by the host"));
+            } else {
+                server.metrics().dropped(DropReason.SLOW_CONSUMER);
+            }
+            return false;
+        }
+        channel.writeAndFlush(Frames.frame(channel.alloc(), framing, payload), channel.voidPromise());
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<Void> subscribe(String topic) {
+        String problem = server.config().source().capabilities().dialect().topicProblem(topic);
+        if (problem != null || Topics.isReserved(topic)) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("topic: '" + topic + "' ("
+                    + (problem != null ? problem : "reserved for the server") + ")"));
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        onLoop(() -> whenRegistered(() -> {
+            if (!channel.isActive()) {
+                result.completeExceptionally(new PushlineException("client " + id + " is disconnected"));
+                return;
+            }
+            if (server.config().protocol() == Protocol.COMMANDS) {
+                held().topics.add(topic); // so that UNSUB ends it, and for the exactly-once rule
+            }
+            server.subscriptions().subscribe(this, topic).whenComplete((ok, error) -> {
+                if (error == null) {
+                    result.complete(null);
+                } else {
+                    result.completeExceptionally(error);
+                }
+            });
+        }));
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<Void> unsubscribe(String topic) {
+        Objects.requireNonNull(topic, "topic");
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        onLoop(() -> whenRegistered(() -> {
+            if (held != null) {
+                held.ended(topic, false);
+            }
+            server.subscriptions().unsubscribe(this, topic); // the registry knows whether it was subscribed
+            result.complete(null);
+        }));
+        return result;
+    }
+
+    @Override
+    public void disconnect(String reason) {
+        Objects.requireNonNull(reason, "reason");
+        onLoop(() -> {
+            if (!channel.isActive()) {
+                return;
+            }
+            LOG.debug("{}: disconnected by the host: {}", this, LogText.escape(reason));
+            // one line of text: no CR or LF may reach the wire inside a line
+            String text = reason.replace('\r', ' ').replace('\n', ' ');
+            closeWith(CloseReason.DISCONNECTED, server.config().protocol() == Protocol.COMMANDS
+                    ? "disconnected: " + text : null);
+        });
+    }
+
+    @Override
+    public void close() {
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Returns the connection's channel.
+     *
+     * @return the channel
+     */
+    public Channel channel() {
+        return channel;
+    }
+
+    int partition() {
+        return partition;
+    }
+
+    private void onLoop(Runnable task) {
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            channel.eventLoop().execute(task);
+        }
+    }
+
+    /** On the loop: runs {@code task} now when the client is registered, or right after it is. */
+    private void whenRegistered(Runnable task) {
+        if (registered || !channel.isActive()) {
+            task.run();
+        } else {
+            if (beforeRegistration == null) {
+                beforeRegistration = new ArrayList<>(1);
+            }
+            beforeRegistration.add(task);
+        }
+    }
+
+    /** On the loop, once the registry holds the client: runs what the host asked for before. */
+    void registered() {
+        registered = true;
+        if (beforeRegistration != null) {
+            List<Runnable> tasks = beforeRegistration;
+            beforeRegistration = null;
+            tasks.forEach(Runnable::run);
+        }
+    }
+
+    /** On the loop: what the client holds, created on first use. */
+    HeldSubscriptions held() {
+        if (held == null) {
+            held = new HeldSubscriptions();
+        }
+        return held;
+    }
+
+    /** On the loop: ends a subscription the client holds, at the broker too when it was the last one. */
+    void unsubscribeNow(String name, boolean pattern) {
+        if (held != null && (pattern ? held.patterns : held.topics).contains(name)) {
+            held.ended(name, pattern);
+            if (pattern) {
+                server.subscriptions().punsubscribe(this, name);
+            } else {
+                server.subscriptions().unsubscribe(this, name);
+            }
+        }
+    }
+
+    /**
+     * Queues a shared frame for this client, on its event loop; the caller flushes later through
+     * {@link #flushIfPending()}. The frame is not consumed: a retained duplicate is written. {@code pattern} is the
+     * subscription it came through (null for the topic itself).
+     */
+    boolean push(ByteBuf frame, Message message, String pattern, List<NettyClient> toFlush) {
+        if (deduplicates() && !held.firstOfItsPublish(message, pattern)) {
+            return false;
+        }
+        return write(frame, message, null, toFlush);
+    }
+
+    /**
+     * Queues a run of topic pushes joined into one buffer ({@code messages}, in order), on the event loop; like
+     * {@link #push} but one write for all of them. A slow consumer is handled as if each message were pushed alone.
+     * Not for a client that {@link #deduplicates()}.
+     */
+    boolean pushAll(ByteBuf frames, List<Message> messages, List<NettyClient> toFlush) {
+        return write(frames, null, messages, toFlush);
+    }
+
+    /** On the loop: whether one publish may reach this client through several subscriptions (it holds a pattern). */
+    boolean deduplicates() {
+        return held != null && held.deduplicates();
+    }
+
+    /**
+     * Writes a retained duplicate of {@code frames} unless the client is full. They carry {@code message}, or the
+     * {@code run} of messages when {@code message} is null (no list is made per delivery on the common path).
+     */
+    private boolean write(ByteBuf frames, Message message, List<Message> run, List<NettyClient> toFlush) {
+        if (!channel.isActive()) {
+            return false;
+        }
+        if (!channel.isWritable()) {
+            onSlowConsumer(message != null ? List.of(message) : run);
+            return false;
+        }
+        dropping = false;
+        channel.write(frames.retainedDuplicate(), channel.voidPromise());
+        if (!flushPending) {
+            flushPending = true;
+            toFlush.add(this);
+        }
+        return true;
+    }
+
+    /**
+     * Called on the event loop when the outbound buffer drained below the low-water mark: tells a
+     * {@code commands} client how many messages it missed, as {@code MSG $dropped - <count>}.
+     */
+    void onWritable() {
+        if (droppedSinceHint == 0 || !channel.isActive()) {
+            return;
+        }
+        if (server.config().protocol() == Protocol.COMMANDS) {
+            channel.writeAndFlush(Frames.frame(channel.alloc(), framing, DROPPED_HINT + droppedSinceHint),
+                    channel.voidPromise());
+        }
+        droppedSinceHint = 0;
+    }
+
+    boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    /**
+     * Records a successful authentication (on the event loop), replacing an earlier one, and ends the connection
+     * when it expires unless the client authenticates again first.
+     */
+    void authenticated(Authentication auth) {
+        this.authentication = auth;
+        this.authenticated = true;
+        server.listener().clientAuthenticated(this, auth);
+        cancelExpiry();
+        auth.expiresAt().ifPresent(at -> {
+            long delay = Math.max(0, Duration.between(Instant.now(), at).toNanos());
+            expiry = channel.eventLoop().schedule(() -> expire(auth), delay, TimeUnit.NANOSECONDS);
+        });
+    }
+
+    private void expire(Authentication auth) {
+        if (authentication != auth || !channel.isActive()) {
+            return;
+        }
+        LOG.debug("{}: authentication as {} expired, closing", this, LogText.escape(auth.principal()));
+        closeWith(CloseReason.AUTH_EXPIRED, "unauthorized: expired");
+    }
+
+    /** Cancels the expiry timer (a new authentication, or the end of the connection). */
+    void cancelExpiry() {
+        if (expiry != null) {
+            expiry.cancel(false);
+            expiry = null;
+        }
+    }
+
+    /** Who this client is for authorization: its authenticated name, else its TLS certificate's subject. */
+    String principalForAuthorization() {
+        Authentication auth = authentication;
+        return auth != null ? auth.principal() : peerPrincipal().map(Principal::getName).orElse(null);
+    }
+
+    /** Asks the authorizer; a failing authorizer denies. */
+    boolean authorized(String name, boolean pattern, TopicAuthorizer.Action action) {
+        try {
+            return server.config().authorizer().authorize(this, principalForAuthorization(), name, pattern, action);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: authorizer failed on {} {}, denying", this, action, LogText.escape(name), e);
+            return false;
+        }
+    }
+
+    /** Records why this connection ends; the first reason given wins. */
+    void closeReason(CloseReason reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+    }
+
+    CloseReason closeReason() {
+        CloseReason r = closeReason;
+        return r == null ? CloseReason.CLIENT : r;
+    }
+
+    /**
+     * Closes after what is already queued, recording {@code why} and, when {@code error} is set, sending
+     * {@code -ERR <error>} last.
+     *
+     * @param why the close reason
+     * @param error the error text, or null to send nothing
+     */
+    public void closeWith(CloseReason why, String error) {
+        closeReason(why);
+        ByteBuf last = error == null ? Unpooled.EMPTY_BUFFER : Frames.frame(channel.alloc(), framing, "-ERR " + error);
+        channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    void flushIfPending() {
+        if (flushPending) {
+            flushPending = false;
+            channel.flush();
+        }
+    }
+
+    /** The outbound buffer is full: drops {@code messages} (counted in bulk) or disconnects, per the policy. */
+    private void onSlowConsumer(List<Message> messages) {
+        SlowConsumerPolicy policy = server.config().slowConsumerPolicy();
+        if (policy == SlowConsumerPolicy.DROP) {
+            droppedSinceHint += messages.size();
+            server.metrics().dropped(DropReason.SLOW_CONSUMER, messages.size());
+            if (!dropping) {
+                dropping = true;
+                LOG.debug("{}: outbound buffer full, dropping until it drains", this);
+                server.metrics().slowConsumers.increment();
+                server.listener().slowConsumer(this, policy);
+            }
+            if (!SafeListener.isSilent(server.listener())) {
+                for (Message message : messages) {
+                    server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
+                }
+            }
+            return;
+        }
+        slowConsumer("pushes");
+    }
+
+    /**
+     * Disconnects this client as a slow consumer (on the event loop): its outbound buffer is over the bound and
+     * {@code what} would have queued more. Reported once.
+     */
+    void slowConsumer(String what) {
+        if (!channel.isActive() || closeReason == CloseReason.SLOW_CONSUMER) {
+            return;
+        }
+        LOG.info("client {} {}: slow consumer (more than {} bytes queued, {} waiting), disconnecting", id,
+                channel.remoteAddress(), server.config().maxQueuedBytes(), what);
+        server.metrics().slowConsumers.increment();
+        closeReason(CloseReason.SLOW_CONSUMER);
+        server.listener().slowConsumer(this, SlowConsumerPolicy.DISCONNECT);
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "client " + id + " " + channel.remoteAddress();
+    }
+}
