@@ -445,7 +445,7 @@ public final class RedisMessageSource implements MessageSource {
             if (changeState(SourceState.DOWN)) {
                 LOG.warn("Redis at {} has sent nothing for {} s although a PING is outstanding (stopped, or the "
                         + "network path is down); reporting {}", description,
-                        java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(PubSubConnection.STALL_NANOS),
+                        java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(LagProbe.STALL_NANOS),
                         SourceState.DOWN);
             }
         }
