@@ -46,9 +46,12 @@ class LoadToolIT {
         String out = run("-jar", JAR.toString(), "load", "--clients", "20", "--rate", "500", "--duration", "2",
                 "--warmup", "1");
         assertThat(out).contains("== REDIS ==", "== PUSHLINE ==", "ratio PUSHLINE/REDIS");
-        assertThat(numbers(out, "deliveries expected (\\d+)")).containsExactly(20_000L, 20_000L);
+        // how many messages fit into the window depends on timing (999 or 1,000 at 500/s for 2 s): what must hold
+        // is that each target delivered every message it published to every client, and lost none
+        List<Long> expected = numbers(out, "deliveries expected (\\d+)");
+        assertThat(expected).hasSize(2).allSatisfy(n -> assertThat(n).isBetween(19_000L, 20_000L));
+        assertThat(numbers(out, "received (\\d+), lost")).isEqualTo(expected);
         assertThat(numbers(out, "lost (\\d+) ")).containsExactly(0L, 0L);
-        assertThat(numbers(out, "received (\\d+), lost")).containsExactly(20_000L, 20_000L);
         assertThat(out).contains("measured phase: cut off by Redis 0 times; messages shed by the server 0");
     }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The README's code snippets are the compiled code of the examples, so the docs cannot drift. */
 class ReadmeSnippetTest {
     @ParameterizedTest
-    @CsvSource({"RedisToTcpExample, builder", "TickerClientExample, client"})
+    @CsvSource({"RedisToTcpExample, builder", "TickerClientExample, client", "UserTopicsExample, userTopics"})
     void readmeShowsTheCompiledSnippet(String example, String tag) throws IOException {
         String source = Files.readString(Path.of("src/main/java/io/pushline/examples/" + example + ".java"));
         int start = source.indexOf("// tag::" + tag + "[]");

@@ -10,11 +10,10 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.pushline.Authentication;
 import io.pushline.Authenticator;
-import io.pushline.Topics;
 import io.pushline.Client;
 import io.pushline.TopicAuthorizer;
 import io.pushline.internal.LogText;
-import io.pushline.internal.RedisGlob;
+import io.pushline.PatternDialect;
 import java.nio.charset.StandardCharsets;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -63,6 +62,7 @@ public final class JwtAuthenticator implements Authenticator {
     private final Clock clock;
     private final String issuer;
     private final String audience;
+    private final PatternDialect dialect;
     /** What each authenticated client's token granted; entries vanish with the client. */
     private final Map<Client, Grants> grants = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -73,6 +73,7 @@ public final class JwtAuthenticator implements Authenticator {
         this.clock = b.clock;
         this.issuer = b.issuer;
         this.audience = b.audience;
+        this.dialect = b.dialect;
     }
 
     /**
@@ -94,7 +95,7 @@ public final class JwtAuthenticator implements Authenticator {
     public CompletableFuture<Authentication> authenticate(Client client, byte[] credentials) {
         try {
             JWTClaimsSet claims = verify(new String(credentials, StandardCharsets.UTF_8).trim());
-            Grants granted = new Grants(grantList(claims, "topics"), grantList(claims, "publish"));
+            Grants granted = new Grants(grantList(claims, "topics"), grantList(claims, "publish"), dialect);
             grants.put(client, granted);
             return CompletableFuture.completedFuture(Authentication.until(claims.getSubject(),
                     claims.getExpirationTime().toInstant().plus(clockSkew)));
@@ -104,8 +105,8 @@ public final class JwtAuthenticator implements Authenticator {
         }
     }
 
-    /** A claim that must be absent or a list of valid topics and patterns. */
-    private static List<String> grantList(JWTClaimsSet claims, String name) throws ParseException, RejectedToken {
+    /** A claim that must be absent or a list of topics and patterns valid in the dialect. */
+    private List<String> grantList(JWTClaimsSet claims, String name) throws ParseException, RejectedToken {
         Object raw = claims.getClaim(name);
         if (raw == null) {
             return List.of();
@@ -115,7 +116,7 @@ public final class JwtAuthenticator implements Authenticator {
         }
         List<String> entries = new ArrayList<>(list.size());
         for (Object entry : list) {
-            if (!(entry instanceof String text) || !Topics.isValid(text)) {
+            if (!(entry instanceof String text) || dialect.patternProblem(text) != null) {
                 throw new RejectedToken("claim " + name + " holds " + (entry == null ? "null"
                         : entry instanceof String ? "an invalid topic" : "a " + entry.getClass().getSimpleName()));
             }
@@ -166,8 +167,8 @@ public final class JwtAuthenticator implements Authenticator {
             if (g == null) {
                 return false;
             }
-            List<RedisGlob> entries = action == TopicAuthorizer.Action.PUBLISH ? g.publish : g.topics;
-            for (RedisGlob entry : entries) {
+            List<PatternDialect.TopicPattern> entries = action == TopicAuthorizer.Action.PUBLISH ? g.publish : g.topics;
+            for (PatternDialect.TopicPattern entry : entries) {
                 if (pattern ? entry.pattern().equals(name) : entry.matches(name)) {
                     return true;
                 }
@@ -183,12 +184,12 @@ public final class JwtAuthenticator implements Authenticator {
 
     /** A token's grants, compiled once: matching is bounded by the lengths of entry and topic. */
     private static final class Grants {
-        final List<RedisGlob> topics;
-        final List<RedisGlob> publish;
+        final List<PatternDialect.TopicPattern> topics;
+        final List<PatternDialect.TopicPattern> publish;
 
-        Grants(List<String> topics, List<String> publish) {
-            this.topics = topics.stream().map(RedisGlob::compile).toList();
-            this.publish = publish.stream().map(RedisGlob::compile).toList();
+        Grants(List<String> topics, List<String> publish, PatternDialect dialect) {
+            this.topics = topics.stream().map(dialect::compile).toList();
+            this.publish = publish.stream().map(dialect::compile).toList();
         }
     }
 
@@ -208,8 +209,22 @@ public final class JwtAuthenticator implements Authenticator {
         private Clock clock = Clock.systemUTC();
         private String issuer;
         private String audience;
+        private PatternDialect dialect = PatternDialect.redisGlob();
 
         private Builder() {
+        }
+
+        /**
+         * Sets how grants are read: the same dialect as the server's source ({@code source.capabilities().dialect()}),
+         * so that a grant {@code news.*} means exactly the topics the broker would deliver to {@code PSUB news.*}.
+         * Defaults to {@link PatternDialect#redisGlob()}.
+         *
+         * @param dialect the dialect
+         * @return this builder
+         */
+        public Builder patternDialect(PatternDialect dialect) {
+            this.dialect = Objects.requireNonNull(dialect, "dialect");
+            return this;
         }
 
         /**

@@ -292,4 +292,23 @@ class JwtAuthenticatorTest {
         // backtracking took 0.33 s for one SUB of this kind; the matcher is bounded by the lengths
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
     }
+
+    @Test
+    void grantsAreReadInTheSourcesDialect() throws Exception {
+        String token = sign(new MACSigner(SECRET), JWSAlgorithm.HS256, claims(Duration.ofMinutes(5))
+                .claim("topics", List.of("news.>")).build());
+        JwtAuthenticator nats = at(NOW).hmacSecret(SECRET).patternDialect(io.pushline.PatternDialect.natsSubjects())
+                .build();
+        assertThat(principal(nats, token)).isEqualTo("alice");
+        TopicAuthorizer natsGrants = nats.authorizer();
+        assertThat(natsGrants.authorize(client, "alice", "news.sport.live", false, TopicAuthorizer.Action.SUBSCRIBE))
+                .as("'>' is the tail in NATS").isTrue();
+        JwtAuthenticator redis = at(NOW).hmacSecret(SECRET).build();
+        assertThat(principal(redis, token)).isEqualTo("alice");
+        assertThat(redis.authorizer().authorize(client, "alice", "news.sport.live", false,
+                TopicAuthorizer.Action.SUBSCRIBE)).as("'>' is a plain byte in a Redis glob").isFalse();
+        String badForNats = sign(new MACSigner(SECRET), JWSAlgorithm.HS256, claims(Duration.ofMinutes(5))
+                .claim("topics", List.of("news..x")).build());
+        assertThat(principal(nats, badForNats)).as("not a NATS subject: refused").isNull();
+    }
 }
