@@ -1,11 +1,11 @@
 package io.pushline.bench;
 
-import io.pushline.netty.PushServerBuilder;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.pushline.DropReason;
 import io.pushline.PushMetrics;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
+import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTls;
 import io.pushline.redis.RedisMessageSource;

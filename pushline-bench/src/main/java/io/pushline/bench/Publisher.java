@@ -1,8 +1,8 @@
 package io.pushline.bench;
 
+import io.pushline.test.RespClient;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import io.pushline.test.RespClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

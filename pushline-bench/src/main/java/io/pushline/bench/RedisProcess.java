@@ -1,7 +1,7 @@
 package io.pushline.bench;
 
-import java.io.File;
 import io.pushline.test.RespClient;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;

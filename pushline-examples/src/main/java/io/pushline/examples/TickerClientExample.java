@@ -1,7 +1,6 @@
 package io.pushline.examples;
 
 import io.pushline.netty.client.PushClient;
-
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 

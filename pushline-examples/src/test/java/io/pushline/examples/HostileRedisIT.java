@@ -1,6 +1,5 @@
 package io.pushline.examples;
 
-import io.pushline.netty.PushServerBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,6 +8,7 @@ import io.pushline.Protocol;
 import io.pushline.SourceState;
 import io.pushline.internal.RedisGlob;
 import io.pushline.netty.PushServer;
+import io.pushline.netty.PushServerBuilder;
 import io.pushline.redis.RedisMessageSource;
 import io.pushline.test.CloseAfterEach;
 import io.pushline.test.RedisServerExtension;

@@ -1,6 +1,5 @@
 package io.pushline.examples;
 
-import io.pushline.netty.client.PushClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,8 +8,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.pushline.Protocol;
 import io.pushline.PushMetrics;
-
 import io.pushline.netty.PushServer;
+import io.pushline.netty.client.PushClient;
 import io.pushline.redis.RedisMessageSource;
 import io.pushline.redis.RedisPublisher;
 import io.pushline.test.CloseAfterEach;

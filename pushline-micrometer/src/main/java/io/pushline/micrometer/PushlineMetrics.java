@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
 import io.pushline.PushMetrics;
-import io.pushline.SourceState;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;

@@ -1,6 +1,5 @@
 package io.pushline.netty;
 
-import io.pushline.netty.internal.server.NettyClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

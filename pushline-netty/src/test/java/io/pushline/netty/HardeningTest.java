@@ -1,11 +1,11 @@
 package io.pushline.netty;
 
-import io.pushline.netty.client.PushClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pushline.Framing;
 import io.pushline.Protocol;
+import io.pushline.netty.client.PushClient;
 import io.pushline.test.CloseAfterEach;
 import io.pushline.test.TcpTestClient;
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package io.pushline.netty;
 
-import io.pushline.netty.internal.server.NettyClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +11,7 @@ import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.Protocol;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.netty.internal.server.NettyClient;
 import io.pushline.test.CloseAfterEach;
 import io.pushline.test.TcpTestClient;
 import java.io.IOException;

@@ -1,8 +1,5 @@
 package io.pushline.netty;
 
-import io.pushline.netty.client.PushClient;
-import io.pushline.netty.internal.Tls;
-import io.pushline.netty.internal.server.NettyClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -15,6 +12,9 @@ import io.pushline.InMemoryMessageSource;
 import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.PushListener;
+import io.pushline.netty.client.PushClient;
+import io.pushline.netty.internal.Tls;
+import io.pushline.netty.internal.server.NettyClient;
 import io.pushline.test.CloseAfterEach;
 import io.pushline.test.TcpTestClient;
 import java.io.BufferedReader;

@@ -1,12 +1,12 @@
 package io.pushline.bench.jmh;
 
-import io.pushline.netty.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.internal.MessageAccess;
+import io.pushline.netty.internal.Frames;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

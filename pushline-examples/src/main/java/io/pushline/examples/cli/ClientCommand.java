@@ -1,32 +1,31 @@
 package io.pushline.examples.cli;
 
-import io.pushline.netty.client.PushClient;
-import io.pushline.netty.client.PushClientBuilder;
-import io.pushline.Framing;
-import io.pushline.Message;
-import io.pushline.Protocol;
-import io.pushline.examples.ConsoleClient;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-
+import io.pushline.Framing;
+import io.pushline.Message;
+import io.pushline.Protocol;
+import io.pushline.examples.ConsoleClient;
+import io.pushline.netty.client.PushClient;
+import io.pushline.netty.client.PushClientBuilder;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.SequenceInputStream;
 import java.io.PrintStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code pushline client host:port}: a console client (prints every push, sends every line

@@ -1,6 +1,5 @@
 package io.pushline.examples.cli;
 
-import io.pushline.netty.PushServerBuilder;
 import io.pushline.ClientHandlers;
 import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
@@ -9,6 +8,7 @@ import io.pushline.Protocol;
 import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
+import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerTls;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;

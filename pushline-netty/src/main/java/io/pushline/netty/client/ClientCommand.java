@@ -1,11 +1,15 @@
 package io.pushline.netty.client;
 
-import io.pushline.netty.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.pushline.Framing;
 import io.pushline.PushlineException;
+import io.pushline.netty.internal.Frames;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * One command of the {@code commands} protocol and the future its reply completes. Written to a channel whose
@@ -107,5 +111,33 @@ final class ClientCommand {
     @Override
     public String toString() {
         return verb + " (" + args.length + " args)";
+    }
+
+    static <T> void link(CompletableFuture<String> reply, CompletableFuture<T> target,
+            Function<String, T> result) {
+        reply.whenComplete((text, error) -> {
+            if (error != null) {
+                target.completeExceptionally(error);
+            } else {
+                target.complete(result.apply(text));
+            }
+        });
+    }
+
+    static void failAll(List<? extends CompletableFuture<?>> futures, Throwable cause) {
+        futures.forEach(f -> f.completeExceptionally(cause));
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A token is one protocol argument: non-empty, no CR, LF or space. */
+    static String checkToken(String token) {
+        Objects.requireNonNull(token, "token");
+        if (token.isEmpty() || token.chars().anyMatch(c -> c == '\r' || c == '\n' || c == ' ')) {
+            throw new IllegalArgumentException("auth: the token must be non-empty, without CR, LF or spaces");
+        }
+        return token;
     }
 }

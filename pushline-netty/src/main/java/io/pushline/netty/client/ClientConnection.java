@@ -18,11 +18,9 @@ import io.pushline.netty.client.PushClient.State;
 import io.pushline.netty.internal.Frames;
 import io.pushline.netty.internal.Tls;
 import io.pushline.netty.internal.Transport;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -226,7 +224,7 @@ final class ClientConnection {
                 future.completeExceptionally(new PushlineException(
                         "too many commands waiting for a reply (limit " + maxPendingCommands + ")"));
             } else {
-                link(command.future(), future, result);
+                ClientCommand.link(command.future(), future, result);
                 write(command);
                 channel.flush();
             }
@@ -246,24 +244,8 @@ final class ClientConnection {
 
 
 
-    static <T> void link(CompletableFuture<String> reply, CompletableFuture<T> target,
-            Function<String, T> result) {
-        reply.whenComplete((text, error) -> {
-            if (error != null) {
-                target.completeExceptionally(error);
-            } else {
-                target.complete(result.apply(text));
-            }
-        });
-    }
 
-    static void failAll(List<? extends CompletableFuture<?>> futures, Throwable cause) {
-        futures.forEach(f -> f.completeExceptionally(cause));
-    }
 
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 
     /** Runs {@code task} on the loop, or fails {@code future} when the client is closed. */
     void execute(CompletableFuture<?> future, Runnable task) {
@@ -323,7 +305,7 @@ final class ClientConnection {
         String token = null;
         if (authTokens != null) {
             try {
-                token = checkToken(authTokens.get());
+                token = ClientCommand.checkToken(authTokens.get());
             } catch (RuntimeException e) {
                 LOG.warn("{}: no token to authenticate with: {}", this, e.toString());
                 ch.close();
@@ -333,7 +315,7 @@ final class ClientConnection {
         }
         if (token != null && protocol == Protocol.COMMANDS) {
             // AUTH first; subscriptions and CONNECTED wait for its answer
-            ClientCommand auth = ClientCommand.ok("AUTH", utf8(token));
+            ClientCommand auth = ClientCommand.ok("AUTH", ClientCommand.utf8(token));
             authenticating = ch;
             ch.writeAndFlush(auth).addListener(written -> {
                 if (!written.isSuccess()) {
@@ -350,19 +332,11 @@ final class ClientConnection {
             return;
         }
         if (token != null) {
-            ch.writeAndFlush(Frames.frame(ch.alloc(), framing, utf8(token))); // raw: the first frame
+            ch.writeAndFlush(Frames.frame(ch.alloc(), framing, ClientCommand.utf8(token))); // raw: the first frame
         }
         ready(ch);
     }
 
-    /** A token is one protocol argument: non-empty, no CR, LF or space. */
-    static String checkToken(String token) {
-        Objects.requireNonNull(token, "token");
-        if (token.isEmpty() || token.chars().anyMatch(c -> c == '\r' || c == '\n' || c == ' ')) {
-            throw new IllegalArgumentException("auth: the token must be non-empty, without CR, LF or spaces");
-        }
-        return token;
-    }
 
     /** On the loop: the answer to AUTH. */
     private void authenticated(Channel ch, ClientCommand auth, Throwable error) {
@@ -392,7 +366,7 @@ final class ClientConnection {
                 + error.getMessage(), error);
         List<CompletableFuture<PushClient>> waiters = new ArrayList<>(connectWaiters);
         connectWaiters.clear();
-        failAll(waiters, refused);
+        ClientCommand.failAll(waiters, refused);
         closeAsync();
     }
 
@@ -422,7 +396,7 @@ final class ClientConnection {
                 "cannot connect to " + host + ":" + port + ": " + cause.getMessage(), cause);
         List<CompletableFuture<PushClient>> waiters = new ArrayList<>(connectWaiters);
         connectWaiters.clear();
-        failAll(waiters, error);
+        ClientCommand.failAll(waiters, error);
     }
 
     private void disconnected(Channel ch) {
@@ -471,7 +445,7 @@ final class ClientConnection {
             authenticating.close();
             authenticating = null;
         }
-        failAll(connectWaiters, cause);
+        ClientCommand.failAll(connectWaiters, cause);
         connectWaiters.clear();
         subscriptions.failWaiting(cause);
         Channel ch = channel;

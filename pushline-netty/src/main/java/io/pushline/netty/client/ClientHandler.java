@@ -1,6 +1,5 @@
 package io.pushline.netty.client;
 
-import io.pushline.netty.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
@@ -12,6 +11,7 @@ import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.PushlineException;
+import io.pushline.netty.internal.Frames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;

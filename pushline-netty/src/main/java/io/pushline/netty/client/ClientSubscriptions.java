@@ -59,11 +59,11 @@ final class ClientSubscriptions {
         connection.execute(result, () -> {
             List<CompletableFuture<Void>> waiting = (pattern ? waitingPatterns : waitingTopics).remove(name);
             if (waiting != null) {
-                ClientConnection.failAll(waiting, new PushlineException("unsubscribed before the subscription was sent"));
+                ClientCommand.failAll(waiting, new PushlineException("unsubscribed before the subscription was sent"));
             }
             if (connection.isConnected()) {
-                ClientCommand command = ClientCommand.ok(pattern ? "PUNSUB" : "UNSUB", ClientConnection.utf8(name));
-                ClientConnection.link(command.future(), result, reply -> null);
+                ClientCommand command = ClientCommand.ok(pattern ? "PUNSUB" : "UNSUB", ClientCommand.utf8(name));
+                ClientCommand.link(command.future(), result, reply -> null);
                 connection.write(command);
                 connection.channel().flush();
             } else {
@@ -75,7 +75,7 @@ final class ClientSubscriptions {
 
     /** On the loop, connected: writes SUB/PSUB (no flush) and completes {@code targets} with its reply. */
     private void sendSubscribe(String name, boolean pattern, List<CompletableFuture<Void>> targets) {
-        ClientCommand command = ClientCommand.ok(pattern ? "PSUB" : "SUB", ClientConnection.utf8(name));
+        ClientCommand command = ClientCommand.ok(pattern ? "PSUB" : "SUB", ClientCommand.utf8(name));
         command.future().whenComplete((reply, error) -> {
             if (error == null) {
                 targets.forEach(f -> f.complete(null));
@@ -100,7 +100,7 @@ final class ClientSubscriptions {
                     LOG.warn("{}: server refused {} {}: {}", connection, command.verb(), name, error.getMessage());
                 }
             }
-            ClientConnection.failAll(targets, error);
+            ClientCommand.failAll(targets, error);
         });
         connection.write(command);
     }
@@ -123,9 +123,9 @@ final class ClientSubscriptions {
         }
         // left over: unsubscribed from another thread while their subscribe call was on its way to the loop
         PushlineException gone = new PushlineException("unsubscribed before the subscription was sent");
-        waitingTopics.values().forEach(waiting -> ClientConnection.failAll(waiting, gone));
+        waitingTopics.values().forEach(waiting -> ClientCommand.failAll(waiting, gone));
         waitingTopics.clear();
-        waitingPatterns.values().forEach(waiting -> ClientConnection.failAll(waiting, gone));
+        waitingPatterns.values().forEach(waiting -> ClientCommand.failAll(waiting, gone));
         waitingPatterns.clear();
         if (sent > 0) {
             connection.channel().flush();
@@ -135,9 +135,9 @@ final class ClientSubscriptions {
 
     /** On the loop, when the client closes: fails what still waits for a connection. */
     void failWaiting(Throwable cause) {
-        waitingTopics.values().forEach(waiting -> ClientConnection.failAll(waiting, cause));
+        waitingTopics.values().forEach(waiting -> ClientCommand.failAll(waiting, cause));
         waitingTopics.clear();
-        waitingPatterns.values().forEach(waiting -> ClientConnection.failAll(waiting, cause));
+        waitingPatterns.values().forEach(waiting -> ClientCommand.failAll(waiting, cause));
         waitingPatterns.clear();
     }
 }

@@ -283,7 +283,7 @@ public final class PushClientBuilder {
      * @throws IllegalArgumentException when the token is empty or contains CR, LF or a space
      */
     public PushClientBuilder auth(String token) {
-        String checked = ClientConnection.checkToken(token);
+        String checked = ClientCommand.checkToken(token);
         this.authTokens = () -> checked;
         this.fixedToken = true;
         return this;

@@ -1,9 +1,7 @@
 package io.pushline.netty.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.PushlineException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package io.pushline.netty.client;
 
-import io.pushline.netty.internal.Frames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +11,7 @@ import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.PushlineException;
+import io.pushline.netty.internal.Frames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,7 +9,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.pushline.Message;
 import io.pushline.PushlineException;
-
 import io.pushline.netty.client.PushClient.State;
 import java.io.BufferedReader;
 import java.io.IOException;

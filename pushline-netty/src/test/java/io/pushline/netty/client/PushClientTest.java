@@ -1,7 +1,5 @@
 package io.pushline.netty.client;
 
-import io.pushline.netty.PushServer;
-import io.pushline.netty.PushServerBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -12,7 +10,8 @@ import io.pushline.InMemoryMessageSource;
 import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.PushlineException;
-
+import io.pushline.netty.PushServer;
+import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.client.PushClient.State;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -3,7 +3,6 @@ package io.pushline.netty.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.pushline.netty.internal.server;
 
-import io.pushline.netty.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -14,6 +13,7 @@ import io.pushline.PatternDialect;
 import io.pushline.TopicAuthorizer;
 import io.pushline.Topics;
 import io.pushline.internal.LogText;
+import io.pushline.netty.internal.Frames;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;

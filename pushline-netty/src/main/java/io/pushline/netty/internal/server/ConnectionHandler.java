@@ -1,20 +1,20 @@
 package io.pushline.netty.internal.server;
 
-import io.pushline.netty.internal.Frames;
-import io.pushline.netty.internal.FrameDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.codec.TooLongFrameException;
 import io.pushline.Authentication;
 import io.pushline.Authenticator;
 import io.pushline.CloseReason;
 import io.pushline.internal.LogText;
+import io.pushline.netty.internal.FrameDecoder;
+import io.pushline.netty.internal.Frames;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;

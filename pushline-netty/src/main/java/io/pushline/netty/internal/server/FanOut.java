@@ -1,6 +1,5 @@
 package io.pushline.netty.internal.server;
 
-import io.pushline.netty.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.pushline.ClientRegistry;
@@ -13,6 +12,7 @@ import io.pushline.PushListener;
 import io.pushline.SourceState;
 import io.pushline.Topics;
 import io.pushline.internal.MessageAccess;
+import io.pushline.netty.internal.Frames;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,5 @@
 package io.pushline.netty.internal.server;
 
-import io.pushline.netty.internal.Frames;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,6 +7,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.pushline.CloseReason;
 import io.pushline.Framing;
+import io.pushline.netty.internal.Frames;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,5 @@
 package io.pushline.netty.internal.server;
 
-import io.pushline.netty.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +10,7 @@ import io.pushline.CloseReason;
 import io.pushline.Framing;
 import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.netty.internal.Frames;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;

@@ -1,7 +1,5 @@
 package io.pushline.netty.internal.server;
 
-import io.pushline.netty.internal.Frames;
-import io.pushline.netty.internal.FrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,6 +12,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.pushline.Framing;
 import io.pushline.Protocol;
+import io.pushline.netty.internal.FrameDecoder;
+import io.pushline.netty.internal.Frames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;

@@ -1,20 +1,18 @@
 package io.pushline.netty.internal.server;
 
-import io.pushline.netty.internal.FrameDecoder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.pushline.ClientHandlers;
 import io.pushline.ClientRegistry;
 import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.netty.internal.FrameDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
