@@ -78,6 +78,8 @@ class RedisPatternSemanticsIT {
                 }
             }
         }
+        System.out.printf("%d pattern/topic pairs, %d of them matching: Pushline and Redis agree on %d%n", pairs,
+                matches, pairs - disagreements.size());
         assertThat(disagreements).as("pairs where Pushline and Redis disagree").isEmpty();
         assertThat(pairs).isGreaterThanOrEqualTo(10_000);
         assertThat(matches).as("matching pairs among " + pairs).isGreaterThan(1_000);
