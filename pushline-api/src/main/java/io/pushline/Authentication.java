@@ -7,9 +7,9 @@ import java.util.Optional;
 /**
  * What an {@link Authenticator} proved about a client: who it is, and until when that holds.
  *
- * <p>When the authentication expires, the server ends the connection ({@code -ERR unauthorized: expired} on
- * {@code commands}) unless the client authenticated again before that with a fresh token ({@code AUTH} again on
- * {@code commands}). Immutable and thread-safe.
+ * <p>When the authentication expires, the server sends {@code -ERR unauthorized: expired} as the connection's last
+ * frame (on either protocol) and closes it, unless the client authenticated again before that with a fresh token
+ * ({@code AUTH} again, on {@code commands}). Immutable and thread-safe.
  */
 public final class Authentication {
     private final String principal;

@@ -64,10 +64,11 @@ public interface Client {
 
     /**
      * Subscribes this client to a topic from the server side, as if it had sent {@code SUB} but without the
-     * authorizer, the subscription limits or a reply: for example its own {@code user.<principal>} topic once it
-     * authenticated (from the authenticator's success, or {@link PushListener#clientAuthenticated}). Works on
-     * {@code raw} connections too. Callable from any thread; a client still connecting is subscribed as soon as it
-     * is registered. The default fails with {@link UnsupportedOperationException}.
+     * authorizer, the subscription limits (the topic still takes one of the client's places) or a reply: for
+     * example its own {@code user.<principal>} topic once it authenticated (from the authenticator's success, or
+     * {@link PushListener#clientAuthenticated}). Works on {@code raw} connections too. Callable from any thread; a
+     * client still connecting is subscribed as soon as it is registered. The default fails with
+     * {@link UnsupportedOperationException}.
      *
      * @param topic a valid topic in the source's dialect, not {@link Topics#isReserved reserved}
      * @return a future completed once the broker confirmed the subscription; failed when the topic is invalid,

@@ -34,10 +34,10 @@ public final class InMemoryMessageSource implements MessageSource {
 
     private static final System.Logger LOG = System.getLogger(InMemoryMessageSource.class.getName());
 
-    private final Set<String> topics = ConcurrentHashMap.newKeySet();
     private static final SourceCapabilities CAPABILITIES = SourceCapabilities.builder(PatternDialect.redisGlob())
             .patterns(true).publish(true).build();
 
+    private final Set<String> topics = ConcurrentHashMap.newKeySet();
     private final Map<String, RedisGlob> patterns = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor dispatcher;
     private volatile MessageListener listener;

@@ -1,5 +1,6 @@
 package io.pushline;
 
+import io.pushline.internal.Checks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -85,11 +86,7 @@ public final class Message {
     }
 
     private static String checkId(String id) {
-        String problem = id == null ? null : Topics.problem(id, "id");
-        if (problem != null) {
-            throw new IllegalArgumentException("id: '" + id + "' (" + problem + ")");
-        }
-        return id;
+        return id == null ? null : Checks.noProblem(id, "id", Topics.problem(id, "id"));
     }
 
     /**

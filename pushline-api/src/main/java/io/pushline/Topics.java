@@ -1,5 +1,6 @@
 package io.pushline;
 
+import io.pushline.internal.Checks;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -98,10 +99,6 @@ public final class Topics {
      */
     public static String validate(String topic) {
         Objects.requireNonNull(topic, "topic");
-        String problem = problem(topic);
-        if (problem != null) {
-            throw new IllegalArgumentException("topic: '" + topic + "' (" + problem + ")");
-        }
-        return topic;
+        return Checks.noProblem(topic, "topic", problem(topic));
     }
 }

@@ -60,4 +60,32 @@ public final class Checks {
         }
         return value;
     }
+
+    /**
+     * Describes a bad name the way every check here does: {@code topic: 'a b' (topic contains a space)}.
+     *
+     * @param name what the value is, for example {@code topic}
+     * @param value the bad value
+     * @param problem what is wrong with it
+     * @return the description
+     */
+    public static String describe(String name, String value, String problem) {
+        return name + ": '" + value + "' (" + problem + ")";
+    }
+
+    /**
+     * Checks that a name has no problem, as found by a check such as {@code Topics.problem}.
+     *
+     * @param value the value checked
+     * @param name what the value is, for the message
+     * @param problem what is wrong with it, or null when nothing is
+     * @return {@code value}
+     * @throws IllegalArgumentException with {@link #describe} of the problem when there is one
+     */
+    public static String noProblem(String value, String name, String problem) {
+        if (problem != null) {
+            throw new IllegalArgumentException(describe(name, value, problem));
+        }
+        return value;
+    }
 }

@@ -46,11 +46,7 @@ public final class NatsSubjects implements PatternDialect.TopicPattern {
 
         @Override
         public PatternDialect.TopicPattern compile(String pattern) {
-            String problem = patternProblem(pattern);
-            if (problem != null) {
-                throw new IllegalArgumentException("pattern: '" + pattern + "' (" + problem + ")");
-            }
-            return new NatsSubjects(pattern);
+            return new NatsSubjects(Checks.noProblem(pattern, "pattern", patternProblem(pattern)));
         }
 
         @Override
@@ -99,8 +95,8 @@ public final class NatsSubjects implements PatternDialect.TopicPattern {
             if (token.equals(">") && i == tokens.length - 1) {
                 return true; // at least this one token is left
             }
-            if (!token.equals("*") && !topic.regionMatches(at, token, 0, token.length())
-                    || !token.equals("*") && token.length() != end - at) {
+            boolean literal = !token.equals("*");
+            if (literal && (token.length() != end - at || !topic.regionMatches(at, token, 0, token.length()))) {
                 return false;
             }
             at = end + 1;

@@ -43,11 +43,7 @@ public final class RedisGlob implements PatternDialect.TopicPattern {
 
         @Override
         public PatternDialect.TopicPattern compile(String pattern) {
-            String problem = patternProblem(pattern);
-            if (problem != null) {
-                throw new IllegalArgumentException("pattern: '" + pattern + "' (" + problem + ")");
-            }
-            return RedisGlob.compile(pattern);
+            return RedisGlob.compile(Checks.noProblem(pattern, "pattern", patternProblem(pattern)));
         }
 
         @Override

@@ -1,7 +1,7 @@
 package io.pushline.bench;
 
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * The {@code pushline-bench} command line: {@code load} runs a scenario, {@code server} is the Pushline server

@@ -65,10 +65,9 @@ final class BenchServerCommand implements Callable<Integer> {
                 .host("127.0.0.1")
                 .source(RedisMessageSource.create(redis))
                 .defaultTopics(topic)
-                .limits(l -> l.maxQueuedBytes(maxQueued)
-                .slowConsumerPolicy(slowPolicy))
                 // every load-tool client comes from 127.0.0.1 (unless --bind): the per-address limit would cap the run
-                .limits(l -> l.maxConnectionsPerAddress(Integer.MAX_VALUE))
+                .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy)
+                        .maxConnectionsPerAddress(Integer.MAX_VALUE))
                 .nativeTransport(!nio);
         if (threads > 0) {
             builder.eventLoopThreads(threads);

@@ -17,8 +17,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A console client: prints every frame the server pushes and, at the same time, sends every line
- * typed. A thread reads the socket while the caller's thread reads the console, as the blog's two coroutines did.
+ * A console client: prints every frame the server pushes and, at the same time, sends every line typed. A thread
+ * reads the socket while the caller's thread reads the console.
  */
 public final class ConsoleClient {
     private final String host;

@@ -8,9 +8,9 @@ import io.pushline.redis.RedisMessageSource;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A relay of one Redis channel to raw TCP clients, as a library user writes it: every message published to the Redis channel
- * {@code updates} reaches every TCP client on port 5567 as a CRLF-terminated line, and what clients send is
- * echoed back.
+ * A relay of one Redis channel to raw TCP clients, as a library user writes it: every message published to the
+ * Redis channel {@code updates} reaches every TCP client on port 5567 as a CRLF-terminated line, and what clients
+ * send is echoed back.
  *
  * <pre>
  * java -cp pushline.jar io.pushline.examples.RedisToTcpExample [redis://localhost:6379] [5567]

@@ -10,6 +10,8 @@
  *   <li>{@link io.pushline.examples.ConsoleClient}: a console client: prints every push, sends every line typed.</li>
  *   <li>{@link io.pushline.examples.TickerExample}: per-client subscriptions with the {@code commands}
  *       protocol, and {@link io.pushline.examples.TickerClientExample}, its Java client.</li>
+ *   <li>{@link io.pushline.examples.UserTopicsExample}: per-user topics subscribed server-side when a client
+ *       authenticates, reaching a user's connections on every node.</li>
  * </ul>
  */
 package io.pushline.examples;

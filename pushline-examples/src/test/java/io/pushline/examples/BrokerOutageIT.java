@@ -81,7 +81,8 @@ class BrokerOutageIT {
                 redis.start();
                 long restarted = System.nanoTime();
                 int events = 3 * (restart + 1);
-                await().atMost(Duration.ofSeconds(10)).until(() -> health.size() == events);
+                // at least: the exact sequence is checked at the end
+                await().atMost(Duration.ofSeconds(10)).until(() -> health.size() >= events);
                 long before = sequence.get();
                 // every client gets a message published after the restart: read until one newer than 'before'
                 for (TcpTestClient client : clients) {
@@ -131,7 +132,7 @@ class BrokerOutageIT {
         TcpTestClient client = closer.add(new TcpTestClient(server.port()));
         await().atMost(Duration.ofSeconds(10)).until(() -> redis.channels().contains("updates"));
         assertThat((Long) redis.command("CLIENT", "KILL", "TYPE", "pubsub")).isEqualTo(1L);
-        await().atMost(Duration.ofSeconds(10)).until(() -> health.size() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> health.size() >= 3);
         assertThat(health).containsExactly("DOWN", "UP", "resubscribed");
         assertThat(redis.channels()).containsExactly("updates");
         redis.publish("updates", "after the cut".getBytes(StandardCharsets.UTF_8));

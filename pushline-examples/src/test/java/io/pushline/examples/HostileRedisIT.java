@@ -33,7 +33,6 @@ class HostileRedisIT {
 
     @BeforeEach
     void brokerIsClean() {
-        redis.resume();
         await().atMost(Duration.ofSeconds(10)).until(() -> redis.channels().isEmpty() && redis.numpat() == 0);
     }
 

@@ -87,9 +87,9 @@ public final class JwtAuthenticator implements Authenticator {
 
     /**
      * Verifies the token and returns its subject, valid until the token's {@code exp} plus the clock skew: the
-     * server ends the connection then unless the client sent a fresh token ({@code AUTH} again) before. A token that fails any check,
-     * or whose {@code topics} or {@code publish} claim is not a list of strings, is refused (a completed
-     * {@code null}); the reason is logged at DEBUG.
+     * server ends the connection then unless the client sent a fresh token ({@code AUTH} again) before. A token
+     * that fails any check, or whose {@code topics} or {@code publish} claim is not a list of valid topics and
+     * patterns, is refused (a completed {@code null}); the reason is logged at DEBUG.
      */
     @Override
     public CompletableFuture<Authentication> authenticate(Client client, byte[] credentials) {

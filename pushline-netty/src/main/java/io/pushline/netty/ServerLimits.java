@@ -286,8 +286,9 @@ public final class ServerLimits {
         /**
          * Limits the topics and the patterns one {@code commands} client may hold; a {@code SUB} or {@code PSUB}
          * beyond either gets {@code -ERR too many subscriptions} and changes nothing. Subscriptions the host makes
-         * ({@code Client.subscribe}) do not count. Defaults to {@link #DEFAULT_MAX_TOPICS_PER_CONNECTION} and
-         * {@link #DEFAULT_MAX_PATTERNS_PER_CONNECTION}.
+         * ({@code Client.subscribe}) are never refused by these limits, but they are held by the client like its
+         * own, so they count towards the room left for its {@code SUB}s. Defaults to
+         * {@link #DEFAULT_MAX_TOPICS_PER_CONNECTION} and {@link #DEFAULT_MAX_PATTERNS_PER_CONNECTION}.
          *
          * @param topics at least 1
          * @param patterns at least 0 (0 refuses every {@code PSUB})

@@ -69,20 +69,28 @@ class HostileFuzzTest {
         List<Thread> threads = new ArrayList<>();
         List<Socket> sockets = new CopyOnWriteArrayList<>();
         AtomicLong connections = new AtomicLong();
+        AutoCloseable stopClients = () -> {
+            running.set(false);
+            for (Socket s : sockets) {
+                s.close(); // unblocks writers stuck on a server that stopped reading them
+            }
+        };
+        closer.add(stopClients); // also when an assertion fails midway
         for (int i = 0; i < CLIENTS; i++) {
             long seed = 20261201L + i + policy.ordinal() * 1000L;
             threads.add(start("fuzz-" + i, () -> {
                 Random random = new Random(seed);
                 while (running.get()) { // a client the server closed comes back, as an attacker would
-                    try {
-                        Socket socket = new Socket();
+                    try (Socket socket = new Socket()) {
                         socket.setReceiveBufferSize(8 * 1024);
                         socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
                         sockets.add(socket);
                         connections.incrementAndGet();
-                        hostile(socket, random, running);
-                        socket.close();
-                        sockets.remove(socket);
+                        try {
+                            hostile(socket, random, running);
+                        } finally {
+                            sockets.remove(socket);
+                        }
                     } catch (IOException refused) {
                         // expected now and then: a connection refused or reset while it was being made; retry
                     }
@@ -116,10 +124,7 @@ class HostileFuzzTest {
             slowestProbe = Math.max(slowestProbe, System.nanoTime() - sent);
             probes++;
         }
-        running.set(false);
-        for (Socket s : sockets) {
-            s.close(); // unblocks writers stuck on a server that stopped reading them
-        }
+        stopClients.close();
         for (Thread t : threads) {
             t.join(10_000);
             assertThat(t.isAlive()).as(t.getName() + " ended").isFalse();
@@ -193,15 +198,11 @@ class HostileFuzzTest {
     }
 
     private static void drain(Socket socket, boolean slowly) {
-        byte[] buf = new byte[slowly ? 64 : 64 * 1024];
+        byte[] buf = new byte[slowly ? 64 : 64 * 1024]; // slowly: many small reads
         try {
             InputStream in = socket.getInputStream();
-            long read = 0;
             while (in.read(buf) >= 0) {
-                read++;
-                if (slowly && read % 64 == 0) {
-                    Thread.onSpinWait();
-                }
+                // discard
             }
         } catch (IOException closed) {
             // expected: the connection is gone, nothing more to read

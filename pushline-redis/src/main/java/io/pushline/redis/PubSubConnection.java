@@ -6,10 +6,12 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.Message;
 import io.pushline.SourceException;
@@ -24,8 +26,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,11 +130,11 @@ final class PubSubConnection {
         connect(ready);
         try {
             ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             close();
             Throwable cause = e.getCause();
             throw new SourceException("cannot connect to " + description + ": " + cause.getMessage(), cause);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             close();
             throw new SourceException("cannot connect to " + description + ": no answer within " + timeout, e);
         } catch (InterruptedException e) {
@@ -248,7 +252,7 @@ final class PubSubConnection {
     }
 
     /** What each value from Redis means, and the connection's life, on the I/O thread. */
-    private final class Handler extends io.netty.channel.ChannelInboundHandlerAdapter implements RespDecoder.Sink {
+    private final class Handler extends ChannelInboundHandlerAdapter implements RespDecoder.Sink {
         /** The commands written and not answered yet, oldest first. */
         private final ArrayDeque<String> awaiting = new ArrayDeque<>();
         private final LagProbe lag = new LagProbe();
@@ -334,7 +338,7 @@ final class PubSubConnection {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             // the decoder passes nothing on: every value went to onValue
-            io.netty.util.ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(msg);
         }
 
         @Override
@@ -421,11 +425,15 @@ final class PubSubConnection {
                         events.resubscribed();
                     }
                 }
-                default -> wanted.complete(command, error == null ? null : new SourceException(
-                        command.toUpperCase(Locale.ROOT).replaceFirst(" .*", "") + " "
-                                + command.substring(command.indexOf(' ') + 1) + " on " + description + " failed: "
-                                + error));
+                default -> wanted.complete(command, error == null ? null : refusedChange(command, error));
             }
+        }
+
+        /** Redis refused "verb name": the error its future fails with, as "VERB name on host failed: why". */
+        private SourceException refusedChange(String command, String error) {
+            int space = command.indexOf(' ');
+            return new SourceException(command.substring(0, space).toUpperCase(Locale.ROOT) + command.substring(space)
+                    + " on " + description + " failed: " + error);
         }
 
         /** Redis refused the first command: logged once per streak, since every retry is refused the same way. */

@@ -21,6 +21,7 @@ import io.pushline.internal.LogText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,9 +60,9 @@ import org.slf4j.LoggerFactory;
  *       {@link MessageListener#onResubscribed()} once Redis has answered after every channel and pattern was
  *       subscribed again. A Redis that sends nothing for 2 s while a PING is outstanding (stopped, or cut off) is
  *       reported {@link SourceState#DOWN} too, and {@link SourceState#UP} when it answers again; after 15 s of
- *       silence the connection is replaced. Changes made while Redis is down are not queued as commands: the source keeps the set of channels
- *       and patterns it should hold, and their futures complete when the re-subscription after the reconnect
- *       confirms them.</li>
+ *       silence the connection is replaced. Changes made while Redis is down are not queued as commands: the
+ *       source keeps the set of channels and patterns it should hold, and their futures complete when the
+ *       re-subscription after the reconnect confirms them.</li>
  *   <li>The source never lets Redis cut it off for reading too slowly (Redis closes a subscriber whose output
  *       buffer passes {@code client-output-buffer-limit pubsub}, 32 MB by default). Every 100 ms it sends a PING,
  *       which Redis answers after everything it had queued for the source; when more than 2 MiB arrive before the
@@ -445,7 +446,7 @@ public final class RedisMessageSource implements MessageSource {
             if (changeState(SourceState.DOWN)) {
                 LOG.warn("Redis at {} has sent nothing for {} s although a PING is outstanding (stopped, or the "
                         + "network path is down); reporting {}", description,
-                        java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(LagProbe.STALL_NANOS),
+                        TimeUnit.NANOSECONDS.toSeconds(LagProbe.STALL_NANOS),
                         SourceState.DOWN);
             }
         }

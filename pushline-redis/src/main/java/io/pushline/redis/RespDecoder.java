@@ -35,6 +35,10 @@ final class RespDecoder extends ByteToMessageDecoder {
     private final Sink sink;
     private final RespValue value = new RespValue();
     private boolean failed;
+    /** Where the last complete bulk string directly inside the top-level array began, and its content. */
+    private int bulkAt;
+    private int bulkStart;
+    private int bulkLength;
 
     RespDecoder(Sink sink) {
         this.sink = sink;
@@ -82,7 +86,13 @@ final class RespDecoder extends ByteToMessageDecoder {
                     value.lineStart = eol + 2;
                     value.lineEnd = (int) Math.min(Integer.MAX_VALUE, eol + 2 + Math.max(n, 0));
                 }
-                return n < 0 ? eol + 2 : complete(in, eol + 2 + n + 2);
+                int end = n < 0 ? eol + 2 : complete(in, eol + 2 + n + 2);
+                if (depth == 1 && end >= 0) { // an element of the top-level array: located as it is parsed
+                    bulkAt = at;
+                    bulkStart = eol + 2;
+                    bulkLength = (int) Math.max(n, -1);
+                }
+                return end;
             }
             case '*':
             case '>': {
@@ -100,12 +110,14 @@ final class RespDecoder extends ByteToMessageDecoder {
                     if (pos >= in.writerIndex()) {
                         return -1;
                     }
+                    bulkAt = -1;
                     int next = parse(in, pos, depth + 1);
                     if (next < 0) {
                         return -1;
                     }
-                    if (depth == 0 && i < RespValue.ELEMENTS) {
-                        element((int) i, in, pos);
+                    if (depth == 0 && i < RespValue.ELEMENTS && bulkAt == pos) {
+                        value.elementStart[(int) i] = bulkStart;
+                        value.elementLength[(int) i] = bulkLength;
                     }
                     pos = next;
                 }
@@ -118,17 +130,6 @@ final class RespDecoder extends ByteToMessageDecoder {
                 }
                 return eol + 2;
         }
-    }
-
-    /** Records element {@code i} of the top-level array: where its bytes are when it is a bulk string. */
-    private void element(int i, ByteBuf in, int at) {
-        if (in.getByte(at) != '$') {
-            return; // not a bulk string: length stays -1
-        }
-        int eol = lineEnd(in, at);
-        long n = number(in, at + 1, eol);
-        value.elementStart[i] = eol + 2;
-        value.elementLength[i] = (int) Math.max(n, -1);
     }
 
     private static int complete(ByteBuf in, long end) {

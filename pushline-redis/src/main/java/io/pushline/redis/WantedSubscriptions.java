@@ -127,10 +127,4 @@ final class WantedSubscriptions {
         pending.forEach(f -> f.completeExceptionally(gone));
         return true;
     }
-
-    boolean isClosed() {
-        synchronized (lock) {
-            return closed;
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.pushline.redis;
 
+import io.pushline.DropReason;
 import io.pushline.Message;
 import io.pushline.MessageListener;
 import io.pushline.SourceState;
@@ -7,8 +8,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Records what a source delivers; optionally throws after recording a state change. */
 final class RecordingListener implements MessageListener {
@@ -16,16 +20,16 @@ final class RecordingListener implements MessageListener {
 
     final BlockingQueue<Received> messages = new LinkedBlockingQueue<>();
     final List<SourceState> states = new CopyOnWriteArrayList<>();
-    final java.util.concurrent.atomic.AtomicInteger resubscribed = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger resubscribed = new AtomicInteger();
     volatile boolean throwOnStateChange;
-    final java.util.concurrent.atomic.AtomicLong shed = new java.util.concurrent.atomic.AtomicLong();
-    final java.util.concurrent.atomic.AtomicLong invalid = new java.util.concurrent.atomic.AtomicLong();
+    /** Messages the source skipped to keep up ({@link DropReason#SERVER_OVERLOADED}). */
+    final AtomicLong shed = new AtomicLong();
     /** When set, the first message waits for it to open: a listener that stalls the source's thread. */
-    volatile java.util.concurrent.CountDownLatch gate;
+    volatile CountDownLatch gate;
 
     @Override
     public void onMessage(Message message) {
-        java.util.concurrent.CountDownLatch g = gate;
+        CountDownLatch g = gate;
         if (g != null) {
             gate = null;
             try {
@@ -38,8 +42,10 @@ final class RecordingListener implements MessageListener {
     }
 
     @Override
-    public void onMessagesDropped(io.pushline.DropReason reason, long count) {
-        (reason == io.pushline.DropReason.SERVER_OVERLOADED ? shed : invalid).addAndGet(count);
+    public void onMessagesDropped(DropReason reason, long count) {
+        if (reason == DropReason.SERVER_OVERLOADED) {
+            shed.addAndGet(count);
+        }
     }
 
     @Override

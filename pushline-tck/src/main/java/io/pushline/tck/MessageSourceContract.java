@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -200,18 +202,21 @@ public abstract class MessageSourceContract {
             await(source.psubscribe(pattern("tck.c.*", "tck.c.?")));
         }
         int perMessage = capabilities().patterns() ? 2 : 1;
-        List<Thread> publishers = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            Thread thread = new Thread(() -> {
-                for (int i = 0; i < 100; i++) {
-                    publishExternally("tck.c.1", bytes("x"));
-                }
-            });
-            publishers.add(thread);
-            thread.start();
-        }
-        for (Thread thread : publishers) {
-            thread.join(TIMEOUT.toMillis());
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<CompletableFuture<Void>> publishers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                publishers.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        publishExternally("tck.c.1", bytes("x"));
+                    }
+                }, threads));
+            }
+            for (CompletableFuture<Void> publisher : publishers) {
+                await(publisher); // a publisher that failed fails the test with its own exception
+            }
+        } finally {
+            threads.shutdownNow();
         }
         for (int i = 0; i < 400 * perMessage; i++) {
             recorder.next();

@@ -30,6 +30,8 @@ public abstract class MessageSourceOutageContract extends MessageSourceContract 
     /** How long a source may take to notice an outage, and to come back once the broker is back. */
     protected static final Duration OUTAGE_TIMEOUT = Duration.ofSeconds(20);
     private static final long POLL_NANOS = Duration.ofMillis(20).toNanos();
+    /** How long one publish after the outage is waited for before it is published again. */
+    private static final Duration RETRY = Duration.ofMillis(500);
 
     /** Creates the contract test. */
     protected MessageSourceOutageContract() {
@@ -68,14 +70,17 @@ public abstract class MessageSourceOutageContract extends MessageSourceContract 
         }
     }
 
-    /** Publishes (again, while the first copies may still be lost) until one arrives on {@code topic}. */
+    /**
+     * Publishes, and again every {@link #RETRY} while nothing arrives (the first copies may be lost while the broker
+     * applies the re-subscription), until one arrives on {@code topic}.
+     */
     private void publishUntilDelivered(String topic) throws InterruptedException {
         recorder().clear();
         long deadline = System.nanoTime() + OUTAGE_TIMEOUT.toNanos();
         while (true) {
             publishExternally(topic, "after".getBytes(StandardCharsets.UTF_8));
-            RecordingListener.Received r = recorder().next();
-            if (r.message().topic().equals(topic)) {
+            RecordingListener.Received r = recorder().poll(RETRY);
+            if (r != null && r.message().topic().equals(topic)) {
                 return;
             }
             assertThat(System.nanoTime()).as("a message on " + topic + " after the outage").isLessThan(deadline);

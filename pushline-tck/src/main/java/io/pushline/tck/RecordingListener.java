@@ -96,11 +96,22 @@ public final class RecordingListener implements MessageListener {
      * @throws AssertionError when none arrived in time
      */
     public Received next() throws InterruptedException {
-        Received r = queue.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        Received r = poll(TIMEOUT);
         if (r == null) {
             throw new AssertionError("no message within " + TIMEOUT);
         }
         return r;
+    }
+
+    /**
+     * Takes the next delivery, waiting up to {@code timeout}.
+     *
+     * @param timeout how long to wait
+     * @return the delivery, or null when none arrived in time
+     * @throws InterruptedException when interrupted
+     */
+    public Received poll(Duration timeout) throws InterruptedException {
+        return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Forgets the deliveries not taken yet. */

@@ -5,6 +5,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class LeakDetectionExtension implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
     /** The system property that installs {@link RecordingLeakDetector}. */
     public static final String DETECTOR_PROPERTY = "io.netty.customResourceLeakDetector";
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     /** Creates the extension (JUnit does this). */
     public LeakDetectionExtension() {

@@ -122,7 +122,9 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
         if (process == null) {
             return;
         }
-        signal("CONT"); // a frozen server cannot act on SIGTERM
+        if (process.isAlive()) {
+            signal("CONT"); // a frozen server cannot act on SIGTERM
+        }
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -1,8 +1,8 @@
 package io.pushline.examples.cli;
 
 import io.netty.util.ResourceLeakDetector;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * The {@code pushline} command: {@code server} runs a push server, {@code client} is a console client.

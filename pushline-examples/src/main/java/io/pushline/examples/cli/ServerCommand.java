@@ -1,5 +1,6 @@
 package io.pushline.examples.cli;
 
+import io.netty.handler.ssl.SslProvider;
 import io.pushline.ClientHandlers;
 import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
@@ -141,11 +142,11 @@ final class ServerCommand implements Callable<Integer> {
         PushServerBuilder builder = PushServer.builder().port(port).source(source).framing(framed)
                 .protocol(protocol).allowPublish(allowPublish).defaultTopics(topics.toArray(new String[0]))
                 .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore())
-                .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy).maxConnections(maxConnections)
-                .maxConnectionsPerAddress(maxConnectionsPerAddress)).timeouts(t -> t.heartbeatInterval(heartbeat))
-                .limits(l -> l.inboundRateLimit(rateLimit).inboundRatePolicy(ratePolicy).inboundByteRateLimit(byteRateLimit)
-                .maxSubscriptionsPerConnection(maxTopics, maxPatterns)).timeouts(t -> t.frameTimeout(frameTimeout)
-                .brokerTimeout(brokerTimeout));
+                .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy)
+                        .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
+                        .inboundRateLimit(rateLimit).inboundByteRateLimit(byteRateLimit).inboundRatePolicy(ratePolicy)
+                        .maxSubscriptionsPerConnection(maxTopics, maxPatterns))
+                .timeouts(t -> t.heartbeatInterval(heartbeat).frameTimeout(frameTimeout).brokerTimeout(brokerTimeout));
         if (idleTimeout != null) {
             builder.timeouts(t -> t.idleTimeout(idleTimeout));
         }
@@ -161,8 +162,8 @@ final class ServerCommand implements Callable<Integer> {
             ServerTls.Builder tls = ServerTls.builder(tlsCert, tlsKey);
             switch (tlsProvider) {
                 case "auto" -> tls.provider(null);
-                case "openssl" -> tls.provider(io.netty.handler.ssl.SslProvider.OPENSSL);
-                case "jdk" -> tls.provider(io.netty.handler.ssl.SslProvider.JDK);
+                case "openssl" -> tls.provider(SslProvider.OPENSSL);
+                case "jdk" -> tls.provider(SslProvider.JDK);
                 default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "--tls-provider: auto, openssl or jdk, not '" + tlsProvider + "'");
             }

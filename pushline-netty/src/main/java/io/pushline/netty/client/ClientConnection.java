@@ -192,14 +192,13 @@ final class ClientConnection {
 
     /** Sends one raw frame (already checked) while connected. */
     CompletableFuture<Void> send(byte[] frame) {
-        byte[] copy = frame;
         CompletableFuture<Void> result = new CompletableFuture<>();
         execute(result, () -> {
             if (!isConnected()) {
                 result.completeExceptionally(new PushlineException("not connected"));
                 return;
             }
-            channel.writeAndFlush(Frames.frame(channel.alloc(), framing, copy)).addListener(written -> {
+            channel.writeAndFlush(Frames.frame(channel.alloc(), framing, frame)).addListener(written -> {
                 if (written.isSuccess()) {
                     result.complete(null);
                 } else {
@@ -209,10 +208,6 @@ final class ClientConnection {
         });
         return result;
     }
-
-    // ---- requests, on the loop
-
-
 
     /** Sends one user command (publish, ping): only while connected, and within the pending limit. */
     <T> CompletableFuture<T> request(ClientCommand command, Function<String, T> result) {
@@ -232,7 +227,6 @@ final class ClientConnection {
         return future;
     }
 
-
     void write(ClientCommand command) {
         channel.write(command).addListener(written -> {
             if (!written.isSuccess()) {
@@ -240,12 +234,6 @@ final class ClientConnection {
             }
         });
     }
-
-
-
-
-
-
 
     /** Runs {@code task} on the loop, or fails {@code future} when the client is closed. */
     void execute(CompletableFuture<?> future, Runnable task) {
@@ -337,7 +325,6 @@ final class ClientConnection {
         ready(ch);
     }
 
-
     /** On the loop: the answer to AUTH. */
     private void authenticated(Channel ch, ClientCommand auth, Throwable error) {
         if (authenticating != ch || closed) {
@@ -364,9 +351,7 @@ final class ClientConnection {
         LOG.error("{}: the server refused the AUTH token: {}; closing", this, error.getMessage());
         PushlineException refused = new PushlineException("authentication refused by " + host + ":" + port + ": "
                 + error.getMessage(), error);
-        List<CompletableFuture<PushClient>> waiters = new ArrayList<>(connectWaiters);
-        connectWaiters.clear();
-        ClientCommand.failAll(waiters, refused);
+        ClientCommand.failAll(takeConnectWaiters(), refused);
         closeAsync();
     }
 
@@ -378,9 +363,7 @@ final class ClientConnection {
         LOG.info("{}: connected", this);
         subscriptions.resubscribe(); // first, so that commands sent from the state listener follow them
         setState(State.CONNECTED);
-        List<CompletableFuture<PushClient>> waiters = new ArrayList<>(connectWaiters);
-        connectWaiters.clear();
-        waiters.forEach(f -> f.complete(client));
+        takeConnectWaiters().forEach(f -> f.complete(client));
         // last: should the channel already be closed, this runs at once and reports DISCONNECTED after CONNECTED
         ch.closeFuture().addListener(f -> disconnected(ch));
     }
@@ -394,9 +377,14 @@ final class ClientConnection {
         LOG.warn("{}: cannot connect: {}", this, cause.toString());
         PushlineException error = new PushlineException(
                 "cannot connect to " + host + ":" + port + ": " + cause.getMessage(), cause);
+        ClientCommand.failAll(takeConnectWaiters(), error);
+    }
+
+    /** The futures waiting for a connection, taken: they are answered by the caller (on the loop). */
+    private List<CompletableFuture<PushClient>> takeConnectWaiters() {
         List<CompletableFuture<PushClient>> waiters = new ArrayList<>(connectWaiters);
         connectWaiters.clear();
-        ClientCommand.failAll(waiters, error);
+        return waiters;
     }
 
     private void disconnected(Channel ch) {
@@ -432,7 +420,6 @@ final class ClientConnection {
         }
     }
 
-
     private void doClose() {
         closed = true;
         cancelReconnect();
@@ -445,8 +432,7 @@ final class ClientConnection {
             authenticating.close();
             authenticating = null;
         }
-        ClientCommand.failAll(connectWaiters, cause);
-        connectWaiters.clear();
+        ClientCommand.failAll(takeConnectWaiters(), cause);
         subscriptions.failWaiting(cause);
         Channel ch = channel;
         channel = null;

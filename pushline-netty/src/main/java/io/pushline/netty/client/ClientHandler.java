@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Inbound, on {@code commands}, a frame starting with {@code "MSG "} is a push and goes to the listener;
  * every other non-empty frame is the reply to the oldest command in flight. A frame with nothing in flight is
- * logged (for example {@code -ERR slow consumer} just before the server closes). On {@code raw}, every frame
+ * logged (for example {@code -ERR idle timeout} just before the server closes). On {@code raw}, every frame
  * is a payload and goes to the listener as a message on {@link PushClient#RAW_TOPIC}. Every inbound buffer is
  * released here. When the channel goes inactive every command still waiting fails with
  * {@code PushlineException("connection lost")}.

@@ -36,17 +36,17 @@ final class ClientSubscriptions {
     }
 
     CompletableFuture<Void> subscribe(String name, boolean pattern) {
-        (pattern ? patterns : topics).add(name);
+        names(pattern).add(name);
         CompletableFuture<Void> result = new CompletableFuture<>();
         connection.execute(result, () -> {
             if (connection.isConnected()) {
                 sendSubscribe(name, pattern, List.of(result));
                 connection.channel().flush();
-            } else if (!(pattern ? patterns : topics).contains(name)) {
+            } else if (!names(pattern).contains(name)) {
                 // unsubscribed from another thread in the meantime
                 result.completeExceptionally(new PushlineException("unsubscribed before the subscription was sent"));
             } else {
-                (pattern ? waitingPatterns : waitingTopics).computeIfAbsent(name, k -> new ArrayList<>())
+                waiting(pattern).computeIfAbsent(name, k -> new ArrayList<>())
                         .add(result);
             }
         });
@@ -54,10 +54,10 @@ final class ClientSubscriptions {
     }
 
     CompletableFuture<Void> unsubscribe(String name, boolean pattern) {
-        (pattern ? patterns : topics).remove(name);
+        names(pattern).remove(name);
         CompletableFuture<Void> result = new CompletableFuture<>();
         connection.execute(result, () -> {
-            List<CompletableFuture<Void>> waiting = (pattern ? waitingPatterns : waitingTopics).remove(name);
+            List<CompletableFuture<Void>> waiting = waiting(pattern).remove(name);
             if (waiting != null) {
                 ClientCommand.failAll(waiting, new PushlineException("unsubscribed before the subscription was sent"));
             }
@@ -86,7 +86,7 @@ final class ClientSubscriptions {
                 Channel sentOn = connection.channel();
                 connection.loop().schedule(() -> {
                     if (connection.channel() == sentOn && connection.isConnected()
-                            && (pattern ? patterns : topics).contains(name)) {
+                            && names(pattern).contains(name)) {
                         sendSubscribe(name, pattern, List.of());
                         connection.channel().flush();
                     }
@@ -95,7 +95,7 @@ final class ClientSubscriptions {
                         error.getMessage(), ClientConnection.RESUBSCRIBE_DELAY);
             } else if (command.refused()) {
                 // the server will not have it: forget it, so that reconnects do not ask again
-                (pattern ? patterns : topics).remove(name);
+                names(pattern).remove(name);
                 if (targets.isEmpty()) {
                     LOG.warn("{}: server refused {} {}: {}", connection, command.verb(), name, error.getMessage());
                 }
@@ -122,18 +122,24 @@ final class ClientSubscriptions {
             sent++;
         }
         // left over: unsubscribed from another thread while their subscribe call was on its way to the loop
-        PushlineException gone = new PushlineException("unsubscribed before the subscription was sent");
-        waitingTopics.values().forEach(waiting -> ClientCommand.failAll(waiting, gone));
-        waitingTopics.clear();
-        waitingPatterns.values().forEach(waiting -> ClientCommand.failAll(waiting, gone));
-        waitingPatterns.clear();
+        failWaiting(new PushlineException("unsubscribed before the subscription was sent"));
         if (sent > 0) {
             connection.channel().flush();
             LOG.debug("{}: subscribed {} remembered topics and patterns", connection, sent);
         }
     }
 
-    /** On the loop, when the client closes: fails what still waits for a connection. */
+    /** The remembered topics, or patterns. */
+    private Set<String> names(boolean pattern) {
+        return pattern ? patterns : topics;
+    }
+
+    /** On the loop: the futures waiting for a connection, of topics or of patterns. */
+    private Map<String, List<CompletableFuture<Void>>> waiting(boolean pattern) {
+        return pattern ? waitingPatterns : waitingTopics;
+    }
+
+    /** On the loop, when the client closes or after a re-subscription: fails what still waits for a connection. */
     void failWaiting(Throwable cause) {
         waitingTopics.values().forEach(waiting -> ClientCommand.failAll(waiting, cause));
         waitingTopics.clear();

@@ -6,8 +6,8 @@ import io.pushline.Message;
 import io.pushline.Protocol;
 import io.pushline.PushlineException;
 import io.pushline.Topics;
+import io.pushline.internal.Checks;
 import io.pushline.netty.internal.Frames;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -215,7 +215,7 @@ public final class PushClient implements AutoCloseable {
         if (invalid != null) {
             return invalid;
         }
-        return request(ClientCommand.ok("PUB", utf8(topic), payload.clone()), reply -> null);
+        return request(ClientCommand.ok("PUB", ClientCommand.utf8(topic), payload.clone()), reply -> null);
     }
 
     /**
@@ -225,9 +225,7 @@ public final class PushClient implements AutoCloseable {
      *     {@code PushlineException("not connected")} at once while disconnected
      */
     public CompletableFuture<String> ping() {
-        String problem = commandsOnly("ping");
-        return problem != null ? CompletableFuture.failedFuture(new IllegalStateException(problem))
-                : request(ClientCommand.pong("PING"), Function.identity());
+        return ping(ClientCommand.pong("PING"));
     }
 
     /**
@@ -239,9 +237,13 @@ public final class PushClient implements AutoCloseable {
      */
     public CompletableFuture<String> ping(String text) {
         Objects.requireNonNull(text, "text");
+        return ping(ClientCommand.pong("PING", ClientCommand.utf8(text)));
+    }
+
+    private CompletableFuture<String> ping(ClientCommand command) {
         String problem = commandsOnly("ping");
         return problem != null ? CompletableFuture.failedFuture(new IllegalStateException(problem))
-                : request(ClientCommand.pong("PING", utf8(text)), Function.identity());
+                : request(command, Function.identity());
     }
 
     /**
@@ -314,13 +316,10 @@ public final class PushClient implements AutoCloseable {
                 : connection.request(command, result);
     }
 
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
     private String commandsOnly(String method) {
         return protocol == Protocol.COMMANDS ? null : method + " is not available on a raw connection";
     }
+
     private String frameProblem(int length, boolean lineBreak) {
         if (framing.kind() == Framing.Kind.LINES && lineBreak) {
             return "payload contains CR or LF, which line framing cannot carry (use Framing.lengthPrefixed())";
@@ -330,6 +329,7 @@ public final class PushClient implements AutoCloseable {
         }
         return null;
     }
+
     /** Returns a failed future when the call is not for this protocol or the name is invalid, else null. */
     private <T> CompletableFuture<T> checkName(String name, boolean pattern, String method) {
         String what = pattern ? "pattern" : "topic";
@@ -340,8 +340,7 @@ public final class PushClient implements AutoCloseable {
         }
         problem = Topics.problem(name, what);
         if (problem != null) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException(
-                    what + ": '" + name + "' (" + problem + ")"));
+            return CompletableFuture.failedFuture(new IllegalArgumentException(Checks.describe(what, name, problem)));
         }
         return null;
     }

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -160,7 +161,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             error("forbidden");
             return;
         }
-        java.util.Set<String> held = pattern ? client.held().patterns : client.held().topics;
+        Set<String> held = pattern ? client.held().patterns : client.held().topics;
         if (held.contains(name)) {
             reply(OK); // already subscribed
             return;
@@ -266,21 +267,13 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             reply(OK); // authentication is off: AUTH is accepted and changes nothing
             return;
         }
-        CompletableFuture<Authentication> principal;
-        try {
-            principal = authenticator.authenticate(client, ByteBufUtil.getBytes(args));
-        } catch (RuntimeException e) {
-            LOG.warn("{}: authenticator failed", client, e);
-            principal = CompletableFuture.failedFuture(e);
-        }
-        if (principal == null) {
-            principal = CompletableFuture.completedFuture(null);
-        }
+        byte[] token = ByteBufUtil.getBytes(args);
+        CompletableFuture<Authentication> decision = ask(() -> authenticator.authenticate(client, token));
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         Pending slot = enqueue(reply);
         authPending = true;
         boolean again = client.isAuthenticated();
-        principal.whenComplete((auth, error) -> onLoop(() -> {
+        decision.whenComplete((auth, error) -> onLoop(() -> {
             authPending = false;
             if (error == null && auth != null) {
                 client.authenticated(auth);

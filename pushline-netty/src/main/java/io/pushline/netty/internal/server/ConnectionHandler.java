@@ -16,10 +16,14 @@ import io.pushline.internal.LogText;
 import io.pushline.netty.internal.FrameDecoder;
 import io.pushline.netty.internal.Frames;
 import java.io.IOException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +61,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             SslHandshakeCompletionEvent handshake = (SslHandshakeCompletionEvent) evt;
             if (handshake.isSuccess()) {
                 // hooks see the client, and its certificate, only once TLS is established
-                java.security.cert.X509Certificate[] chain = peerCertificates(ctx);
+                X509Certificate[] chain = peerCertificates(ctx);
                 Authenticator authenticator = server.config().authenticator();
                 if (authenticator != null && chain != null) {
                     authenticateCertificate(ctx, authenticator, chain);
@@ -74,44 +78,36 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     /** The client's verified certificate chain, or null when it presented none. */
-    private static java.security.cert.X509Certificate[] peerCertificates(ChannelHandlerContext ctx) {
+    private static X509Certificate[] peerCertificates(ChannelHandlerContext ctx) {
         SslHandler tls = (SslHandler) ctx.pipeline().get(PushChannelInitializer.TLS);
         try {
-            java.security.cert.Certificate[] certs = tls.engine().getSession().getPeerCertificates();
-            java.security.cert.X509Certificate[] chain = new java.security.cert.X509Certificate[certs.length];
+            Certificate[] certs = tls.engine().getSession().getPeerCertificates();
+            X509Certificate[] chain = new X509Certificate[certs.length];
             for (int i = 0; i < certs.length; i++) {
-                chain[i] = (java.security.cert.X509Certificate) certs[i];
+                chain[i] = (X509Certificate) certs[i];
             }
             return chain.length == 0 ? null : chain;
-        } catch (javax.net.ssl.SSLPeerUnverifiedException noCertificate) {
+        } catch (SSLPeerUnverifiedException noCertificate) {
             return null; // TLS without a client certificate
         }
     }
 
     /** Asks the authenticator about the certificate; reads nothing from the client until it has answered. */
     private void authenticateCertificate(ChannelHandlerContext ctx, Authenticator authenticator,
-            java.security.cert.X509Certificate[] chain) {
+            X509Certificate[] chain) {
         ctx.channel().config().setAutoRead(false);
-        CompletableFuture<Authentication> decision;
-        try {
-            decision = authenticator.authenticateCertificate(client, chain);
-        } catch (RuntimeException e) {
-            decision = CompletableFuture.failedFuture(e);
-        }
-        if (decision == null) {
-            decision = CompletableFuture.completedFuture(null);
-        }
+        CompletableFuture<Authentication> decision = ask(() -> authenticator.authenticateCertificate(client, chain));
         heldFrames = new ArrayDeque<>();
-        decision.whenComplete((principal, error) -> {
+        decision.whenComplete((auth, error) -> {
             if (ctx.executor().inEventLoop()) {
-                certificateDecided(ctx, principal, error);
+                certificateDecided(ctx, auth, error);
             } else {
-                ctx.executor().execute(() -> certificateDecided(ctx, principal, error));
+                ctx.executor().execute(() -> certificateDecided(ctx, auth, error));
             }
         });
     }
 
-    private void certificateDecided(ChannelHandlerContext ctx, Authentication principal, Throwable error) {
+    private void certificateDecided(ChannelHandlerContext ctx, Authentication auth, Throwable error) {
         ArrayDeque<ByteBuf> held = heldFrames;
         heldFrames = null;
         try {
@@ -124,9 +120,9 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 replyErrorAndClose(ctx, "unauthorized");
                 return;
             }
-            if (principal != null) {
-                client.authenticated(principal);
-                LOG.debug("{} authenticated by its certificate as {}", client, LogText.escape(principal.principal()));
+            if (auth != null) {
+                client.authenticated(auth);
+                LOG.debug("{} authenticated by its certificate as {}", client, LogText.escape(auth.principal()));
             }
             register(ctx);
             for (ByteBuf frame; (frame = held.poll()) != null; ) {
@@ -139,6 +135,20 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             ctx.channel().config().setAutoRead(true);
         } finally {
             held.forEach(ByteBuf::release);
+        }
+    }
+
+    /**
+     * Asks the authenticator: what it throws fails the decision, and a null future is a decision of null (not
+     * authenticated), so that a faulty authenticator refuses clients rather than breaking their connections.
+     */
+    final CompletableFuture<Authentication> ask(Supplier<CompletableFuture<Authentication>> authenticator) {
+        try {
+            CompletableFuture<Authentication> decision = authenticator.get();
+            return decision != null ? decision : CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: authenticator failed", client, e);
+            return CompletableFuture.failedFuture(e);
         }
     }
 

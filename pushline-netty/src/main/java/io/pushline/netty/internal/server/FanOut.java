@@ -14,6 +14,7 @@ import io.pushline.Topics;
 import io.pushline.internal.MessageAccess;
 import io.pushline.netty.internal.Frames;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,7 @@ final class FanOut implements MessageListener {
     private volatile boolean stopped;
     private static final long SHED_WARNING_INTERVAL_NANOS = 60_000_000_000L;
     /** When the last shedding warning was logged (any source thread). */
-    private final java.util.concurrent.atomic.AtomicLong lastShedWarning = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong lastShedWarning = new AtomicLong();
 
     FanOut(ClientRegistry<NettyClient> registry, Outbox[] outboxes, Framing framing, ByteBufAllocator alloc,
             PushListener listener, Protocol protocol, ServerMetrics metrics) {

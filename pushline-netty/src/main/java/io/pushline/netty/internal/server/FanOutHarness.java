@@ -1,9 +1,7 @@
 package io.pushline.netty.internal.server;
 
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.pushline.ClientHandlers;
-import io.pushline.ClientRegistry;
 import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.MessageListener;
@@ -27,19 +25,13 @@ public final class FanOutHarness implements AutoCloseable {
         ServerConfig config = new ServerConfig(null, 0, source, false, framing, protocol, false, null,
                 TopicAuthorizer.ALLOW_ALL, List.of(), ClientHandlers.ignore(), PushListener.NONE, ServerLimits.DEFAULT,
                 ServerTimeouts.DEFAULT, null, 1, null, false);
-        ServerMetrics metrics = new ServerMetrics();
-        Outbox outbox = new Outbox(channels[0].eventLoop(), PooledByteBufAllocator.DEFAULT, metrics,
-                PushListener.NONE);
-        ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(1, NettyClient::partition);
-        fanOut = new FanOut(registry, new Outbox[] {outbox}, framing, PooledByteBufAllocator.DEFAULT,
-                PushListener.NONE, protocol, metrics);
-        ServerContext context = new ServerContext(config, PushListener.NONE, registry,
-                new BrokerSubscriptions(source, registry), fanOut,
-                new ConnectionLimits(channels.length, channels.length), metrics);
+        ServerContext context = ServerContext.wire(config, List.of(channels[0].eventLoop()),
+                new ConnectionLimits(channels.length, channels.length));
+        fanOut = context.fanOut();
         for (int i = 0; i < channels.length; i++) {
             NettyClient client = new NettyClient(Integer.toString(i), channels[i], 0, context);
-            registry.add(client);
-            registry.subscribe(client, topic);
+            context.registry().add(client);
+            context.registry().subscribe(client, topic);
         }
     }
 

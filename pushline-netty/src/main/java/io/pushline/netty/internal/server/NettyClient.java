@@ -17,6 +17,7 @@ import io.pushline.PushlineException;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.TopicAuthorizer;
 import io.pushline.Topics;
+import io.pushline.internal.Checks;
 import io.pushline.internal.LogText;
 import io.pushline.netty.internal.Frames;
 import java.net.SocketAddress;
@@ -134,9 +135,12 @@ public final class NettyClient implements Client {
     @Override
     public CompletableFuture<Void> subscribe(String topic) {
         String problem = server.config().source().capabilities().dialect().topicProblem(topic);
-        if (problem != null || Topics.isReserved(topic)) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("topic: '" + topic + "' ("
-                    + (problem != null ? problem : "reserved for the server") + ")"));
+        if (problem == null && Topics.isReserved(topic)) {
+            problem = "reserved for the server";
+        }
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(Checks.describe("topic", topic,
+                    problem)));
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
         onLoop(() -> whenRegistered(() -> {

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -16,7 +15,6 @@ import io.pushline.netty.internal.FrameDecoder;
 import io.pushline.netty.internal.Frames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,20 +24,18 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class PushChannelInitializer extends ChannelInitializer<Channel> {
     private final ServerContext server;
-    private final Map<EventLoop, Integer> partitions;
     /** The name of the TLS handler, first in the pipeline when TLS is on. */
     static final String TLS = "tls";
     private static final byte[] PING = "PING".getBytes(StandardCharsets.US_ASCII);
     private final AtomicLong ids = new AtomicLong();
 
-    PushChannelInitializer(ServerContext server, Map<EventLoop, Integer> partitions) {
+    PushChannelInitializer(ServerContext server) {
         this.server = server;
-        this.partitions = partitions;
     }
 
     @Override
     protected void initChannel(Channel ch) {
-        Integer partition = partitions.get(ch.eventLoop());
+        Integer partition = server.partitions().get(ch.eventLoop());
         if (partition == null) {
             throw new IllegalStateException("channel registered on an event loop outside the server's group");
         }

@@ -56,17 +56,11 @@ final class RawProtocolHandler extends ConnectionHandler {
 
     private void authenticate(ChannelHandlerContext ctx, byte[] token) {
         Authenticator authenticator = server.config().authenticator();
-        CompletableFuture<Authentication> principal;
-        try {
-            principal = authenticator.authenticate(client, token);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: authenticator failed", client, e);
-            principal = CompletableFuture.failedFuture(e);
-        }
-        principal.whenComplete((name, error) -> ctx.executor().execute(() -> {
-            if (error == null && name != null && ctx.channel().isActive()) {
-                client.authenticated(name);
-                LOG.debug("{} authenticated as {}", client, LogText.escape(name.principal()));
+        CompletableFuture<Authentication> decision = ask(() -> authenticator.authenticate(client, token));
+        decision.whenComplete((auth, error) -> ctx.executor().execute(() -> {
+            if (error == null && auth != null && ctx.channel().isActive()) {
+                client.authenticated(auth);
+                LOG.debug("{} authenticated as {}", client, LogText.escape(auth.principal()));
                 subscribeDefaultTopics();
             } else {
                 client.closeReason(CloseReason.UNAUTHORIZED);

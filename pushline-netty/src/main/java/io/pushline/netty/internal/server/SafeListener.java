@@ -1,5 +1,6 @@
 package io.pushline.netty.internal.server;
 
+import io.pushline.Authentication;
 import io.pushline.Client;
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
@@ -27,7 +28,7 @@ final class SafeListener implements PushListener {
     }
 
     @Override
-    public void clientAuthenticated(Client client, io.pushline.Authentication authentication) {
+    public void clientAuthenticated(Client client, Authentication authentication) {
         try {
             delegate.clientAuthenticated(client, authentication);
         } catch (RuntimeException e) {

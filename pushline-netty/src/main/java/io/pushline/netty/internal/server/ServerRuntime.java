@@ -2,19 +2,15 @@ package io.pushline.netty.internal.server;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.util.concurrent.EventExecutor;
 import io.pushline.Client;
-import io.pushline.ClientRegistry;
+import io.pushline.CloseReason;
 import io.pushline.Protocol;
-import io.pushline.PushListener;
 import io.pushline.PushMetrics;
 import io.pushline.PushlineException;
 import io.pushline.netty.internal.Tls;
@@ -23,9 +19,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -107,24 +101,9 @@ public final class ServerRuntime {
     }
 
     private Channel bind(Transport transport) {
-        ServerMetrics metrics = new ServerMetrics();
-        PushListener listener = new SafeListener(config.listener());
-        Map<EventLoop, Integer> partitions = new IdentityHashMap<>();
-        List<Outbox> outboxes = new ArrayList<>();
-        ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-        for (EventExecutor executor : group) {
-            EventLoop loop = (EventLoop) executor;
-            partitions.put(loop, outboxes.size());
-            outboxes.add(new Outbox(loop, alloc, metrics, listener));
-        }
-        ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
-        FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,
-                config.protocol(), metrics);
-        BrokerSubscriptions subscriptions = new BrokerSubscriptions(config.source(), registry);
-        ServerContext ctx = new ServerContext(config, listener, registry, subscriptions, fanOut,
-                new ConnectionLimits(connectionLimit(config.limits().maxConnections()),
-                        config.limits().maxConnectionsPerAddress()), metrics);
-        config.source().start(fanOut);
+        ServerContext ctx = ServerContext.wire(config, group, new ConnectionLimits(
+                connectionLimit(config.limits().maxConnections()), config.limits().maxConnectionsPerAddress()));
+        config.source().start(ctx.fanOut());
         int high = config.maxQueuedBytes();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -133,9 +112,9 @@ public final class ServerRuntime {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.ALLOCATOR, alloc)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
-                .childHandler(new PushChannelInitializer(ctx, partitions));
+                .childHandler(new PushChannelInitializer(ctx));
         context = ctx;
         ChannelFuture bound = bootstrap.bind(address()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
@@ -312,7 +291,7 @@ public final class ServerRuntime {
             List<ChannelFuture> closing = new ArrayList<>();
             for (NettyClient client : ctx.registry().clients()) {
                 // close after everything already queued has been flushed; commands clients are told why
-                client.closeWith(io.pushline.CloseReason.SERVER_SHUTDOWN,
+                client.closeWith(CloseReason.SERVER_SHUTDOWN,
                         config.protocol() == Protocol.COMMANDS ? "server shutting down" : null);
                 closing.add(client.channel().closeFuture());
             }

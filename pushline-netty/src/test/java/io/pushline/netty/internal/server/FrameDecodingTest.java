@@ -15,6 +15,7 @@ import io.pushline.netty.internal.FrameDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +37,7 @@ class FrameDecodingTest {
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory();
         ServerContext ctx = new ServerContext(config, PushListener.NONE, registry,
                 new BrokerSubscriptions(source, registry), null, new ConnectionLimits(1000, 1000),
-                new ServerMetrics());
+                new ServerMetrics(), Map.of());
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         NettyClient client = new NettyClient("1", ch, 0, ctx);
         ch.pipeline().addLast("frameDecoder", FrameDecoder.of(framing, true, config.frameTimeout()));

@@ -3,7 +3,6 @@ package io.pushline.netty.internal.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -12,7 +11,6 @@ import io.pushline.DropReason;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.Message;
 import io.pushline.Protocol;
-import io.pushline.PushListener;
 import io.pushline.SlowConsumerPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,15 +33,11 @@ class OutboxTest {
 
     private void setUp(SlowConsumerPolicy policy, Protocol protocol) {
         ServerConfig config = TestConfigs.config(source, protocol, io.pushline.Framing.lines(), policy);
-        metrics = new ServerMetrics();
-        registry = ClientRegistry.inMemory(1, NettyClient::partition);
         channels.add(new EmbeddedChannel());
-        Outbox outbox = new Outbox(channels.get(0).eventLoop(), PooledByteBufAllocator.DEFAULT, metrics,
-                PushListener.NONE);
-        fanOut = new FanOut(registry, new Outbox[] {outbox}, config.framing(),
-                PooledByteBufAllocator.DEFAULT, PushListener.NONE, protocol, metrics);
-        context = new ServerContext(config, PushListener.NONE, registry,
-                new BrokerSubscriptions(source, registry), fanOut, new ConnectionLimits(100, 100), metrics);
+        context = ServerContext.wire(config, List.of(channels.get(0).eventLoop()), new ConnectionLimits(100, 100));
+        metrics = context.metrics();
+        registry = context.registry();
+        fanOut = context.fanOut();
     }
 
     private NettyClient client(String topic) {
