@@ -36,14 +36,18 @@ public final class InMemoryMessageSource implements MessageSource {
 
     private static final SourceCapabilities CAPABILITIES = SourceCapabilities.builder(PatternDialect.redisGlob())
             .patterns(true).publish(true).build();
+    private static final SourceCapabilities WITH_HISTORY = SourceCapabilities.builder(PatternDialect.redisGlob())
+            .patterns(true).publish(true).history(true).build();
 
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
     private final Map<String, RedisGlob> patterns = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor dispatcher;
     private volatile MessageListener listener;
     private volatile boolean closed;
+    private final InMemoryHistory history;
 
-    private InMemoryMessageSource(int queueCapacity) {
+    private InMemoryMessageSource(int queueCapacity, HistoryOptions history) {
+        this.history = history == null ? null : new InMemoryHistory(history);
         this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(queueCapacity), r -> {
                     Thread t = new Thread(r, "pushline-inmemory-dispatch");
@@ -58,7 +62,18 @@ public final class InMemoryMessageSource implements MessageSource {
      * @return a new, unstarted source
      */
     public static InMemoryMessageSource create() {
-        return new InMemoryMessageSource(DEFAULT_QUEUE_CAPACITY);
+        return new InMemoryMessageSource(DEFAULT_QUEUE_CAPACITY, null);
+    }
+
+    /**
+     * Creates a source with the default queue capacity that keeps history, in memory, for the topics
+     * {@code history} names: their messages get {@link Position positions}, and clients can resume from them.
+     *
+     * @param history what to keep
+     * @return a new, unstarted source
+     */
+    public static InMemoryMessageSource withHistory(HistoryOptions history) {
+        return new InMemoryMessageSource(DEFAULT_QUEUE_CAPACITY, Objects.requireNonNull(history, "history"));
     }
 
     /**
@@ -68,13 +83,43 @@ public final class InMemoryMessageSource implements MessageSource {
      * @return a new, unstarted source
      */
     public static InMemoryMessageSource create(int queueCapacity) {
-        return new InMemoryMessageSource(Checks.positive(queueCapacity, "queueCapacity"));
+        return new InMemoryMessageSource(Checks.positive(queueCapacity, "queueCapacity"), null);
     }
 
-    /** Redis globs, patterns and publishing. */
+    /** Redis globs, patterns and publishing; history when created {@link #withHistory(HistoryOptions) with it}. */
     @Override
     public SourceCapabilities capabilities() {
-        return CAPABILITIES;
+        return history == null ? CAPABILITIES : WITH_HISTORY;
+    }
+
+    @Override
+    public boolean hasHistory(String topic) {
+        return history != null && history.appliesTo(topic);
+    }
+
+    /** Reads the in-memory history; the future is complete when returned. */
+    @Override
+    public CompletableFuture<HistoryRead> readHistory(String topic, HistoryQuery query) {
+        Objects.requireNonNull(query, "query");
+        if (!hasHistory(Topics.validate(topic))) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException("no history for " + topic));
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new SourceException("source is closed"));
+        }
+        return CompletableFuture.completedFuture(history.read(topic, query));
+    }
+
+    /**
+     * Forgets a topic's history and position, as a broker restarted empty would: its next message starts a new
+     * epoch, and clients resuming from an older position are told their messages are lost. For tests.
+     *
+     * @param topic the topic
+     */
+    public void forgetHistory(String topic) {
+        if (history != null) {
+            history.forget(topic);
+        }
     }
 
     @Override
@@ -122,7 +167,8 @@ public final class InMemoryMessageSource implements MessageSource {
     }
 
     /**
-     * Publishes a message with a payload to every subscriber of {@code topic} in this JVM.
+     * Publishes a message with a payload to every subscriber of {@code topic} in this JVM; on a topic with history
+     * it gets the topic's next position.
      *
      * @param topic the topic
      * @param payload the payload; copied
@@ -142,7 +188,13 @@ public final class InMemoryMessageSource implements MessageSource {
             return CompletableFuture.failedFuture(new IllegalStateException("source not started"));
         }
         try {
-            dispatcher.execute(route(message));
+            if (hasHistory(message.topic())) {
+                // positioned and queued under the topic's lock: dispatch order is offset order. A full queue
+                // leaves the message in history, where resuming clients still find it.
+                history.append(message, m -> dispatcher.execute(route(m)));
+            } else {
+                dispatcher.execute(route(message));
+            }
             return CompletableFuture.completedFuture(null);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new SourceException(closed ? "source is closed"

@@ -13,22 +13,29 @@ import java.util.Objects;
  * writing: {@link #payload()} returns a copy and {@link #payloadBuffer()} a read-only view, so one message can be
  * handed to any number of clients and threads. Payload bytes are never converted to or from a charset by Pushline.
  *
- * <p>The id is whatever the source uses to name a message (for example a Redis stream id); sources without ids,
- * such as Redis Pub/Sub, leave it absent, and the wire protocol shows it as {@code -}.
+ * <p>A message on a topic with history has a {@link #position() position}, and its id is the position's wire token.
+ * Otherwise the id is whatever the source uses to name a message, or absent (as for Redis Pub/Sub), shown as
+ * {@code -} on the wire.
  */
 public final class Message {
     private final String topic;
     private final byte[] payload;
     private final String id;
+    private final Position position;
 
     static {
         io.pushline.internal.MessageAccess.install(m -> m.payload);
     }
 
     private Message(String topic, byte[] payload, String id) {
+        this(topic, payload, id, null);
+    }
+
+    private Message(String topic, byte[] payload, String id, Position position) {
         this.topic = topic;
         this.payload = payload;
         this.id = id;
+        this.position = position;
     }
 
     /**
@@ -83,6 +90,34 @@ public final class Message {
     public static Message wrap(String topic, byte[] payload, String id) {
         Objects.requireNonNull(payload, "payload");
         return new Message(Topics.validate(topic), payload, checkId(id));
+    }
+
+    /**
+     * Creates a message with a position in its topic's history, taking ownership of {@code payload} without copying
+     * it: for a source with history that has just read the bytes into a fresh array. Its {@link #id()} is the
+     * position's wire token.
+     *
+     * @param topic a valid topic (see {@link Topics#validate(String)})
+     * @param payload the payload, owned by the message from now on
+     * @param position the message's position
+     * @return the message
+     * @throws IllegalArgumentException when the topic is invalid
+     */
+    public static Message wrap(String topic, byte[] payload, Position position) {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(position, "position");
+        return new Message(Topics.validate(topic), payload, position.toString(), position);
+    }
+
+    /**
+     * Returns a message with the same topic and payload (shared, not copied) and the given position.
+     *
+     * @param position the position
+     * @return the positioned message
+     */
+    public Message at(Position position) {
+        Objects.requireNonNull(position, "position");
+        return new Message(topic, payload, position.toString(), position);
     }
 
     private static String checkId(String id) {
@@ -168,6 +203,16 @@ public final class Message {
      */
     public String id() {
         return id;
+    }
+
+    /**
+     * Returns the message's position in its topic's history.
+     *
+     * @return the position, or {@code null} when the message has none (its topic has no history, or it was
+     *     published around the history)
+     */
+    public Position position() {
+        return position;
     }
 
     @Override

@@ -24,6 +24,11 @@ import java.util.concurrent.CompletableFuture;
  *   <li><b>Ordering.</b> Per topic, messages reach the listener in the order the broker delivered them. Across
  *       topics there is no order, and a source with several broker connections may call the listener from several
  *       threads at once (see {@link MessageListener} for threading).</li>
+ *   <li><b>History.</b> A source whose capabilities include {@link SourceCapabilities#history() history} keeps the
+ *       last messages of the topics {@link #hasHistory(String)} names, gives each a {@link Position} (offsets grow
+ *       by exactly 1 per message; the epoch changes when the history is lost) and reads them back with
+ *       {@link #readHistory(String, HistoryQuery)}. Messages published around the broker (without a position)
+ *       are delivered as usual, with no position.</li>
  *   <li><b>Failures.</b> When the broker connection drops, the source reconnects by itself (with backoff) and
  *       re-subscribes every topic and pattern it holds, reporting {@link SourceState#DOWN} (or
  *       {@link SourceState#DEGRADED} when only part of the broker is unreachable) and {@link SourceState#UP}
@@ -91,13 +96,42 @@ public interface MessageSource extends AutoCloseable {
 
     /**
      * Publishes a message through the broker, so that every subscriber of its topic (on any server) receives it.
-     * The default returns a future failed with {@link UnsupportedOperationException}.
+     * On a topic with history the broker gives it the topic's next {@link Position position}, atomically with the
+     * publish. The default returns a future failed with {@link UnsupportedOperationException}.
      *
      * @param message the message to publish
      * @return a future completed when the broker accepted the message
      */
     default CompletableFuture<Void> publish(Message message) {
         return unsupported("publishing");
+    }
+
+    /**
+     * Tells whether the source keeps history for a topic: its messages carry {@link Message#position() positions}
+     * and {@link #readHistory(String, HistoryQuery)} reads them back. Constant for a topic; fast (no broker call).
+     * The default returns false.
+     *
+     * @param topic a valid topic
+     * @return whether the topic has history
+     */
+    default boolean hasHistory(String topic) {
+        return false;
+    }
+
+    /**
+     * Reads a topic's history, atomically: its top position and the messages the query asks for. Reading the
+     * history of a topic nothing was published to yet fixes its epoch (top offset 0), so that a client given that
+     * position can resume from it later. The default returns a future failed with
+     * {@link UnsupportedOperationException}.
+     *
+     * <p>The future may complete on any of the source's threads, or already be complete when returned.
+     *
+     * @param topic a topic for which {@link #hasHistory(String)} is true
+     * @param query which messages
+     * @return a future with what was read, failed with a {@link SourceException} when the broker could not answer
+     */
+    default CompletableFuture<HistoryRead> readHistory(String topic, HistoryQuery query) {
+        return unsupported("history");
     }
 
     /**

@@ -18,11 +18,13 @@ public final class SourceCapabilities {
     private final PatternDialect dialect;
     private final boolean patterns;
     private final boolean publish;
+    private final boolean history;
 
     private SourceCapabilities(Builder b) {
         this.dialect = b.dialect;
         this.patterns = b.patterns;
         this.publish = b.publish;
+        this.history = b.history;
     }
 
     /**
@@ -63,10 +65,21 @@ public final class SourceCapabilities {
         return publish;
     }
 
+    /**
+     * Tells whether the source keeps history for some topics ({@link MessageSource#hasHistory(String)} says which),
+     * so that their messages carry {@link Position positions} and {@link MessageSource#readHistory(String,
+     * HistoryQuery)} reads them back.
+     *
+     * @return whether it does
+     */
+    public boolean history() {
+        return history;
+    }
+
     @Override
     public String toString() {
         return "SourceCapabilities[" + dialect.name() + (patterns ? ", patterns" : "") + (publish ? ", publish" : "")
-                + "]";
+                + (history ? ", history" : "") + "]";
     }
 
     /** Builds {@link SourceCapabilities}. Not thread-safe. */
@@ -74,6 +87,7 @@ public final class SourceCapabilities {
         private final PatternDialect dialect;
         private boolean patterns;
         private boolean publish;
+        private boolean history;
 
         private Builder(PatternDialect dialect) {
             this.dialect = dialect;
@@ -98,6 +112,17 @@ public final class SourceCapabilities {
          */
         public Builder publish(boolean publish) {
             this.publish = publish;
+            return this;
+        }
+
+        /**
+         * Sets whether the source keeps history (for some topics at least). Off by default.
+         *
+         * @param history whether it does
+         * @return this builder
+         */
+        public Builder history(boolean history) {
+            this.history = history;
             return this;
         }
 
