@@ -26,7 +26,8 @@ import java.util.Map;
  * @param sourceState the source's state now
  * @param sourceDownEvents times the source went {@link SourceState#DOWN}
  * @param sourceDowntime total time the source was down (including now, if it is down); messages published to
- *     the broker meanwhile never reached this server
+ *     the broker meanwhile reached this server only on topics with history (repaired from it)
+ * @param history reads, resumes and gap repairs on topics with history
  */
 public record PushMetrics(
         int connections,
@@ -44,7 +45,8 @@ public record PushMetrics(
         long slowConsumers,
         SourceState sourceState,
         long sourceDownEvents,
-        Duration sourceDowntime) {
+        Duration sourceDowntime,
+        HistoryMetrics history) {
     /**
      * Creates a snapshot, copying the maps.
      *
@@ -64,6 +66,7 @@ public record PushMetrics(
      * @param sourceState source state
      * @param sourceDownEvents source down events
      * @param sourceDowntime total source downtime
+     * @param history history counters
      */
     public PushMetrics {
         connectionsClosed = Map.copyOf(connectionsClosed);

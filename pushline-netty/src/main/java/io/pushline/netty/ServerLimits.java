@@ -40,6 +40,14 @@ public final class ServerLimits {
     /** The default limit on patterns one {@code commands} connection may subscribe to: 64. */
     public static final int DEFAULT_MAX_PATTERNS_PER_CONNECTION = 64;
 
+    /** The most messages one resume ({@code SUB ... FROM} or {@code LAST}) replays, by default. */
+    public static final int DEFAULT_MAX_REPLAY_MESSAGES = 1_000;
+    /**
+     * The most payload bytes one resume replays, by default: half the default outbound bound, so that a replay alone
+     * never makes a client a slow consumer.
+     */
+    public static final int DEFAULT_MAX_REPLAY_BYTES = 512 * 1024;
+
     /** The defaults. */
     public static final ServerLimits DEFAULT = builder().build();
 
@@ -52,8 +60,12 @@ public final class ServerLimits {
     private final RateLimitPolicy inboundRatePolicy;
     private final int maxTopicsPerConnection;
     private final int maxPatternsPerConnection;
+    private final int maxReplayMessages;
+    private final int maxReplayBytes;
 
     private ServerLimits(Builder b) {
+        this.maxReplayMessages = b.maxReplayMessages;
+        this.maxReplayBytes = b.maxReplayBytes;
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.slowConsumerPolicy = b.slowConsumerPolicy;
         this.maxConnections = b.maxConnections;
@@ -84,7 +96,8 @@ public final class ServerLimits {
                 .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
                 .inboundRateLimit(inboundRateLimit).inboundByteRateLimit(inboundByteRateLimit)
                 .inboundRatePolicy(inboundRatePolicy)
-                .maxSubscriptionsPerConnection(maxTopicsPerConnection, maxPatternsPerConnection);
+                .maxSubscriptionsPerConnection(maxTopicsPerConnection, maxPatternsPerConnection)
+                .maxReplay(maxReplayMessages, maxReplayBytes);
     }
 
     /**
@@ -168,12 +181,31 @@ public final class ServerLimits {
         return maxPatternsPerConnection;
     }
 
+    /**
+     * Returns the most messages one resume replays; a client further behind is told its messages are lost.
+     *
+     * @return the limit
+     */
+    public int maxReplayMessages() {
+        return maxReplayMessages;
+    }
+
+    /**
+     * Returns the most payload bytes one resume replays; a client further behind is told its messages are lost.
+     *
+     * @return the limit
+     */
+    public int maxReplayBytes() {
+        return maxReplayBytes;
+    }
+
     @Override
     public String toString() {
         return "ServerLimits[maxQueuedBytes=" + maxQueuedBytes + ", " + slowConsumerPolicy + ", maxConnections="
                 + maxConnections + ", perAddress=" + maxConnectionsPerAddress + ", inbound=" + inboundRateLimit
                 + "/s and " + inboundByteRateLimit + " B/s (" + inboundRatePolicy + "), subscriptions="
-                + maxTopicsPerConnection + " topics and " + maxPatternsPerConnection + " patterns]";
+                + maxTopicsPerConnection + " topics and " + maxPatternsPerConnection + " patterns, replay="
+                + maxReplayMessages + " messages and " + maxReplayBytes + " B]";
     }
 
     /** Builds {@link ServerLimits}. Setters check their argument at once. Not thread-safe. */
@@ -187,6 +219,8 @@ public final class ServerLimits {
         private RateLimitPolicy inboundRatePolicy = DEFAULT_INBOUND_RATE_POLICY;
         private int maxTopicsPerConnection = DEFAULT_MAX_TOPICS_PER_CONNECTION;
         private int maxPatternsPerConnection = DEFAULT_MAX_PATTERNS_PER_CONNECTION;
+        private int maxReplayMessages = DEFAULT_MAX_REPLAY_MESSAGES;
+        private int maxReplayBytes = DEFAULT_MAX_REPLAY_BYTES;
 
         private Builder() {
         }
@@ -297,6 +331,23 @@ public final class ServerLimits {
         public Builder maxSubscriptionsPerConnection(int topics, int patterns) {
             this.maxTopicsPerConnection = Checks.positive(topics, "topics");
             this.maxPatternsPerConnection = Checks.inRange(patterns, 0, Integer.MAX_VALUE, "patterns");
+            return this;
+        }
+
+        /**
+         * Limits what one resume replays: a {@code SUB <topic> FROM <position>} that would replay more messages or
+         * payload bytes than this is answered {@code LOST} (recovery is all or nothing), and {@code SUB <topic>
+         * LAST <n>} replays at most this many (the most recent ones). Replayed messages count against the
+         * client's outbound bound like live ones. Defaults to {@link #DEFAULT_MAX_REPLAY_MESSAGES} and
+         * {@link #DEFAULT_MAX_REPLAY_BYTES}.
+         *
+         * @param messages at least 1
+         * @param bytes at least 1
+         * @return this builder
+         */
+        public Builder maxReplay(int messages, int bytes) {
+            this.maxReplayMessages = Checks.positive(messages, "messages");
+            this.maxReplayBytes = Checks.positive(bytes, "bytes");
             return this;
         }
 

@@ -5,6 +5,7 @@ import io.pushline.MessageSource;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +28,13 @@ final class BrokerSubscriptions {
     private final Map<String, CompletableFuture<Void>> pendingPatterns = new HashMap<>();
     /** Set when the server closes a source it owns: the source goes away whole, so no unsubscribes are sent. */
     private volatile boolean detached;
+    /** Told of each topic whose broker subscription ends. */
+    private final Consumer<String> topicEnded;
 
-    BrokerSubscriptions(MessageSource source, ClientRegistry<NettyClient> registry) {
+    BrokerSubscriptions(MessageSource source, ClientRegistry<NettyClient> registry, Consumer<String> topicEnded) {
         this.source = source;
         this.registry = registry;
+        this.topicEnded = topicEnded;
     }
 
     /** Subscribes a client to a topic; the future completes once the broker subscription is confirmed. */
@@ -110,6 +114,9 @@ final class BrokerSubscriptions {
 
     private void brokerUnsubscribe(String name, boolean pattern) {
         (pattern ? pendingPatterns : pendingTopics).remove(name);
+        if (!pattern) {
+            topicEnded.accept(name);
+        }
         if (detached) {
             return;
         }

@@ -47,14 +47,20 @@ final class CommandsProtocolHandler extends ConnectionHandler {
     /** Frames that arrived while an {@code AUTH} was being checked; replayed (in order) once it is decided. */
     private final ArrayDeque<ByteBuf> deferred = new ArrayDeque<>();
     private boolean authPending;
+    private final Resumes resumes;
 
     CommandsProtocolHandler(ServerContext server, NettyClient client) {
         super(server, client);
+        this.resumes = new Resumes(this, server, client);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    ChannelHandlerContext ctx() {
+        return ctx;
     }
 
     @Override
@@ -149,7 +155,26 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             error("patterns not supported by this source");
             return;
         }
-        String name = name(args, pattern);
+        ByteBuf nameArg = args;
+        String option = null;
+        String value = null;
+        int space = args == null || pattern ? -1 : args.indexOf(args.readerIndex(), args.writerIndex(), (byte) ' ');
+        if (space >= 0) {
+            // SUB <topic> FROM <position> | LAST <n>; anything else is a topic with a space, refused as such
+            String[] rest = args.toString(space + 1, args.writerIndex() - space - 1, StandardCharsets.ISO_8859_1)
+                    .split(" ", -1);
+            String word = rest[0].toUpperCase(Locale.ROOT);
+            if (word.equals("FROM") || word.equals("LAST")) {
+                if (rest.length != 2) {
+                    error("wrong arguments for 'SUB' (expected: SUB <topic> [FROM <position> | LAST <n>])");
+                    return;
+                }
+                nameArg = args.slice(args.readerIndex(), space - args.readerIndex());
+                option = word;
+                value = rest[1];
+            }
+        }
+        String name = name(nameArg, pattern);
         if (name == null) {
             return;
         }
@@ -162,13 +187,19 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             return;
         }
         Set<String> held = pattern ? client.held().patterns : client.held().topics;
-        if (held.contains(name)) {
+        boolean already = held.contains(name);
+        boolean history = !pattern && server.config().source().hasHistory(name);
+        if (already && !history) {
             reply(OK); // already subscribed
             return;
         }
         int limit = pattern ? server.config().maxPatternsPerConnection() : server.config().maxTopicsPerConnection();
-        if (held.size() >= limit) {
+        if (!already && held.size() >= limit) {
             error("too many subscriptions (at most " + limit + (pattern ? " patterns" : " topics") + ")");
+            return;
+        }
+        if (history) {
+            resumes.subscribe(name, already, option, value);
             return;
         }
         held.add(name);
@@ -211,7 +242,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         reply(OK);
     }
 
-    private void unsubscribeNow(String name, boolean pattern) {
+    void unsubscribeNow(String name, boolean pattern) {
         client.unsubscribeNow(name, pattern);
     }
 
@@ -352,11 +383,11 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         enqueue(CompletableFuture.completedFuture(text));
     }
 
-    private void error(String reason) {
+    void error(String reason) {
         reply(ascii("-ERR " + reason));
     }
 
-    private Pending enqueue(CompletableFuture<byte[]> reply) {
+    Pending enqueue(CompletableFuture<byte[]> reply) {
         Pending p = new Pending(reply, quitting);
         pending.add(p);
         reply.whenComplete((r, e) -> onLoop(this::drain));
@@ -364,7 +395,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
     }
 
     /** Runs at once when already on the connection's event loop (a future completed synchronously), else later. */
-    private void onLoop(Runnable task) {
+    void onLoop(Runnable task) {
         if (ctx.executor().inEventLoop()) {
             task.run();
         } else {
@@ -379,6 +410,9 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             Pending p = pending.poll();
             byte[] text = p.reply.getNow(null);
             if (!ctx.channel().isActive()) {
+                if (p.afterWrite != null) {
+                    p.afterWrite.run();
+                }
                 continue;
             }
             wrote = true;
@@ -393,13 +427,16 @@ final class CommandsProtocolHandler extends ConnectionHandler {
                 return;
             }
             ctx.write(out, ctx.voidPromise());
+            if (p.afterWrite != null) {
+                p.afterWrite.run(); // what must follow the reply at once (a resume's replay)
+            }
         }
         if (wrote) {
             ctx.flush();
         }
     }
 
-    private static String rootMessage(Throwable error) {
+    static String rootMessage(Throwable error) {
         Throwable t = error;
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
@@ -415,14 +452,18 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         return out;
     }
 
-    private static byte[] ascii(String s) {
+    static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** A reply slot; {@code closeAfter} marks a reply after which the connection closes (QUIT, failed AUTH). */
-    private static final class Pending {
+    /**
+     * A reply slot; {@code closeAfter} marks a reply after which the connection closes (QUIT, failed AUTH), and
+     * {@code afterWrite} runs right after the reply is written (or dropped with the connection).
+     */
+    static final class Pending {
         final CompletableFuture<byte[]> reply;
         boolean closeAfter;
+        Runnable afterWrite;
 
         Pending(CompletableFuture<byte[]> reply, boolean closeAfter) {
             this.reply = reply;

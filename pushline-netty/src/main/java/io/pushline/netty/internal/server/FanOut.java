@@ -7,12 +7,14 @@ import io.pushline.DropReason;
 import io.pushline.Framing;
 import io.pushline.Message;
 import io.pushline.MessageListener;
+import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.PushListener;
 import io.pushline.SourceState;
 import io.pushline.Topics;
 import io.pushline.internal.MessageAccess;
 import io.pushline.netty.internal.Frames;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -25,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 final class FanOut implements MessageListener {
     private static final Logger LOG = LoggerFactory.getLogger(FanOut.class);
+    /** The server's notice that a topic's messages were lost. */
+    static final String LOST_TOPIC = "$lost";
 
     private final ClientRegistry<NettyClient> registry;
     private final Outbox[] outboxes;
@@ -93,6 +97,38 @@ final class FanOut implements MessageListener {
                     + "counted as {} drops)", count, DropReason.SERVER_OVERLOADED);
         } else {
             LOG.debug("the message source skipped {} messages", count);
+        }
+    }
+
+    /**
+     * Tells a topic's {@code commands} clients that messages of it were lost: {@code MSG $lost <position> <topic>},
+     * where live messages go on after {@code continueFrom}. Called under the topic's {@link Sequencer} lock.
+     */
+    void lost(String topic, Position continueFrom) {
+        if (stopped) {
+            return;
+        }
+        metrics.topicsLost.increment();
+        if (!commands) {
+            return;
+        }
+        Message notice = Message.wrap(LOST_TOPIC, topic.getBytes(StandardCharsets.UTF_8), continueFrom);
+        ByteBuf frame = null;
+        try {
+            for (int p = 0; p < outboxes.length; p++) {
+                List<NettyClient> clients = registry.subscribers(topic, p);
+                if (clients.isEmpty()) {
+                    continue;
+                }
+                if (frame == null) {
+                    frame = Frames.commandsPush(alloc, framing, Frames.commandsHeader(notice), notice);
+                }
+                outboxes[p].offer(frame.retain(), notice, null, clients);
+            }
+        } finally {
+            if (frame != null) {
+                frame.release();
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import io.pushline.CloseReason;
 import io.pushline.DropReason;
 import io.pushline.Framing;
 import io.pushline.Message;
+import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.PushlineException;
 import io.pushline.SlowConsumerPolicy;
@@ -63,6 +64,8 @@ public final class NettyClient implements Client {
     private ScheduledFuture<?> expiry;
     /** Only touched on the event loop; null until the client holds something. */
     private HeldSubscriptions held;
+    /** Only touched on the event loop; null until the client resumes a topic. */
+    private Holds holds;
     /** Only touched on the event loop: whether the client is in the registry, and host subscriptions made before. */
     private boolean registered;
     private List<Runnable> beforeRegistration;
@@ -265,10 +268,72 @@ public final class NettyClient implements Client {
      * subscription it came through (null for the topic itself).
      */
     boolean push(ByteBuf frame, Message message, String pattern, List<NettyClient> toFlush) {
+        if (pattern == null && Topics.isReserved(message.topic())) {
+            return write(frame, message, null, toFlush); // a server notice about a topic ($lost)
+        }
         if (deduplicates() && !held.firstOfItsPublish(message, pattern)) {
             return false;
         }
+        if (pattern == null && holds != null) {
+            Holds.Hold hold = holds.hold(message);
+            if (hold != null) {
+                if (hold.overflowed && server.config().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT) {
+                    slowConsumer("live messages held while the topic's history is read");
+                }
+                return false;
+            }
+        }
         return write(frame, message, null, toFlush);
+    }
+
+    /** On the loop: the topics whose live messages are held while their history is read, created on first use. */
+    Holds holds() {
+        if (holds == null) {
+            holds = new Holds();
+        }
+        return holds;
+    }
+
+    /**
+     * On the loop, right after the reply to a resume was written: ends the hold and writes, in order, the
+     * replayed messages {@code from} to the end of {@code replay} (none when {@code replay} is null), then the
+     * held live messages that come after {@code top} (all of them when {@code top} is null).
+     */
+    void endHold(Holds.Hold hold, Replay replay, int from, Position top) {
+        holds.end(hold);
+        if (!channel.isActive()) {
+            return;
+        }
+        List<NettyClient> toFlush = new ArrayList<>(1);
+        if (replay != null && from < replay.read.messages().size()) {
+            List<Message> replayed = replay.read.messages().subList(from, replay.read.messages().size());
+            ByteBuf frames = replay.frames(framing, from, replay.read.messages().size());
+            try {
+                if (write(frames, null, replayed, toFlush)) {
+                    server.metrics().replayedMessages.add(replayed.size());
+                }
+            } finally {
+                frames.release();
+            }
+        }
+        if (hold.overflow > 0) {
+            // the DROP policy let them go while held (DISCONNECT closed the connection): say how many
+            droppedSinceHint += hold.overflow;
+            server.metrics().dropped(DropReason.SLOW_CONSUMER, hold.overflow);
+        }
+        for (Message m : hold.messages) {
+            Position p = m.position();
+            if (top != null && p != null && p.sameEpoch(top) && p.offset() <= top.offset()) {
+                continue; // in the history read: replayed above, or before what the client asked for
+            }
+            ByteBuf frame = Frames.commandsPush(channel.alloc(), framing, Frames.commandsHeader(m), m);
+            try {
+                write(frame, m, null, toFlush);
+            } finally {
+                frame.release();
+            }
+        }
+        flushIfPending();
     }
 
     /**
@@ -283,6 +348,11 @@ public final class NettyClient implements Client {
     /** On the loop: whether one publish may reach this client through several subscriptions (it holds a pattern). */
     boolean deduplicates() {
         return held != null && held.deduplicates();
+    }
+
+    /** On the loop: whether pushes must be looked at one by one (deduplication, or a topic held for a resume). */
+    boolean writesOneByOne() {
+        return deduplicates() || (holds != null && !holds.isEmpty());
     }
 
     /**

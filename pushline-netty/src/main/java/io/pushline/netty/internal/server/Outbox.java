@@ -158,8 +158,8 @@ final class Outbox implements Runnable {
             }
             int written = 0;
             for (NettyClient client : first.clients) {
-                if (client.deduplicates()) {
-                    // one publish may also reach it through a pattern: each message is checked on its own
+                if (client.writesOneByOne()) {
+                    // one publish may also reach it through a pattern, or its topic is held: each message on its own
                     for (Delivery d : run) {
                         if (client.push(d.frame, d.message, null, toFlush)) {
                             pushes++;

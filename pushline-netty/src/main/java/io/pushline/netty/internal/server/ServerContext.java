@@ -18,7 +18,9 @@ import java.util.Map;
  * @param listener the host's listener, wrapped so that what it throws is logged
  * @param registry the clients and their subscriptions, one partition per event loop
  * @param subscriptions the broker subscriptions, reference-counted over the clients
- * @param fanOut the source's listener, which frames each message once and hands it to the outboxes
+ * @param fanOut frames each message once and hands it to the outboxes
+ * @param sequencer the source's listener: orders and repairs topics with history, in front of the fan-out
+ * @param reads the history reads, shared between clients that resume the same range
  * @param limits the connection counts and limits
  * @param metrics the counters
  * @param partitions each event loop's partition of the registry (and index of its outbox)
@@ -29,6 +31,8 @@ public record ServerContext(
         ClientRegistry<NettyClient> registry,
         BrokerSubscriptions subscriptions,
         FanOut fanOut,
+        Sequencer sequencer,
+        HistoryReads reads,
         ConnectionLimits limits,
         ServerMetrics metrics,
         Map<EventLoop, Integer> partitions) {
@@ -52,7 +56,10 @@ public record ServerContext(
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
         FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,
                 config.protocol(), metrics);
-        return new ServerContext(config, listener, registry, new BrokerSubscriptions(config.source(), registry),
-                fanOut, limits, metrics, partitions);
+        HistoryReads reads = new HistoryReads(config.source(), metrics);
+        Sequencer sequencer = new Sequencer(fanOut, config.source(), reads, metrics, config.brokerTimeout());
+        BrokerSubscriptions subscriptions = new BrokerSubscriptions(config.source(), registry, sequencer::forget);
+        return new ServerContext(config, listener, registry, subscriptions, fanOut, sequencer, reads, limits,
+                metrics, partitions);
     }
 }

@@ -2,6 +2,8 @@ package io.pushline.netty.internal.server;
 
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
+import io.pushline.HistoryMetrics;
+import io.pushline.ResumeOutcome;
 import io.pushline.PushMetrics;
 import io.pushline.SourceState;
 import java.time.Duration;
@@ -22,6 +24,13 @@ final class ServerMetrics {
     final LongAdder framesReceived = new LongAdder();
     final LongAdder bytesReceived = new LongAdder();
     final LongAdder slowConsumers = new LongAdder();
+    final LongAdder historyReads = new LongAdder();
+    final LongAdder historyReadsShared = new LongAdder();
+    final LongAdder replayedMessages = new LongAdder();
+    final LongAdder gapsRepaired = new LongAdder();
+    final LongAdder messagesRepaired = new LongAdder();
+    final LongAdder topicsLost = new LongAdder();
+    private final Map<ResumeOutcome, LongAdder> resumes = new EnumMap<>(ResumeOutcome.class);
     private final Map<CloseReason, LongAdder> closed = new EnumMap<>(CloseReason.class);
     private final Map<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
     private final Object sourceLock = new Object();
@@ -36,6 +45,13 @@ final class ServerMetrics {
         for (DropReason r : DropReason.values()) {
             dropped.put(r, new LongAdder());
         }
+        for (ResumeOutcome r : ResumeOutcome.values()) {
+            resumes.put(r, new LongAdder());
+        }
+    }
+
+    void resumed(ResumeOutcome outcome) {
+        resumes.get(outcome).increment();
     }
 
     void closed(CloseReason reason) {
@@ -80,6 +96,13 @@ final class ServerMetrics {
         return new PushMetrics(connections, connectionsOpened.sum(), connectionsRefused.sum(), closedNow, topics,
                 patterns, messagesReceived.sum(), messagesDelivered.sum(), bytesDelivered.sum(),
                 framesReceived.sum(), bytesReceived.sum(), droppedNow, slowConsumers.sum(), sourceState, downEvents,
-                Duration.ofNanos(downtime));
+                Duration.ofNanos(downtime), history());
+    }
+
+    private HistoryMetrics history() {
+        Map<ResumeOutcome, Long> resumesNow = new EnumMap<>(ResumeOutcome.class);
+        resumes.forEach((r, n) -> resumesNow.put(r, n.sum()));
+        return new HistoryMetrics(historyReads.sum(), historyReadsShared.sum(), resumesNow, replayedMessages.sum(),
+                gapsRepaired.sum(), messagesRepaired.sum(), topicsLost.sum());
     }
 }

@@ -103,7 +103,7 @@ public final class ServerRuntime {
     private Channel bind(Transport transport) {
         ServerContext ctx = ServerContext.wire(config, group, new ConnectionLimits(
                 connectionLimit(config.limits().maxConnections()), config.limits().maxConnectionsPerAddress()));
-        config.source().start(ctx.fanOut());
+        config.source().start(ctx.sequencer());
         int high = config.maxQueuedBytes();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)

@@ -36,7 +36,8 @@ class FrameDecodingTest {
         ServerConfig config = TestConfigs.config(source, Protocol.RAW, framing, SlowConsumerPolicy.DISCONNECT);
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory();
         ServerContext ctx = new ServerContext(config, PushListener.NONE, registry,
-                new BrokerSubscriptions(source, registry), null, new ConnectionLimits(1000, 1000),
+                new BrokerSubscriptions(source, registry, topic -> { }), null, null, null,
+                new ConnectionLimits(1000, 1000),
                 new ServerMetrics(), Map.of());
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         NettyClient client = new NettyClient("1", ch, 0, ctx);

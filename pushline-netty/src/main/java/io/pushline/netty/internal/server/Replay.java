@@ -1,0 +1,80 @@
+package io.pushline.netty.internal.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.pushline.Framing;
+import io.pushline.HistoryRead;
+import io.pushline.Message;
+import io.pushline.netty.internal.Frames;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * One history read, shared by every client that waited for it, with its messages framed once (lazily, as
+ * {@code commands} pushes in the server's framing) so that each client writes a slice of the same bytes. The frames
+ * are a heap array: nothing to release, whoever uses them last. Thread-safe.
+ */
+final class Replay {
+    final HistoryRead read;
+    /** Frames of every message, back to back, and where each starts (one more entry: the end). */
+    private volatile Framed framed;
+
+    Replay(HistoryRead read) {
+        this.read = read;
+    }
+
+    /** The messages from index {@code from} to {@code to} (exclusive), framed, as one buffer to write. */
+    ByteBuf frames(Framing framing, int from, int to) {
+        Framed f = framed;
+        if (f == null) {
+            f = frame(framing, read.messages());
+            framed = f; // a race frames twice, identically: harmless
+        }
+        return Unpooled.wrappedBuffer(f.bytes, f.starts[from], f.starts[to] - f.starts[from]);
+    }
+
+    /** Payload bytes of the messages from index {@code from} to the end. */
+    long payloadBytes(int from) {
+        long n = 0;
+        List<Message> messages = read.messages();
+        for (int i = from; i < messages.size(); i++) {
+            n += messages.get(i).payloadLength();
+        }
+        return n;
+    }
+
+    private static Framed frame(Framing framing, List<Message> messages) {
+        boolean lines = framing.kind() == Framing.Kind.LINES;
+        byte[][] headers = new byte[messages.size()][];
+        int[] starts = new int[messages.size() + 1];
+        int length = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            starts[i] = length;
+            Message m = messages.get(i);
+            byte[] header = Frames.commandsHeader(m);
+            if (framing.canFrame(m) && header.length + m.payloadLength() <= framing.maxFrameLength()) {
+                headers[i] = header;
+                length += header.length + m.payloadLength() + (lines ? 2 : 4);
+            } // else skipped, as live fan-out skips it: its position is missing from what the client sees
+        }
+        starts[messages.size()] = length;
+        ByteBuffer out = ByteBuffer.allocate(length);
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = messages.get(i);
+            if (headers[i] == null) {
+                continue;
+            }
+            if (!lines) {
+                out.putInt(headers[i].length + m.payloadLength());
+            }
+            out.put(headers[i]).put(m.payloadBuffer());
+            if (lines) {
+                out.put((byte) '\r').put((byte) '\n');
+            }
+        }
+        return new Framed(out.array(), starts);
+    }
+
+    private record Framed(byte[] bytes, int[] starts) {
+    }
+}

@@ -1,0 +1,211 @@
+package io.pushline.netty.internal.server;
+
+import io.pushline.DropReason;
+import io.pushline.HistoryQuery;
+import io.pushline.Message;
+import io.pushline.MessageListener;
+import io.pushline.MessageSource;
+import io.pushline.Position;
+import io.pushline.SourceState;
+import io.pushline.internal.LogText;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Server-side gap repair, in front of the {@link FanOut}: per topic with history it remembers the position of the
+ * last message delivered, and passes live messages on only in offset order, each once. When a message's offset
+ * jumps (the source shed messages, or its broker connection dropped) or after the source re-subscribed, it reads
+ * the missing range from history and delivers it first, holding the live messages that arrive meanwhile. What
+ * history no longer holds is announced to the topic's clients as {@code MSG $lost <position> <topic>}, never
+ * skipped in silence.
+ *
+ * <p>Threading: each topic's state is guarded by itself, taken by the source's thread for the topic and by the
+ * thread that completes a repair read; under it only non-blocking work runs (framing and queueing to outboxes).
+ */
+final class Sequencer implements MessageListener {
+    private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
+    /** The most messages one repair reads; a longer gap is announced as lost. */
+    static final int MAX_REPAIR = 10_000;
+    /** The most live messages held per topic while a repair is in flight; past it the repair gives up. */
+    static final int MAX_HELD = 10_000;
+
+    private final FanOut fanOut;
+    private final MessageSource source;
+    private final HistoryReads reads;
+    private final ServerMetrics metrics;
+    private final Duration timeout;
+    private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+
+    Sequencer(FanOut fanOut, MessageSource source, HistoryReads reads, ServerMetrics metrics, Duration timeout) {
+        this.fanOut = fanOut;
+        this.source = source;
+        this.reads = reads;
+        this.metrics = metrics;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public void onMessage(Message message) {
+        if (message.position() == null || !source.hasHistory(message.topic())) {
+            fanOut.onMessage(message);
+            return;
+        }
+        Topic t = topics.computeIfAbsent(message.topic(), Topic::new);
+        synchronized (t) {
+            t.offer(message);
+        }
+    }
+
+    @Override
+    public void onPatternMessage(String pattern, Message message) {
+        fanOut.onPatternMessage(pattern, message); // resume and repair are per topic subscription
+    }
+
+    @Override
+    public void onStateChange(SourceState state) {
+        fanOut.onStateChange(state);
+    }
+
+    /** The broker connection came back: every topic reads what it may have missed meanwhile. */
+    @Override
+    public void onResubscribed() {
+        fanOut.onResubscribed();
+        for (Topic t : topics.values()) {
+            synchronized (t) {
+                t.repair();
+            }
+        }
+    }
+
+    @Override
+    public void onMessagesDropped(DropReason reason, long count) {
+        fanOut.onMessagesDropped(reason, count); // shed messages of topics with history show up as gaps, repaired
+    }
+
+    /** The topic has no subscriber left: forget where it was (a new subscription starts afresh). */
+    void forget(String topic) {
+        topics.remove(topic);
+    }
+
+    /** One topic's delivery state. Guarded by itself. */
+    private final class Topic {
+        final String name;
+        /** The last position delivered, or null before the first message. */
+        Position last;
+        /** Live messages that arrived while a repair was in flight, in arrival order. */
+        final ArrayDeque<Message> held = new ArrayDeque<>();
+        boolean repairing;
+
+        Topic(String name) {
+            this.name = name;
+        }
+
+        void offer(Message m) {
+            if (repairing) {
+                if (held.size() >= MAX_HELD) {
+                    LOG.warn("topic {}: more than {} messages arrived during a repair; delivering them without it",
+                            LogText.escape(name), MAX_HELD);
+                    repairing = false; // the read's late answer is ignored: it no longer matches this state
+                    Message first = held.peekFirst();
+                    lost(first.position().offset() > 0 ? Position.of(first.position().offset() - 1,
+                            first.position().epoch()) : first.position());
+                    drain();
+                } else {
+                    held.addLast(m);
+                    return;
+                }
+            }
+            process(m);
+        }
+
+        private void process(Message m) {
+            Position p = m.position();
+            if (last == null || p.follows(last)) {
+                deliver(m);
+            } else if (!p.sameEpoch(last)) {
+                // the topic's history was lost (Redis restarted empty, keys expired): its clients must reload
+                lost(before(p));
+                deliver(m);
+            } else if (p.offset() <= last.offset()) {
+                LOG.debug("topic {}: dropped {} (already delivered up to {})", LogText.escape(name), p, last);
+            } else {
+                held.addFirst(m);
+                repair();
+            }
+        }
+
+        private void deliver(Message m) {
+            last = m.position();
+            fanOut.onMessage(m);
+        }
+
+        /** Reads what follows {@link #last} from history (no-op while a repair runs or before any message). */
+        void repair() {
+            if (repairing || last == null) {
+                return;
+            }
+            repairing = true;
+            Position from = last;
+            reads.read(name, HistoryQuery.since(from.offset(), MAX_REPAIR))
+                    .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                    .whenComplete((replay, error) -> {
+                        synchronized (this) {
+                            if (repairing && from.equals(last)) {
+                                repaired(from, replay, error);
+                            }
+                        }
+                    });
+        }
+
+        private void repaired(Position from, Replay replay, Throwable error) {
+            repairing = false;
+            if (error != null) {
+                LOG.warn("topic {}: could not read history after {} ({})", LogText.escape(name), from,
+                        error.toString());
+                if (!held.isEmpty()) {
+                    lost(before(held.peekFirst().position()));
+                }
+            } else if (replay.read.recoversFrom(from)) {
+                int first = replay.read.firstAfter(from.offset());
+                int n = replay.read.messages().size() - first;
+                if (n > 0) {
+                    metrics.gapsRepaired.increment();
+                    metrics.messagesRepaired.add(n);
+                    LOG.info("topic {}: repaired a gap of {} messages after {} from history", LogText.escape(name),
+                            n, from);
+                }
+                for (int i = first; i < replay.read.messages().size(); i++) {
+                    deliver(replay.read.messages().get(i));
+                }
+            } else {
+                LOG.warn("topic {}: messages after {} are no longer in history (top {}); clients are told they "
+                        + "are lost", LogText.escape(name), from, replay.read.top());
+                Message next = held.peekFirst();
+                lost(next != null && next.position().sameEpoch(replay.read.top()) ? before(next.position())
+                        : replay.read.top());
+            }
+            drain();
+        }
+
+        private void drain() {
+            Message m;
+            while (!repairing && (m = held.pollFirst()) != null) {
+                process(m);
+            }
+        }
+
+        private void lost(Position continueFrom) {
+            last = continueFrom;
+            fanOut.lost(name, continueFrom);
+        }
+
+        private Position before(Position p) {
+            return p.offset() == 0 ? p : Position.of(p.offset() - 1, p.epoch());
+        }
+    }
+}
