@@ -1,6 +1,7 @@
 package io.pushline.netty.internal.server;
 
 import io.pushline.Message;
+import io.pushline.Position;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,8 +9,10 @@ import java.util.Map;
 
 /**
  * The topics of one client whose live messages are held while their history is read (a {@code SUB} on a topic
- * with history), so that the replay and the live messages can be joined without a gap or a duplicate. Only touched
- * on the client's event loop.
+ * with history), so that the replay and the live messages can be joined without a gap or a duplicate. Once the
+ * replay is written a hold becomes a fence at the history's top: live messages at or before it (the read can be
+ * ahead of live delivery, which comes by another path) are dropped, until the first one after it passes and ends
+ * the hold. Only touched on the client's event loop.
  */
 final class Holds {
     private final Map<String, Hold> holds = new HashMap<>(2);
@@ -18,8 +21,10 @@ final class Holds {
         return holds.isEmpty();
     }
 
+    /** Whether a resume of the topic is waiting for its history (a fence alone does not count). */
     boolean holding(String topic) {
-        return holds.containsKey(topic);
+        Hold h = holds.get(topic);
+        return h != null && h.fence == null;
     }
 
     /** Starts holding a topic's live messages, up to {@code maxBytes} of payload. */
@@ -29,18 +34,43 @@ final class Holds {
         return h;
     }
 
-    /** Holds a live message of a held topic and returns its hold; null when its topic is not held. */
+    /**
+     * Decides about a live message of the client: returns null when it is to be written, else its hold (it was held,
+     * or dropped at the fence).
+     */
     Hold hold(Message m) {
         Hold h = holds.get(m.topic());
-        if (h != null) {
-            h.add(m);
+        if (h == null) {
+            return null;
         }
-        return h;
+        if (h.fence == null) {
+            h.add(m);
+            return h;
+        }
+        Position p = m.position();
+        if (p != null && p.sameEpoch(h.fence) && p.offset() <= h.fence.offset()) {
+            return h; // already in the replay, or before what the client asked for
+        }
+        holds.remove(h.topic, h);
+        return null;
     }
 
-    /** Stops holding (idempotent); the held messages stay in {@code hold} for the caller. */
+    /** Turns a hold into a fence at {@code top}: from now on only what comes after it is written. */
+    void fence(Hold hold, Position top) {
+        hold.fence = top;
+        if (top == null) {
+            end(hold);
+        }
+    }
+
+    /** Stops holding (idempotent). */
     void end(Hold hold) {
         holds.remove(hold.topic, hold);
+    }
+
+    /** Stops holding a topic the client no longer holds. */
+    void end(String topic) {
+        holds.remove(topic);
     }
 
     /** The live messages held for one topic. */
@@ -53,6 +83,8 @@ final class Holds {
         boolean overflowed;
         /** How many messages were let go. */
         long overflow;
+        /** Once the replay is written: the history's top, at or before which live messages are dropped. */
+        Position fence;
 
         Hold(String topic, long maxBytes) {
             this.topic = topic;

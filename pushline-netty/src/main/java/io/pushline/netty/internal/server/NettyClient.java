@@ -252,6 +252,9 @@ public final class NettyClient implements Client {
 
     /** On the loop: ends a subscription the client holds, at the broker too when it was the last one. */
     void unsubscribeNow(String name, boolean pattern) {
+        if (holds != null && !pattern) {
+            holds.end(name);
+        }
         if (held != null && (pattern ? held.patterns : held.topics).contains(name)) {
             held.ended(name, pattern);
             if (pattern) {
@@ -277,7 +280,8 @@ public final class NettyClient implements Client {
         if (pattern == null && holds != null) {
             Holds.Hold hold = holds.hold(message);
             if (hold != null) {
-                if (hold.overflowed && server.config().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT) {
+                if (hold.overflowed && hold.fence == null
+                        && server.config().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT) {
                     slowConsumer("live messages held while the topic's history is read");
                 }
                 return false;
@@ -300,8 +304,9 @@ public final class NettyClient implements Client {
      * held live messages that come after {@code top} (all of them when {@code top} is null).
      */
     void endHold(Holds.Hold hold, Replay replay, int from, Position top) {
-        holds.end(hold);
+        holds.fence(hold, top);
         if (!channel.isActive()) {
+            holds.end(hold);
             return;
         }
         List<NettyClient> toFlush = new ArrayList<>(1);
@@ -326,6 +331,7 @@ public final class NettyClient implements Client {
             if (top != null && p != null && p.sameEpoch(top) && p.offset() <= top.offset()) {
                 continue; // in the history read: replayed above, or before what the client asked for
             }
+            holds.end(hold); // live has passed the top: the fence is done
             ByteBuf frame = Frames.commandsPush(channel.alloc(), framing, Frames.commandsHeader(m), m);
             try {
                 write(frame, m, null, toFlush);
