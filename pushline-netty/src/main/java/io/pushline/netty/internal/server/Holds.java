@@ -1,7 +1,9 @@
 package io.pushline.netty.internal.server;
 
+import io.netty.buffer.ByteBuf;
 import io.pushline.Message;
 import io.pushline.Position;
+import io.pushline.netty.internal.Frames;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -61,6 +63,49 @@ final class Holds {
         if (top == null) {
             end(hold);
         }
+    }
+
+    /**
+     * Right after the reply to a resume was written: writes the replayed messages {@code from} to the end of
+     * {@code replay} (none when null), then the held live messages after {@code top} (all when null), and turns the
+     * hold into a fence at {@code top}.
+     */
+    void finish(NettyClient client, Hold hold, Replay replay, int from, Position top) {
+        fence(hold, top);
+        if (!client.isOpen()) {
+            end(hold);
+            return;
+        }
+        List<NettyClient> toFlush = new ArrayList<>(1);
+        if (replay != null && from < replay.read.messages().size()) {
+            List<Message> replayed = replay.read.messages().subList(from, replay.read.messages().size());
+            ByteBuf frames = replay.frames(client.framing(), from, replay.read.messages().size());
+            try {
+                if (client.write(frames, null, replayed, toFlush)) {
+                    client.server().metrics().replayedMessages.add(replayed.size());
+                }
+            } finally {
+                frames.release();
+            }
+        }
+        if (hold.overflow > 0) {
+            client.droppedWhileHeld(hold.overflow); // DISCONNECT closed the connection; DROP let them go
+        }
+        for (Message m : hold.messages) {
+            Position p = m.position();
+            if (top != null && p != null && p.sameEpoch(top) && p.offset() <= top.offset()) {
+                continue; // in the history read: replayed above, or before what the client asked for
+            }
+            end(hold); // live has passed the top: the fence is done
+            ByteBuf frame = Frames.commandsPush(client.channel().alloc(), client.framing(), Frames.commandsHeader(m),
+                    m);
+            try {
+                client.write(frame, m, null, toFlush);
+            } finally {
+                frame.release();
+            }
+        }
+        client.flushIfPending();
     }
 
     /** Stops holding (idempotent). */

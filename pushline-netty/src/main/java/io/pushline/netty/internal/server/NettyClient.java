@@ -299,47 +299,26 @@ public final class NettyClient implements Client {
     }
 
     /**
-     * On the loop, right after the reply to a resume was written: ends the hold and writes, in order, the
-     * replayed messages {@code from} to the end of {@code replay} (none when {@code replay} is null), then the
-     * held live messages that come after {@code top} (all of them when {@code top} is null).
+     * On the loop, right after the reply to a resume was written: writes the replayed messages {@code from} to the
+     * end of {@code replay} (none when null), then the held live messages after {@code top} (all when null), and
+     * fences the topic at {@code top}.
      */
     void endHold(Holds.Hold hold, Replay replay, int from, Position top) {
-        holds.fence(hold, top);
-        if (!channel.isActive()) {
-            holds.end(hold);
-            return;
-        }
-        List<NettyClient> toFlush = new ArrayList<>(1);
-        if (replay != null && from < replay.read.messages().size()) {
-            List<Message> replayed = replay.read.messages().subList(from, replay.read.messages().size());
-            ByteBuf frames = replay.frames(framing, from, replay.read.messages().size());
-            try {
-                if (write(frames, null, replayed, toFlush)) {
-                    server.metrics().replayedMessages.add(replayed.size());
-                }
-            } finally {
-                frames.release();
-            }
-        }
-        if (hold.overflow > 0) {
-            // the DROP policy let them go while held (DISCONNECT closed the connection): say how many
-            droppedSinceHint += hold.overflow;
-            server.metrics().dropped(DropReason.SLOW_CONSUMER, hold.overflow);
-        }
-        for (Message m : hold.messages) {
-            Position p = m.position();
-            if (top != null && p != null && p.sameEpoch(top) && p.offset() <= top.offset()) {
-                continue; // in the history read: replayed above, or before what the client asked for
-            }
-            holds.end(hold); // live has passed the top: the fence is done
-            ByteBuf frame = Frames.commandsPush(channel.alloc(), framing, Frames.commandsHeader(m), m);
-            try {
-                write(frame, m, null, toFlush);
-            } finally {
-                frame.release();
-            }
-        }
-        flushIfPending();
+        holds.finish(this, hold, replay, from, top);
+    }
+
+    /** On the loop: the DROP policy let {@code n} held messages go; the next hint counts them. */
+    void droppedWhileHeld(long n) {
+        droppedSinceHint += n;
+        server.metrics().dropped(DropReason.SLOW_CONSUMER, n);
+    }
+
+    Framing framing() {
+        return framing;
+    }
+
+    ServerContext server() {
+        return server;
     }
 
     /**
@@ -365,7 +344,7 @@ public final class NettyClient implements Client {
      * Writes a retained duplicate of {@code frames} unless the client is full. They carry {@code message}, or the
      * {@code run} of messages when {@code message} is null (no list is made per delivery on the common path).
      */
-    private boolean write(ByteBuf frames, Message message, List<Message> run, List<NettyClient> toFlush) {
+    boolean write(ByteBuf frames, Message message, List<Message> run, List<NettyClient> toFlush) {
         if (!channel.isActive()) {
             return false;
         }

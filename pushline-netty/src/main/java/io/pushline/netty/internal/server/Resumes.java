@@ -24,7 +24,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Everything here runs on the connection's event loop.
  */
 final class Resumes {
+    /** The most history reads one connection may have in flight; each costs the broker a read. */
+    static final int MAX_IN_FLIGHT = 16;
+
     private final CommandsProtocolHandler handler;
+    /** History reads in flight for this connection. */
+    private int inFlight;
     private final ServerContext server;
     private final NettyClient client;
 
@@ -55,11 +60,17 @@ final class Resumes {
                 query = HistoryQuery.since(from.offset(), limits.maxReplayMessages());
             }
         }
+        if (inFlight >= MAX_IN_FLIGHT) {
+            handler.error("too many resumes in progress (at most " + MAX_IN_FLIGHT + "): wait for their replies");
+            return;
+        }
+        inFlight++;
         if (already && option == null) {
             topOnly(topic);
             return;
         }
         if (client.holds().holding(topic)) {
+            inFlight--;
             handler.error("a resume of this topic is in progress");
             return;
         }
@@ -84,6 +95,7 @@ final class Resumes {
             }
         }, timeoutNanos, TimeUnit.NANOSECONDS);
         read.whenComplete((replay, error) -> handler.onLoop(() -> {
+            inFlight--;
             timeout.cancel(false);
             if (reply.isDone()) {
                 return; // timed out before: already answered
@@ -103,6 +115,7 @@ final class Resumes {
         handler.enqueue(reply);
         server.reads().read(topic, HistoryQuery.latest(0))
                 .orTimeout(server.config().brokerTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                .whenComplete((replay, error) -> handler.onLoop(() -> inFlight--))
                 .whenComplete((replay, error) -> reply.complete(error != null
                         ? ascii("-ERR unavailable: history read failed: " + rootMessage(error))
                         : ascii("+OK " + replay.read.top())));
