@@ -1,7 +1,10 @@
 package io.pushline.bench;
 
+import io.lettuce.core.RedisURI;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.pushline.DropReason;
+import io.pushline.HistoryOptions;
+import io.pushline.Protocol;
 import io.pushline.PushMetrics;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
@@ -46,6 +49,12 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--slow-policy", description = "DISCONNECT or DROP (default: ${DEFAULT-VALUE}).")
     SlowConsumerPolicy slowPolicy = SlowConsumerPolicy.DISCONNECT;
 
+    @Option(names = "--history", description = "Keep history (the defaults) on every topic: positions, resume.")
+    boolean history;
+
+    @Option(names = "--commands", description = "Speak the commands protocol (clients SUB) instead of raw.")
+    boolean commands;
+
     @Option(names = "--nio", description = "Use the NIO transport instead of epoll.")
     boolean nio;
 
@@ -63,12 +72,17 @@ final class BenchServerCommand implements Callable<Integer> {
         PushServerBuilder builder = PushServer.builder()
                 .port(port)
                 .host("127.0.0.1")
-                .source(RedisMessageSource.create(redis))
-                .defaultTopics(topic)
+                .source(history ? RedisMessageSource.create(RedisURI.create(redis), HistoryOptions.defaults())
+                        : RedisMessageSource.create(redis))
                 // every load-tool client comes from 127.0.0.1 (unless --bind): the per-address limit would cap the run
                 .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy)
                         .maxConnectionsPerAddress(Integer.MAX_VALUE))
                 .nativeTransport(!nio);
+        if (commands) {
+            builder.protocol(Protocol.COMMANDS);
+        } else {
+            builder.defaultTopics(topic);
+        }
         if (threads > 0) {
             builder.eventLoopThreads(threads);
         }
@@ -107,6 +121,11 @@ final class BenchServerCommand implements Callable<Integer> {
                 + " slowConsumers=" + m.slowConsumers()
                 + " refused=" + m.connectionsRefused()
                 + " sourceDownEvents=" + m.sourceDownEvents()
-                + " sourceState=" + m.sourceState();
+                + " sourceState=" + m.sourceState()
+                + " historyReads=" + m.history().reads()
+                + " historyReadsShared=" + m.history().readsShared()
+                + " replayed=" + m.history().replayedMessages()
+                + " gapsRepaired=" + m.history().gapsRepaired()
+                + " resumesLost=" + m.history().resumesLost();
     }
 }

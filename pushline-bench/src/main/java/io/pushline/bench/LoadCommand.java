@@ -34,7 +34,12 @@ final class LoadCommand implements Callable<Integer> {
         /** Clients send RESP SUBSCRIBE to Redis itself: no middle tier, the limit a relay is measured against. */
         REDIS,
         /** Clients connect to a Pushline server process that relays the channel from the same Redis. */
-        PUSHLINE
+        PUSHLINE,
+        /**
+         * As {@link #PUSHLINE}, with history on: the publisher runs the history script (each message gets a
+         * position and is kept in a stream) and the server orders and repairs the topic by position.
+         */
+        PUSHLINE_HISTORY
     }
 
     @Option(names = "--clients", description = "Reading clients (default: ${DEFAULT-VALUE}).")
@@ -137,9 +142,12 @@ final class LoadCommand implements Callable<Integer> {
         try (RespClient control = new RespClient("127.0.0.1", redis.port())) {
             InetSocketAddress address;
             byte[] hello;
-            if (target == Target.PUSHLINE) {
+            if (target != Target.REDIS) {
                 List<String> args = new ArrayList<>(List.of("--redis", "redis://127.0.0.1:" + redis.port(),
                         "--threads", Integer.toString(serverThreads)));
+                if (target == Target.PUSHLINE_HISTORY) {
+                    args.add("--history");
+                }
                 if (!serverArgs.isBlank()) {
                     args.addAll(Arrays.asList(serverArgs.trim().split("\\s+")));
                 }
@@ -162,7 +170,7 @@ final class LoadCommand implements Callable<Integer> {
             for (String b : bind) {
                 locals.add(new InetSocketAddress(b, 0));
             }
-            SslContext tls = tlsCa == null || target != Target.PUSHLINE ? null
+            SslContext tls = tlsCa == null || target == Target.REDIS ? null
                     : SslContextBuilder.forClient().trustManager(tlsCa).protocols("TLSv1.3", "TLSv1.2").build();
             MessageTracker tracker = null;
             try (LoadClients load = new LoadClients(clientThreads, null)) {
@@ -182,7 +190,9 @@ final class LoadCommand implements Callable<Integer> {
                     }
                     return r;
                 }
-                try (Publisher publisher = new Publisher("127.0.0.1", redis.port())) {
+                try (LoadPublisher publisher = target == Target.PUSHLINE_HISTORY
+                        ? new HistoryPublisher("redis://127.0.0.1:" + redis.port())
+                        : new Publisher("127.0.0.1", redis.port())) {
                     if (warmup > 0) {
                         long warm = publisher.run("bench", size, rate, warmup, window);
                         drain(load, warm * clients, 0);
@@ -309,7 +319,7 @@ final class LoadCommand implements Callable<Integer> {
         long open = server != null ? Long.parseLong(r.serverStats.get("connections"))
                 : (Long) ((List<?>) control.command("PUBSUB", "NUMSUB", "bench")).get(1);
         long before = load.deliveries();
-        try (Publisher publisher = new Publisher("127.0.0.1", redis.port())) {
+        try (LoadPublisher publisher = new Publisher("127.0.0.1", redis.port())) {
             r.published = publisher.run("bench", size, 10, 1.0, window);
             drain(load, r.published * open, before);
             r.received = load.deliveries() - before;
@@ -410,7 +420,7 @@ final class LoadCommand implements Callable<Integer> {
             long conns = Math.max(1, clients);
             out.printf(Locale.ROOT, "server RSS %.1f MiB idle -> %.1f MiB connected: %.2f KiB per connection",
                     mib(rssBefore), mib(rssConnected), (rssConnected - rssBefore) / 1024.0 / conns);
-            if (target == Target.PUSHLINE) {
+            if (target != Target.REDIS) {
                 out.printf(Locale.ROOT, "; heap after GC %.1f -> %.1f MiB: %.2f KiB per connection",
                         mib(heapBefore), mib(heapConnected), (heapConnected - heapBefore) / 1024.0 / conns);
             }
@@ -438,7 +448,7 @@ final class LoadCommand implements Callable<Integer> {
                             ms(toLastClient.getMaxValue()));
                 }
                 out.printf(Locale.ROOT, "CPU s: %s %.2f (%.2f in the kernel), redis %.2f; server RSS peak %.1f "
-                        + "MiB%s; client disconnects %d%n", target == Target.PUSHLINE ? "pushline" : "redis(server)",
+                        + "MiB%s; client disconnects %d%n", target != Target.REDIS ? "pushline" : "redis(server)",
                         serverCpu, serverSys, redisCpu, mib(rssPeak), omemPeak > 0 ? String.format(Locale.ROOT,
                                 "; redis largest client output buffer %.1f MiB", mib(omemPeak)) : "", disconnects);
             }

@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@code P<seq> <System.nanoTime()> xxx...} padded to the requested size. At full speed at most {@code window}
  * PUBLISH replies are outstanding, so the publisher runs as fast as Redis accepts and no faster.
  */
-final class Publisher implements AutoCloseable {
+final class Publisher implements LoadPublisher {
     /** Room for the longest {@code P<seq> <stamp> } prefix. */
     static final int MIN_SIZE = 48;
     private final Socket socket;
@@ -39,7 +39,8 @@ final class Publisher implements AutoCloseable {
     }
 
     /** The sum of PUBLISH replies: how many subscribers Redis says it delivered to. */
-    long receivers() {
+    @Override
+    public long receivers() {
         return receivers.get();
     }
 
@@ -47,7 +48,8 @@ final class Publisher implements AutoCloseable {
      * Publishes for {@code seconds}; {@code rate} messages per second, or as fast as Redis takes them when 0.
      * Returns how many were published (all acknowledged by Redis on return).
      */
-    long run(String channel, int size, double rate, double seconds, int window) throws IOException {
+    @Override
+    public long run(String channel, int size, double rate, double seconds, int window) throws IOException {
         byte[] head = ("*3\r\n$7\r\nPUBLISH\r\n$" + channel.length() + "\r\n" + channel + "\r\n$" + size + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         if (size < MIN_SIZE) {
@@ -95,7 +97,7 @@ final class Publisher implements AutoCloseable {
     }
 
     /** Writes {@code P<seq> <stamp> } at the start of the payload (no allocation); returns the length written. */
-    private static int stamp(byte[] payload, long seq, long stamp) {
+    static int stamp(byte[] payload, long seq, long stamp) {
         int i = 0;
         payload[i++] = 'P';
         i = digits(payload, i, seq);

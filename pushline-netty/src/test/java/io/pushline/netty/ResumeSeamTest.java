@@ -4,21 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushline.HistoryOptions;
 import io.pushline.InMemoryMessageSource;
-import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.ResumeOutcome;
 import io.pushline.test.CloseAfterEach;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
+import io.pushline.test.ResumingLineClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,13 +60,13 @@ class ResumeSeamTest {
                     published.incrementAndGet();
                 }
             }, threads);
-            List<CompletableFuture<Integer>> clients = new ArrayList<>();
+            List<CompletableFuture<Long>> clients = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
                 int index = i;
                 clients.add(CompletableFuture.supplyAsync(() -> resumeRepeatedly(server.port(), index), threads));
             }
             long delivered = 0;
-            for (CompletableFuture<Integer> c : clients) {
+            for (CompletableFuture<Long> c : clients) {
                 delivered += c.get(120, TimeUnit.SECONDS);
             }
             done.set(true);
@@ -100,49 +95,13 @@ class ResumeSeamTest {
     }
 
     /** One client's life: a plain SUB, then 20 resumes; returns how many messages it read. */
-    private static int resumeRepeatedly(int port, int index) {
-        Position last = null;
-        int read = 0;
-        ThreadLocalRandom random = ThreadLocalRandom.current();
+    private static long resumeRepeatedly(int port, int index) {
+        ResumingLineClient client = new ResumingLineClient("127.0.0.1", port, "seam");
         try {
-            for (int cycle = 0; cycle <= RESUMES_PER_CLIENT; cycle++) {
-                try (Socket socket = new Socket("127.0.0.1", port)) {
-                    BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                            StandardCharsets.US_ASCII));
-                    OutputStream out = socket.getOutputStream();
-                    out.write((last == null ? "SUB seam\r\n" : "SUB seam FROM " + last + "\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    String reply = in.readLine();
-                    String[] parts = reply.split(" ");
-                    Position top = Position.parse(parts[1]).orElseThrow();
-                    if (last == null) {
-                        assertThat(parts).hasSize(2);
-                        last = top;
-                        POSITIONS.set(index, top.offset());
-                    } else {
-                        assertThat(reply).as("reply to SUB FROM " + last).contains(" RECOVERED ");
-                        assertThat(top.sameEpoch(last)).isTrue();
-                    }
-                    int want = random.nextInt(5, 200);
-                    for (int i = 0; i < want; i++) {
-                        String line = in.readLine();
-                        String[] msg = line == null ? new String[0] : line.split(" ", 4);
-                        Position p = msg.length == 4 ? Position.parse(msg[2]).orElse(null) : null;
-                        if (!line.startsWith("MSG seam ") || p == null || !p.follows(last)) {
-                            throw new AssertionError("after " + last + " came: " + line); // cheap checks per line
-                        }
-                        last = p;
-                        POSITIONS.set(index, p.offset());
-                        read++;
-                    }
-                    socket.setSoLinger(true, 0); // cut, not a polite close
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            client.run(RESUMES_PER_CLIENT + 1, 5, 200, offset -> POSITIONS.set(index, offset));
         } finally {
             POSITIONS.set(index, Long.MAX_VALUE); // done: no longer holds the publisher back
         }
-        return read;
+        return client.read();
     }
 }
