@@ -3,15 +3,18 @@ package io.pushline.redis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.pushline.SourceException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A regular (non-pub/sub) Redis connection for {@code PUBLISH}, opened asynchronously on first use. When opening it
- * fails, the next publish tries again; once open, Lettuce reconnects it by itself. Thread-safe; never blocks a
- * publisher.
+ * A regular (non-pub/sub) Redis connection for {@code PUBLISH} and the history scripts, opened asynchronously on
+ * first use. When opening it fails, the next command tries again; once open, Lettuce reconnects it by itself.
+ * Thread-safe; never blocks a publisher.
  */
 final class PublishConnection {
     private static final Logger LOG = LoggerFactory.getLogger(PublishConnection.class);
@@ -37,25 +40,38 @@ final class PublishConnection {
      *     channel
      */
     CompletableFuture<Long> publish(String channel, byte[] payload) {
+        return run("PUBLISH to " + channel, commands -> commands.publish(channel, payload));
+    }
+
+    /**
+     * Runs a command on the connection, opening it first when needed. Never blocks.
+     *
+     * @param what the command and its topic, for the failure's message ("PUBLISH to news")
+     * @param command issues the command
+     * @return a future completed on a Lettuce I/O thread with the reply, or failed with a {@link SourceException}
+     *     "what on server failed: cause"
+     */
+    <T> CompletableFuture<T> run(String what,
+            Function<RedisAsyncCommands<String, byte[]>, ? extends CompletionStage<T>> command) {
         CompletableFuture<StatefulRedisConnection<String, byte[]>> c;
         synchronized (this) {
             if (closed) {
-                return CompletableFuture.failedFuture(new SourceException("closed: cannot publish to " + channel));
+                return CompletableFuture.failedFuture(new SourceException("closed: cannot run " + what));
             }
             if (connection == null || connection.isCompletedExceptionally()) {
                 connection = connect();
             }
             c = connection;
         }
-        CompletableFuture<Long> result = new CompletableFuture<>();
-        c.thenCompose(conn -> conn.async().publish(channel, payload)).whenComplete((receivers, error) -> {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        c.thenCompose(conn -> command.apply(conn.async())).whenComplete((reply, error) -> {
             if (error == null) {
-                result.complete(receivers);
+                result.complete(reply);
             } else {
                 Throwable cause = Lettuce.unwrap(error);
-                LOG.debug("PUBLISH to {} on {} failed", channel, description, cause);
-                result.completeExceptionally(new SourceException(
-                        "PUBLISH to " + channel + " on " + description + " failed: " + cause, cause));
+                LOG.debug("{} on {} failed", what, description, cause);
+                result.completeExceptionally(new SourceException(what + " on " + description + " failed: " + cause,
+                        cause));
             }
         });
         return result;

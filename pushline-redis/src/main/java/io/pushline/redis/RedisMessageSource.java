@@ -1,14 +1,7 @@
 package io.pushline.redis;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SslOptions;
-import io.lettuce.core.SslVerifyMode;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.pushline.DropReason;
 import io.pushline.Message;
 import io.pushline.MessageListener;
 import io.pushline.MessageSource;
@@ -17,11 +10,9 @@ import io.pushline.SourceCapabilities;
 import io.pushline.SourceException;
 import io.pushline.SourceState;
 import io.pushline.Topics;
-import io.pushline.internal.LogText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,15 +92,11 @@ public final class RedisMessageSource implements MessageSource {
     private final Lettuce.OwnedClient owned;
     private final String description;
     private final PublishConnection publisher;
-    private final Object stateLock = new Object();
+    private final SourceEvents events;
 
     private volatile MessageListener listener;
     private volatile PubSubConnection connection;
     private volatile boolean closed;
-    // guarded by stateLock
-    private SourceState state = SourceState.DOWN;
-    // only touched on the subscriber's I/O thread
-    private boolean invalidTopicLogged;
 
     private RedisMessageSource(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned) {
         this.client = client;
@@ -117,6 +104,7 @@ public final class RedisMessageSource implements MessageSource {
         this.owned = owned;
         this.description = Lettuce.describe(uri);
         this.publisher = new PublishConnection(client, uri, description);
+        this.events = new SourceEvents(description);
     }
 
     /**
@@ -184,49 +172,21 @@ public final class RedisMessageSource implements MessageSource {
         }
         PubSubConnection c;
         try {
-            c = subscriber();
+            c = PubSubSetup.connection(client, uri, description, events);
         } catch (RuntimeException e) {
             throw new SourceException("cannot connect to " + description + ": " + e.getMessage(), e);
         }
         this.listener = listener;
+        events.listener(listener);
         try {
             c.start(uri.getTimeout());
         } catch (RuntimeException e) {
             this.listener = null;
+            events.listener(null);
             throw e;
         }
         this.connection = c;
         LOG.info("Redis source connected to {}", description);
-    }
-
-    /** The subscriber connection, with the URI's credentials and TLS settings (and the client's SSL options). */
-    private PubSubConnection subscriber() {
-        String username = null;
-        char[] password = null;
-        if (uri.getCredentialsProvider() != null) {
-            RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block(uri.getTimeout());
-            if (credentials != null && credentials.hasPassword()) {
-                password = credentials.getPassword();
-                username = credentials.hasUsername() ? credentials.getUsername() : null;
-            }
-        }
-        SslContext tls = null;
-        if (uri.isSsl()) {
-            try {
-                SslOptions options = client.getOptions().getSslOptions();
-                SslContextBuilder builder = options == null ? SslContextBuilder.forClient()
-                        : options.createSslContextBuilder();
-                if (uri.getVerifyMode() == SslVerifyMode.NONE) {
-                    builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-                }
-                tls = builder.build();
-            } catch (java.io.IOException | java.security.GeneralSecurityException e) {
-                throw new SourceException("cannot set up TLS to " + description + ": " + e.getMessage(), e);
-            }
-        }
-        return new PubSubConnection(uri.getHost(), uri.getPort(), tls, uri.isSsl()
-                && uri.getVerifyMode() == SslVerifyMode.FULL, username, password, DEFAULT_RECONNECT_DELAY_MIN,
-                DEFAULT_RECONNECT_DELAY_MAX, description, new Events());
     }
 
     @Override
@@ -312,9 +272,7 @@ public final class RedisMessageSource implements MessageSource {
      */
     @Override
     public SourceState state() {
-        synchronized (stateLock) {
-            return state;
-        }
+        return events.state();
     }
 
     /**
@@ -330,9 +288,7 @@ public final class RedisMessageSource implements MessageSource {
             }
             closed = true;
         }
-        synchronized (stateLock) {
-            state = SourceState.DOWN;
-        }
+        events.close();
         PubSubConnection c = connection;
         if (c != null) {
             c.close(); // returns once its I/O thread has stopped: the listener is not called after this
@@ -352,119 +308,5 @@ public final class RedisMessageSource implements MessageSource {
     @Override
     public String toString() {
         return "RedisMessageSource[" + description + ", " + state() + "]";
-    }
-
-    /** Reports a new state; returns false (and reports nothing) when the state did not change. */
-    private boolean changeState(SourceState newState) {
-        synchronized (stateLock) {
-            if (closed || state == newState) {
-                return false;
-            }
-            state = newState;
-        }
-        try {
-            listener.onStateChange(newState);
-        } catch (RuntimeException e) {
-            LOG.warn("listener failed on state change to {}", newState, e);
-        }
-        return true;
-    }
-
-    /** The subscriber connection's events, on its I/O thread (never concurrently). */
-    private final class Events implements PubSubConnection.Events {
-        @Override
-        public void message(String pattern, Message message) {
-            if (closed) {
-                return;
-            }
-            try {
-                if (pattern == null) {
-                    listener.onMessage(message);
-                } else {
-                    listener.onPatternMessage(pattern, message);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on a message from topic {}{}", message.topic(),
-                        pattern == null ? "" : " (pattern " + pattern + ")", e);
-            }
-        }
-
-        /**
-         * A channel that matched a pattern but is not a valid Pushline topic (not UTF-8, say): dropped and counted,
-         * logged once at WARN (escaped: the name is the publisher's bytes).
-         */
-        @Override
-        public void invalidChannel(String channel, String problem) {
-            if (!invalidTopicLogged) {
-                invalidTopicLogged = true;
-                LOG.warn("dropping messages on channels that are not valid topics, first: '{}' ({}); further drops "
-                        + "are counted as {} and logged at DEBUG", LogText.escape(channel), problem,
-                        DropReason.INVALID_TOPIC);
-            } else {
-                LOG.debug("dropping a message on channel '{}': {}", LogText.escape(channel), problem);
-            }
-            try {
-                listener.onMessagesDropped(DropReason.INVALID_TOPIC, 1);
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on a dropped message", e);
-            }
-        }
-
-        @Override
-        public void up(boolean reconnect) {
-            if (reconnect) {
-                changeState(SourceState.UP);
-            } else {
-                synchronized (stateLock) {
-                    state = SourceState.UP;
-                }
-            }
-        }
-
-        @Override
-        public void resubscribed() {
-            if (closed) {
-                return;
-            }
-            LOG.info("Redis source reconnected to {} and re-subscribed", description);
-            try {
-                listener.onResubscribed();
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on the re-subscription", e);
-            }
-        }
-
-        @Override
-        public void down() {
-            if (changeState(SourceState.DOWN)) {
-                LOG.warn("Redis source lost its connection to {}; reconnecting", description);
-            }
-        }
-
-        @Override
-        public void stalled() {
-            if (changeState(SourceState.DOWN)) {
-                LOG.warn("Redis at {} has sent nothing for {} s although a PING is outstanding (stopped, or the "
-                        + "network path is down); reporting {}", description,
-                        TimeUnit.NANOSECONDS.toSeconds(LagProbe.STALL_NANOS),
-                        SourceState.DOWN);
-            }
-        }
-
-        @Override
-        public void responsive() {
-            if (changeState(SourceState.UP)) {
-                LOG.info("Redis at {} answers again on the same connection; its subscriptions held", description);
-            }
-        }
-
-        @Override
-        public void shed(long count) {
-            try {
-                listener.onMessagesDropped(DropReason.SERVER_OVERLOADED, count);
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on {} shed messages", count, e);
-            }
-        }
     }
 }
