@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.pushline.SourceException;
+import java.util.function.Predicate;
 
 /** Creates the {@link PubSubConnection} of a {@link RedisMessageSource} from its Lettuce client and URI. */
 final class PubSubSetup {
@@ -18,10 +19,11 @@ final class PubSubSetup {
     /**
      * The subscriber connection, with the URI's credentials and TLS settings (and the client's SSL options).
      *
+     * @param hasHistory which topics' envelopes keep their positions
      * @throws SourceException when TLS cannot be set up
      */
     static PubSubConnection connection(RedisClient client, RedisURI uri, String description,
-            PubSubConnection.Events events) {
+            PubSubConnection.Events events, Predicate<String> hasHistory) {
         String username = null;
         char[] password = null;
         if (uri.getCredentialsProvider() != null) {
@@ -48,6 +50,6 @@ final class PubSubSetup {
         return new PubSubConnection(uri.getHost(), uri.getPort(), tls, uri.isSsl()
                 && uri.getVerifyMode() == SslVerifyMode.FULL, username, password,
                 RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN, RedisMessageSource.DEFAULT_RECONNECT_DELAY_MAX,
-                description, events);
+                description, events, hasHistory);
     }
 }

@@ -172,7 +172,7 @@ public final class RedisMessageSource implements MessageSource {
         }
         PubSubConnection c;
         try {
-            c = PubSubSetup.connection(client, uri, description, events);
+            c = PubSubSetup.connection(client, uri, description, events, this::hasHistory);
         } catch (RuntimeException e) {
             throw new SourceException("cannot connect to " + description + ": " + e.getMessage(), e);
         }
