@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A regular (non-pub/sub) Redis connection for {@code PUBLISH} and the history scripts, opened asynchronously on
  * first use. When opening it fails, the next command tries again; once open, Lettuce reconnects it by itself.
- * Thread-safe; never blocks a publisher.
+ * Commands are issued in the order they were run, also those run while the connection opens. Thread-safe; never
+ * blocks a publisher.
  */
 final class PublishConnection {
     private static final Logger LOG = LoggerFactory.getLogger(PublishConnection.class);
@@ -25,6 +26,8 @@ final class PublishConnection {
 
     // guarded by this
     private CompletableFuture<StatefulRedisConnection<String, byte[]>> connection;
+    /** Completes, with the connection, once every command run so far has been issued on it. Guarded by this. */
+    private CompletableFuture<StatefulRedisConnection<String, byte[]>> issuedAll;
     private boolean closed;
 
     PublishConnection(RedisClient client, RedisURI uri, String description) {
@@ -53,18 +56,29 @@ final class PublishConnection {
      */
     <T> CompletableFuture<T> run(String what,
             Function<RedisAsyncCommands<String, byte[]>, ? extends CompletionStage<T>> command) {
-        CompletableFuture<StatefulRedisConnection<String, byte[]>> c;
+        CompletableFuture<StatefulRedisConnection<String, byte[]>> after;
+        CompletableFuture<CompletionStage<T>> issued = null;
         synchronized (this) {
             if (closed) {
                 return CompletableFuture.failedFuture(new SourceException("closed: cannot run " + what));
             }
             if (connection == null || connection.isCompletedExceptionally()) {
                 connection = connect();
+                issuedAll = connection;
             }
-            c = connection;
+            after = issuedAll;
+            if (!after.isDone()) {
+                // while the connection opens, each command waits for the one before: issued in call order (the
+                // dependents of one future would run newest first)
+                issued = after.thenApply(conn -> command.apply(conn.async()));
+                issuedAll = issued.handle((stage, error) -> after.join());
+            }
+        }
+        if (issued == null) { // open, nothing waiting: issued now, outside the lock
+            issued = after.thenApply(conn -> command.apply(conn.async()));
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        c.thenCompose(conn -> command.apply(conn.async())).whenComplete((reply, error) -> {
+        issued.thenCompose(stage -> stage).whenComplete((reply, error) -> {
             if (error == null) {
                 result.complete(reply);
             } else {

@@ -37,10 +37,10 @@ import java.util.concurrent.CompletableFuture;
  * }
  * }</pre>
  *
- * <p>Each history publish gets the topic's next offset, atomically with its {@code PUBLISH}, so subscribers see
- * offsets in delivery order, whichever publishers they came from. After Redis lost its script cache (a restart, a
- * {@code SCRIPT FLUSH}) the publishes in flight at that moment are sent again with the script's text, and may be
- * applied after later ones.
+ * <p>Publishes are sent in call order, also those made while the connection opens. Each history publish gets the
+ * topic's next offset, atomically with its {@code PUBLISH}, so subscribers see offsets in delivery order, whichever
+ * publishers they came from. After Redis lost its script cache (a restart, a {@code SCRIPT FLUSH}) the publishes in
+ * flight at that moment are sent again with the script's text, and may be applied after later ones.
  *
  * <p><b>Ownership.</b> {@link #create(String)} and {@link #create(RedisURI)} create a client with the same settings
  * as {@link RedisMessageSource#create(RedisURI)}, which {@link #close()} shuts down.

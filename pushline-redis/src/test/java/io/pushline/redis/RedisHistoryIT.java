@@ -269,6 +269,22 @@ class RedisHistoryIT {
     }
 
     @Test
+    void publishesMadeWhileTheConnectionOpensKeepTheirOrder() throws Exception {
+        redis.command("SCRIPT", "LOAD", HistoryScript.PUBLISH.text()); // no NOSCRIPT retry can reorder them
+        RedisPublisher publisher = closer.add(RedisPublisher.create(RedisURI.create(redis.uri()), HISTORY));
+        List<CompletableFuture<Position>> given = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            given.add(publisher.publishWithPosition("h.first", bytes("m" + i)));
+        }
+        Position previous = get(given.get(0));
+        for (int i = 1; i < given.size(); i++) {
+            Position p = get(given.get(i));
+            assertThat(p.follows(previous)).as("publish " + i + ": " + p + " follows " + previous).isTrue();
+            previous = p;
+        }
+    }
+
+    @Test
     void failuresNameTheTopic() throws Exception {
         RedisMessageSource source = started(HISTORY);
         RedisPublisher publisher = closer.add(RedisPublisher.create(RedisURI.create(redis.uri()), HISTORY));
