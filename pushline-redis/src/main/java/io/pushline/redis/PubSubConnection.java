@@ -30,12 +30,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The subscriber connection of {@link RedisMessageSource}: RESP on a plain Netty channel with an I/O thread of its
- * own, which reads a pushed message with a few index scans and one payload copy ({@link RespDecoder}). It connects
+ * own, which reads a pushed message with a few index scans and one payload copy ({@link RespDecoder}), stripping
+ * the history {@link Envelope} when there is one. It connects
  * and authenticates, subscribes what is {@link WantedSubscriptions wanted}, keeps the FIFO of commands awaiting a
  * reply (Redis answers in order, one reply per command here), watches its lag and Redis's silence
  * ({@link LagProbe}), and reconnects with equal-jitter backoff when the connection drops.
@@ -82,6 +84,7 @@ final class PubSubConnection {
     private final Duration maxDelay;
     private final String description;
     private final Events events;
+    private final Predicate<String> hasHistory;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     private final WantedSubscriptions wanted = new WantedSubscriptions();
@@ -97,7 +100,7 @@ final class PubSubConnection {
     private String lastRefusal;
 
     PubSubConnection(String host, int port, SslContext tls, boolean verifyHost, String username, char[] password,
-            Duration minDelay, Duration maxDelay, String description, Events events) {
+            Duration minDelay, Duration maxDelay, String description, Events events, Predicate<String> hasHistory) {
         this.host = host;
         this.port = port;
         this.username = username;
@@ -106,6 +109,7 @@ final class PubSubConnection {
         this.maxDelay = maxDelay;
         this.description = description;
         this.events = events;
+        this.hasHistory = hasHistory;
         Transport transport = Transport.choose(true);
         this.group = transport.newGroup(1, "pushline-redis-sub");
         this.bootstrap = new Bootstrap().group(group)
@@ -375,7 +379,8 @@ final class PubSubConnection {
             }
             Message message;
             try {
-                message = Message.wrap(topic, value.elementBytes(in, channelIndex + 1));
+                message = Envelope.read(topic, in, value.elementStart[channelIndex + 1],
+                        Math.max(value.elementLength[channelIndex + 1], 0), hasHistory);
             } catch (IllegalArgumentException e) {
                 events.invalidChannel(topic, e.getMessage());
                 return;

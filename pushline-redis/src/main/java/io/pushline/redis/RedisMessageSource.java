@@ -1,14 +1,10 @@
 package io.pushline.redis;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SslOptions;
-import io.lettuce.core.SslVerifyMode;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.pushline.DropReason;
+import io.pushline.HistoryOptions;
+import io.pushline.HistoryQuery;
+import io.pushline.HistoryRead;
 import io.pushline.Message;
 import io.pushline.MessageListener;
 import io.pushline.MessageSource;
@@ -17,11 +13,10 @@ import io.pushline.SourceCapabilities;
 import io.pushline.SourceException;
 import io.pushline.SourceState;
 import io.pushline.Topics;
-import io.pushline.internal.LogText;
+import io.pushline.internal.MessageAccess;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +65,35 @@ import org.slf4j.LoggerFactory;
  *       reports how many through {@link MessageListener#onMessagesDropped}.</li>
  * </ul>
  *
+ * <h2>History</h2>
+ * Created with {@link HistoryOptions} ({@link #create(RedisURI, HistoryOptions)}), the source keeps the last
+ * messages of the topics the options name in Redis, gives each a {@link io.pushline.Position} and reads them back
+ * with {@link #readHistory(String, HistoryQuery)}:
+ *
+ * <pre>{@code
+ * RedisMessageSource source = RedisMessageSource.create(RedisURI.create("redis://localhost:6379"),
+ *         HistoryOptions.builder().size(1000).topics(t -> t.startsWith("news.")).build());
+ * }</pre>
+ *
+ * <ul>
+ *   <li>Keys, both in the cluster slot of topic {@code T}: the hash {@code pushline:{TAG}:T:m} (field {@code e}
+ *       the epoch, {@code t} the top offset; it expires the meta TTL after the last publish) and the stream
+ *       {@code pushline:{TAG}:T:s} (entry id {@code <offset>-0}, field {@code p} the payload; trimmed to exactly
+ *       the size, it expires the TTL after the last publish). {@code TAG} is the content of {@code T}'s hash tag,
+ *       or {@code T} itself, or (for a {@code T} with a closing brace but no hash tag) a short string of the same
+ *       slot.</li>
+ *   <li>{@code publish} on such a topic runs a Lua script that gives the message the topic's next offset, appends
+ *       it, and publishes an envelope: the 5 bytes {@code \0PL1 } (NUL, {@code PL1}, space), the position token
+ *       {@code <offset>.<epoch>}, a space, the payload. A topic whose meta is gone (never published, expired, or
+ *       Redis restarted empty) starts a new epoch. Host applications publish with a {@link RedisPublisher} created
+ *       with the same options.</li>
+ *   <li>The subscriber strips the envelope on every topic and keeps the position on topics with history. A plain
+ *       {@code PUBLISH} (no envelope) is delivered without a position, as before; so is a malformed envelope,
+ *       bytes unchanged.</li>
+ *   <li>A history read writes too: a topic without meta gets it (a new epoch, top 0, the meta TTL), so that the
+ *       position the read hands out can be resumed from later.</li>
+ * </ul>
+ *
  * <h2>Threading</h2>
  * Thread-safe. The listener is called on the subscriber connection's I/O thread, never concurrently; it must be
  * fast and must not block or make synchronous Redis calls. Exceptions it throws are caught and logged with the
@@ -95,28 +119,29 @@ public final class RedisMessageSource implements MessageSource {
     private static final Logger LOG = LoggerFactory.getLogger(RedisMessageSource.class);
     private static final SourceCapabilities CAPABILITIES = SourceCapabilities.builder(PatternDialect.redisGlob())
             .patterns(true).publish(true).build();
+    private static final SourceCapabilities WITH_HISTORY = SourceCapabilities.builder(PatternDialect.redisGlob())
+            .patterns(true).publish(true).history(true).build();
 
     private final RedisClient client;
     private final RedisURI uri;
     private final Lettuce.OwnedClient owned;
     private final String description;
     private final PublishConnection publisher;
-    private final Object stateLock = new Object();
+    private final RedisHistory history;
+    private final SourceEvents events;
 
     private volatile MessageListener listener;
     private volatile PubSubConnection connection;
     private volatile boolean closed;
-    // guarded by stateLock
-    private SourceState state = SourceState.DOWN;
-    // only touched on the subscriber's I/O thread
-    private boolean invalidTopicLogged;
 
-    private RedisMessageSource(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned) {
+    private RedisMessageSource(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned, HistoryOptions history) {
         this.client = client;
         this.uri = uri;
         this.owned = owned;
         this.description = Lettuce.describe(uri);
         this.publisher = new PublishConnection(client, uri, description);
+        this.events = new SourceEvents(description);
+        this.history = history == null ? null : new RedisHistory(history, publisher);
     }
 
     /**
@@ -138,7 +163,21 @@ public final class RedisMessageSource implements MessageSource {
      */
     public static RedisMessageSource create(RedisURI uri) {
         Lettuce.OwnedClient owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
-        return new RedisMessageSource(owned.client, uri, owned);
+        return new RedisMessageSource(owned.client, uri, owned, null);
+    }
+
+    /**
+     * Creates a source that owns its Redis client, as {@link #create(RedisURI)}, and keeps history in Redis for
+     * the topics {@code history} names (see the class comment).
+     *
+     * @param uri the Redis server
+     * @param history how much history to keep, and for which topics
+     * @return a new, unstarted source; close it to release its client
+     */
+    public static RedisMessageSource create(RedisURI uri, HistoryOptions history) {
+        Objects.requireNonNull(history, "history");
+        Lettuce.OwnedClient owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
+        return new RedisMessageSource(owned.client, uri, owned, history);
     }
 
     /**
@@ -152,17 +191,71 @@ public final class RedisMessageSource implements MessageSource {
      */
     public static RedisMessageSource create(RedisClient client, RedisURI uri) {
         return new RedisMessageSource(Objects.requireNonNull(client, "client"), Objects.requireNonNull(uri, "uri"),
-                null);
+                null, null);
     }
 
     /**
-     * Redis channels and globs ({@link PatternDialect#redisGlob()}), patterns, publishing.
+     * Creates a source on a client the caller owns, as {@link #create(RedisClient, RedisURI)}, that keeps history
+     * in Redis for the topics {@code history} names (see the class comment).
+     *
+     * @param client the client, owned by the caller
+     * @param uri the Redis server to connect to
+     * @param history how much history to keep, and for which topics
+     * @return a new, unstarted source
+     */
+    public static RedisMessageSource create(RedisClient client, RedisURI uri, HistoryOptions history) {
+        return new RedisMessageSource(Objects.requireNonNull(client, "client"), Objects.requireNonNull(uri, "uri"),
+                null, Objects.requireNonNull(history, "history"));
+    }
+
+    /**
+     * Redis channels and globs ({@link PatternDialect#redisGlob()}), patterns, publishing; history when created
+     * with {@link HistoryOptions}.
      *
      * @return the capabilities
      */
     @Override
     public SourceCapabilities capabilities() {
-        return CAPABILITIES;
+        return history == null ? CAPABILITIES : WITH_HISTORY;
+    }
+
+    /** True for the topics the {@link HistoryOptions} the source was created with name; false without them. */
+    @Override
+    public boolean hasHistory(String topic) {
+        return history != null && history.appliesTo(topic);
+    }
+
+    /**
+     * Reads a topic's history with a Lua script on the publishing connection; a topic without a position yet
+     * gets one (its meta hash is written, top 0). Never blocks.
+     *
+     * @return a future completed on a Lettuce I/O thread, failed with a {@link SourceException} naming the topic
+     *     when Redis could not answer (also after {@code close}), with {@link IllegalStateException} before
+     *     {@code start} and with {@link UnsupportedOperationException} for a topic without history
+     */
+    @Override
+    public CompletableFuture<HistoryRead> readHistory(String topic, HistoryQuery query) {
+        Topics.validate(topic);
+        Objects.requireNonNull(query, "query");
+        CompletableFuture<HistoryRead> refused = refused("history read of " + topic);
+        if (refused != null) {
+            return refused;
+        }
+        if (!hasHistory(topic)) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException("no history for " + topic));
+        }
+        return history.read(topic, query);
+    }
+
+    /** A failed future when the source is closed or not started yet; null when it may talk to Redis. */
+    private <T> CompletableFuture<T> refused(String what) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new SourceException(what + ": source is closed"));
+        }
+        if (connection == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(what + ": source not started"));
+        }
+        return null;
     }
 
     /**
@@ -184,49 +277,21 @@ public final class RedisMessageSource implements MessageSource {
         }
         PubSubConnection c;
         try {
-            c = subscriber();
+            c = PubSubSetup.connection(client, uri, description, events, this::hasHistory);
         } catch (RuntimeException e) {
             throw new SourceException("cannot connect to " + description + ": " + e.getMessage(), e);
         }
         this.listener = listener;
+        events.listener(listener);
         try {
             c.start(uri.getTimeout());
         } catch (RuntimeException e) {
             this.listener = null;
+            events.listener(null);
             throw e;
         }
         this.connection = c;
         LOG.info("Redis source connected to {}", description);
-    }
-
-    /** The subscriber connection, with the URI's credentials and TLS settings (and the client's SSL options). */
-    private PubSubConnection subscriber() {
-        String username = null;
-        char[] password = null;
-        if (uri.getCredentialsProvider() != null) {
-            RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block(uri.getTimeout());
-            if (credentials != null && credentials.hasPassword()) {
-                password = credentials.getPassword();
-                username = credentials.hasUsername() ? credentials.getUsername() : null;
-            }
-        }
-        SslContext tls = null;
-        if (uri.isSsl()) {
-            try {
-                SslOptions options = client.getOptions().getSslOptions();
-                SslContextBuilder builder = options == null ? SslContextBuilder.forClient()
-                        : options.createSslContextBuilder();
-                if (uri.getVerifyMode() == SslVerifyMode.NONE) {
-                    builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-                }
-                tls = builder.build();
-            } catch (java.io.IOException | java.security.GeneralSecurityException e) {
-                throw new SourceException("cannot set up TLS to " + description + ": " + e.getMessage(), e);
-            }
-        }
-        return new PubSubConnection(uri.getHost(), uri.getPort(), tls, uri.isSsl()
-                && uri.getVerifyMode() == SslVerifyMode.FULL, username, password, DEFAULT_RECONNECT_DELAY_MIN,
-                DEFAULT_RECONNECT_DELAY_MAX, description, new Events());
     }
 
     @Override
@@ -284,23 +349,22 @@ public final class RedisMessageSource implements MessageSource {
     }
 
     /**
-     * Publishes a message with {@code PUBLISH}, on a second connection opened on first use.
+     * Publishes a message, on a second connection opened on first use: with the history script on a topic with
+     * history (the message gets the topic's next position), with {@code PUBLISH} otherwise.
      *
-     * @param message the message; its id, if any, is not sent
+     * @param message the message; its id and position, if any, are not sent
      * @return a future completed when Redis accepted the message, or failed with a {@link SourceException}
      */
     @Override
     public CompletableFuture<Void> publish(Message message) {
         Objects.requireNonNull(message, "message");
-        if (closed) {
-            return CompletableFuture.failedFuture(new SourceException("PUBLISH " + message.topic()
-                    + ": source is closed"));
+        CompletableFuture<Void> refused = refused("PUBLISH " + message.topic());
+        if (refused != null) {
+            return refused;
         }
-        if (connection == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("PUBLISH " + message.topic()
-                    + ": source not started"));
-        }
-        return publisher.publish(message.topic(), message.payload()).thenApply(receivers -> null);
+        byte[] payload = MessageAccess.payloadArray(message); // read by Lettuce only, never changed
+        return hasHistory(message.topic()) ? history.publish(message.topic(), payload).thenApply(p -> null)
+                : publisher.publish(message.topic(), payload).thenApply(receivers -> null);
     }
 
     /**
@@ -312,9 +376,7 @@ public final class RedisMessageSource implements MessageSource {
      */
     @Override
     public SourceState state() {
-        synchronized (stateLock) {
-            return state;
-        }
+        return events.state();
     }
 
     /**
@@ -330,9 +392,7 @@ public final class RedisMessageSource implements MessageSource {
             }
             closed = true;
         }
-        synchronized (stateLock) {
-            state = SourceState.DOWN;
-        }
+        events.close();
         PubSubConnection c = connection;
         if (c != null) {
             c.close(); // returns once its I/O thread has stopped: the listener is not called after this
@@ -352,119 +412,5 @@ public final class RedisMessageSource implements MessageSource {
     @Override
     public String toString() {
         return "RedisMessageSource[" + description + ", " + state() + "]";
-    }
-
-    /** Reports a new state; returns false (and reports nothing) when the state did not change. */
-    private boolean changeState(SourceState newState) {
-        synchronized (stateLock) {
-            if (closed || state == newState) {
-                return false;
-            }
-            state = newState;
-        }
-        try {
-            listener.onStateChange(newState);
-        } catch (RuntimeException e) {
-            LOG.warn("listener failed on state change to {}", newState, e);
-        }
-        return true;
-    }
-
-    /** The subscriber connection's events, on its I/O thread (never concurrently). */
-    private final class Events implements PubSubConnection.Events {
-        @Override
-        public void message(String pattern, Message message) {
-            if (closed) {
-                return;
-            }
-            try {
-                if (pattern == null) {
-                    listener.onMessage(message);
-                } else {
-                    listener.onPatternMessage(pattern, message);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on a message from topic {}{}", message.topic(),
-                        pattern == null ? "" : " (pattern " + pattern + ")", e);
-            }
-        }
-
-        /**
-         * A channel that matched a pattern but is not a valid Pushline topic (not UTF-8, say): dropped and counted,
-         * logged once at WARN (escaped: the name is the publisher's bytes).
-         */
-        @Override
-        public void invalidChannel(String channel, String problem) {
-            if (!invalidTopicLogged) {
-                invalidTopicLogged = true;
-                LOG.warn("dropping messages on channels that are not valid topics, first: '{}' ({}); further drops "
-                        + "are counted as {} and logged at DEBUG", LogText.escape(channel), problem,
-                        DropReason.INVALID_TOPIC);
-            } else {
-                LOG.debug("dropping a message on channel '{}': {}", LogText.escape(channel), problem);
-            }
-            try {
-                listener.onMessagesDropped(DropReason.INVALID_TOPIC, 1);
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on a dropped message", e);
-            }
-        }
-
-        @Override
-        public void up(boolean reconnect) {
-            if (reconnect) {
-                changeState(SourceState.UP);
-            } else {
-                synchronized (stateLock) {
-                    state = SourceState.UP;
-                }
-            }
-        }
-
-        @Override
-        public void resubscribed() {
-            if (closed) {
-                return;
-            }
-            LOG.info("Redis source reconnected to {} and re-subscribed", description);
-            try {
-                listener.onResubscribed();
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on the re-subscription", e);
-            }
-        }
-
-        @Override
-        public void down() {
-            if (changeState(SourceState.DOWN)) {
-                LOG.warn("Redis source lost its connection to {}; reconnecting", description);
-            }
-        }
-
-        @Override
-        public void stalled() {
-            if (changeState(SourceState.DOWN)) {
-                LOG.warn("Redis at {} has sent nothing for {} s although a PING is outstanding (stopped, or the "
-                        + "network path is down); reporting {}", description,
-                        TimeUnit.NANOSECONDS.toSeconds(LagProbe.STALL_NANOS),
-                        SourceState.DOWN);
-            }
-        }
-
-        @Override
-        public void responsive() {
-            if (changeState(SourceState.UP)) {
-                LOG.info("Redis at {} answers again on the same connection; its subscriptions held", description);
-            }
-        }
-
-        @Override
-        public void shed(long count) {
-            try {
-                listener.onMessagesDropped(DropReason.SERVER_OVERLOADED, count);
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on {} shed messages", count, e);
-            }
-        }
     }
 }

@@ -2,6 +2,8 @@ package io.pushline.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.pushline.HistoryOptions;
+import io.pushline.Position;
 import io.pushline.SourceException;
 import io.pushline.Topics;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +23,25 @@ import java.util.concurrent.CompletableFuture;
  * <p>The connection is opened asynchronously on the first publish; when that fails, the next publish tries again,
  * and once open Lettuce reconnects it by itself. Payload bytes are sent as they are.
  *
+ * <p><b>History.</b> Created with {@link HistoryOptions}, the same as the servers' {@link RedisMessageSource}s, the
+ * publisher keeps history in Redis for the topics the options name: a publish there runs the source's Lua script,
+ * which gives the message the topic's next {@link Position}, keeps it (the key layout is described on
+ * {@link RedisMessageSource}) and publishes it wrapped in the envelope the sources unwrap. Other topics get a plain
+ * {@code PUBLISH}.
+ *
+ * <pre>{@code
+ * HistoryOptions history = HistoryOptions.builder().size(1000).topics(t -> t.startsWith("news.")).build();
+ * try (RedisPublisher publisher = RedisPublisher.create(RedisURI.create("redis://localhost:6379"), history)) {
+ *     Position p = publisher.publishWithPosition("news.eu", "hello".getBytes(UTF_8)).join(); // e.g. 42.Xk3v9QaZp0Lm
+ *     publisher.publish("weather", "sunny").join(); // no history: plain PUBLISH
+ * }
+ * }</pre>
+ *
+ * <p>Publishes are sent in call order, also those made while the connection opens. Each history publish gets the
+ * topic's next offset, atomically with its {@code PUBLISH}, so subscribers see offsets in delivery order, whichever
+ * publishers they came from. After Redis lost its script cache (a restart, a {@code SCRIPT FLUSH}) the publishes in
+ * flight at that moment are sent again with the script's text, and may be applied after later ones.
+ *
  * <p><b>Ownership.</b> {@link #create(String)} and {@link #create(RedisURI)} create a client with the same settings
  * as {@link RedisMessageSource#create(RedisURI)}, which {@link #close()} shuts down.
  * {@link #create(RedisClient, RedisURI)} uses a client the caller owns and never shuts it down.
@@ -30,14 +51,16 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class RedisPublisher implements AutoCloseable {
     private final PublishConnection connection;
+    private final RedisHistory history;
     private final Lettuce.OwnedClient owned;
     private final String description;
     private volatile boolean closed;
 
-    private RedisPublisher(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned) {
+    private RedisPublisher(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned, HistoryOptions history) {
         this.owned = owned;
         this.description = Lettuce.describe(uri);
         this.connection = new PublishConnection(client, uri, description);
+        this.history = history == null ? null : new RedisHistory(history, connection);
     }
 
     /**
@@ -60,7 +83,21 @@ public final class RedisPublisher implements AutoCloseable {
      */
     public static RedisPublisher create(RedisURI uri) {
         Lettuce.OwnedClient owned = Lettuce.newClient(uri, RedisMessageSource.DEFAULT_REQUEST_QUEUE_SIZE);
-        return new RedisPublisher(owned.client, uri, owned);
+        return new RedisPublisher(owned.client, uri, owned, null);
+    }
+
+    /**
+     * Creates a publisher that owns its Redis client, as {@link #create(RedisURI)}, and keeps history for the
+     * topics {@code history} names (see the class comment). Give it the options the sources have.
+     *
+     * @param uri the Redis server
+     * @param history how much history to keep, and for which topics
+     * @return a new publisher; close it to release its client
+     */
+    public static RedisPublisher create(RedisURI uri, HistoryOptions history) {
+        Objects.requireNonNull(history, "history");
+        Lettuce.OwnedClient owned = Lettuce.newClient(uri, RedisMessageSource.DEFAULT_REQUEST_QUEUE_SIZE);
+        return new RedisPublisher(owned.client, uri, owned, history);
     }
 
     /**
@@ -73,11 +110,36 @@ public final class RedisPublisher implements AutoCloseable {
      */
     public static RedisPublisher create(RedisClient client, RedisURI uri) {
         return new RedisPublisher(Objects.requireNonNull(client, "client"), Objects.requireNonNull(uri, "uri"),
-                null);
+                null, null);
     }
 
     /**
-     * Publishes a payload to a channel with {@code PUBLISH}.
+     * Creates a publisher on a client the caller owns, as {@link #create(RedisClient, RedisURI)}, that keeps
+     * history for the topics {@code history} names (see the class comment).
+     *
+     * @param client the client, owned by the caller
+     * @param uri the Redis server to connect to
+     * @param history how much history to keep, and for which topics
+     * @return a new publisher
+     */
+    public static RedisPublisher create(RedisClient client, RedisURI uri, HistoryOptions history) {
+        return new RedisPublisher(Objects.requireNonNull(client, "client"), Objects.requireNonNull(uri, "uri"),
+                null, Objects.requireNonNull(history, "history"));
+    }
+
+    /**
+     * Tells whether a publish to the topic keeps history and gives a position.
+     *
+     * @param channel a topic
+     * @return whether the publisher was created with history options that name it
+     */
+    public boolean hasHistory(String channel) {
+        return history != null && history.appliesTo(channel);
+    }
+
+    /**
+     * Publishes a payload to a channel: with {@code PUBLISH}, or on a topic with history with the history script
+     * (see the class comment).
      *
      * @param channel the channel; must be a valid Pushline topic (see {@link Topics})
      * @param payload the payload bytes, sent as they are; must not be modified until the future completes
@@ -92,11 +154,35 @@ public final class RedisPublisher implements AutoCloseable {
             return CompletableFuture.failedFuture(new SourceException("PUBLISH " + channel
                     + ": publisher is closed"));
         }
-        return connection.publish(channel, payload);
+        return hasHistory(channel) ? history.publish(channel, payload).thenApply(RedisHistory.Published::receivers)
+                : connection.publish(channel, payload);
     }
 
     /**
-     * Publishes text, encoded as UTF-8, to a channel with {@code PUBLISH}.
+     * Publishes a payload to a topic with history and returns the position it was given.
+     *
+     * @param channel a valid topic for which {@link #hasHistory(String)} is true
+     * @param payload the payload bytes, sent as they are; must not be modified until the future completes
+     * @return a future completed, on a Lettuce I/O thread, with the message's position, or failed with a
+     *     {@link SourceException} naming the channel, also after {@link #close()}
+     * @throws IllegalArgumentException when the channel is not a valid topic, or has no history
+     */
+    public CompletableFuture<Position> publishWithPosition(String channel, byte[] payload) {
+        Topics.validate(channel);
+        Objects.requireNonNull(payload, "payload");
+        if (!hasHistory(channel)) {
+            throw new IllegalArgumentException("no history for " + channel + " (" + (history == null
+                    ? "the publisher was created without HistoryOptions" : "the HistoryOptions exclude it") + ")");
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new SourceException("PUBLISH " + channel
+                    + ": publisher is closed"));
+        }
+        return history.publish(channel, payload).thenApply(RedisHistory.Published::position);
+    }
+
+    /**
+     * Publishes text, encoded as UTF-8, to a channel, as {@link #publish(String, byte[])} does.
      *
      * @param channel the channel; must be a valid Pushline topic (see {@link Topics})
      * @param utf8 the payload text

@@ -11,6 +11,10 @@
  *       {@code RedisMessageSource.create("redis://host:6379")} (it owns its client) or on a {@code RedisClient} you
  *       own.</li>
  *   <li>{@link io.pushline.redis.RedisPublisher}: {@code PUBLISH} from host code, returning the receiver count.</li>
+ *   <li>History: both, created with the same {@link io.pushline.HistoryOptions}, keep the last messages of the
+ *       topics the options name in Redis (a hash and a stream per topic, in the topic's cluster slot), give each a
+ *       {@link io.pushline.Position} through a Lua script, and the source reads them back
+ *       ({@link io.pushline.MessageSource#readHistory}); see {@link io.pushline.redis.RedisMessageSource}.</li>
  * </ul>
  *
  * <p>Payloads are bytes end to end; channel names are UTF-8. Both types are thread-safe. Only

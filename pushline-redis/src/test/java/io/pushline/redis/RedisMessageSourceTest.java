@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisURI;
+import io.pushline.HistoryOptions;
+import io.pushline.HistoryQuery;
 import io.pushline.Message;
 import io.pushline.SourceException;
 import io.pushline.SourceState;
@@ -56,6 +58,34 @@ class RedisMessageSourceTest {
         }
         assertThatThrownBy(() -> source.start(new RecordingListener())).isInstanceOf(IllegalStateException.class);
         assertThat(source.state()).isEqualTo(SourceState.DOWN);
+    }
+
+    @Test
+    void historyReadsFailBeforeStartAndAfterCloseWithoutThrowing() {
+        RedisURI uri = RedisURI.create("redis://127.0.0.1:6390");
+        RedisMessageSource source = RedisMessageSource.create(uri, HistoryOptions.defaults());
+        try {
+            assertThat(source.capabilities().history()).isTrue();
+            assertThat(source.hasHistory("t")).isTrue();
+            assertThat(source.readHistory("t", HistoryQuery.latest(1))).failsWithin(Duration.ZERO)
+                    .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(IllegalStateException.class)
+                    .withMessageContaining("not started");
+        } finally {
+            source.close();
+        }
+        assertThat(source.readHistory("t", HistoryQuery.latest(1))).failsWithin(Duration.ZERO)
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(SourceException.class)
+                .withMessageContaining("closed");
+        assertThatThrownBy(() -> source.readHistory("has space", HistoryQuery.latest(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RedisMessageSource.create(uri, null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> RedisPublisher.create(uri, (HistoryOptions) null))
+                .isInstanceOf(NullPointerException.class);
+        try (RedisPublisher publisher = RedisPublisher.create(uri)) {
+            assertThat(publisher.hasHistory("t")).isFalse();
+            assertThatThrownBy(() -> publisher.publishWithPosition("t", new byte[0]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without HistoryOptions");
+        }
     }
 
     @Test
