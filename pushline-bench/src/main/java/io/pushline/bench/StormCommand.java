@@ -26,7 +26,6 @@ import io.pushline.Position;
 import io.pushline.redis.RedisPublisher;
 import io.pushline.test.RespClient;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -82,6 +81,10 @@ final class StormCommand implements Callable<Integer> {
     @Option(names = "--timeout", description = "Seconds to wait for every client (default: ${DEFAULT-VALUE}).")
     int timeout = 60;
 
+    @Option(names = "--rounds", description = "Storms in a row on the same server, each with new connections "
+            + "(the first hits a cold JVM, like a restarted node; default: ${DEFAULT-VALUE}).")
+    int rounds = 2;
+
     private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
 
     @Override
@@ -98,13 +101,17 @@ final class StormCommand implements Callable<Integer> {
                     RedisPublisher publisher = RedisPublisher.create(RedisURI.create(uri),
                             HistoryOptions.defaults())) {
                 byte[] payload = "x".repeat(size).getBytes(StandardCharsets.US_ASCII);
-                Position from = publisher.publishWithPosition("storm", payload).get(10, TimeUnit.SECONDS);
-                List<CompletableFuture<Long>> published = new ArrayList<>();
-                for (int i = 0; i < behind; i++) {
-                    published.add(publisher.publish("storm", payload.clone()));
+                for (int round = 1; round <= rounds; round++) {
+                    Position from = publisher.publishWithPosition("storm", payload).get(10, TimeUnit.SECONDS);
+                    List<CompletableFuture<Long>> published = new ArrayList<>();
+                    for (int i = 0; i < behind; i++) {
+                        published.add(publisher.publish("storm", payload.clone()));
+                    }
+                    CompletableFuture.allOf(published.toArray(new CompletableFuture<?>[0]))
+                            .get(30, TimeUnit.SECONDS);
+                    out.printf(Locale.ROOT, "-- round %d%n", round);
+                    run(control, redis, server, from);
                 }
-                CompletableFuture.allOf(published.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
-                run(control, redis, server, from);
             }
         }
         return 0;
@@ -152,6 +159,7 @@ final class StormCommand implements Callable<Integer> {
             long evals0 = scriptCalls(control);
             Map<String, String> stats0 = server.stats(false);
             double serverCpu0 = ProcStats.cpuSeconds(server.pid());
+            double serverSys0 = ProcStats.systemCpuSeconds(server.pid());
             double redisCpu0 = ProcStats.cpuSeconds(redis.pid());
             double selfCpu0 = ProcStats.cpuSeconds(ProcessHandle.current().pid());
             byte[] command = ("SUB storm FROM " + from + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -162,6 +170,7 @@ final class StormCommand implements Callable<Integer> {
             boolean all = live.await(timeout, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - start[0]) / 1e9;
             double serverCpu = ProcStats.cpuSeconds(server.pid()) - serverCpu0;
+            double serverSys = ProcStats.systemCpuSeconds(server.pid()) - serverSys0;
             double redisCpu = ProcStats.cpuSeconds(redis.pid()) - redisCpu0;
             double selfCpu = ProcStats.cpuSeconds(ProcessHandle.current().pid()) - selfCpu0;
             long commands = commandsProcessed(control) - commands0 - 1; // less the INFO that measured it
@@ -175,12 +184,16 @@ final class StormCommand implements Callable<Integer> {
                     clients - live.getCount(), clients, behind, seconds, untilLive.getValueAtPercentile(50) / 1e6,
                     untilLive.getValueAtPercentile(99) / 1e6, untilLive.getMaxValue() / 1e6, failures.get());
             out.printf(Locale.ROOT, "history reads: %d sent to Redis, %d shared; Redis commands during the storm "
-                    + "%d (script calls %d); server replayed %s messages%n", reads, shared, commands, evals,
-                    stats.get("replayed"));
-            out.printf(Locale.ROOT, "CPU s: server %.2f, redis %.2f, clients %.2f (%s)%n", serverCpu, redisCpu,
-                    selfCpu, ManagementFactory.getRuntimeMXBean().getName());
+                    + "%d (script calls %d); server replayed %d messages%n", reads, shared, commands, evals,
+                    Long.parseLong(stats.get("replayed")) - Long.parseLong(stats0.get("replayed")));
+            out.printf(Locale.ROOT, "CPU s: server %.2f (%.2f in the kernel), redis %.2f, clients %.2f%n", serverCpu,
+                    serverSys, redisCpu, selfCpu);
+            List<ChannelFuture> closes = new ArrayList<>(channels.size());
             for (Channel ch : channels) {
-                ch.close();
+                closes.add(ch.close());
+            }
+            for (ChannelFuture f : closes) {
+                f.awaitUninterruptibly();
             }
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
