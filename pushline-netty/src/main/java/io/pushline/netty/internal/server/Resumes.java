@@ -9,9 +9,12 @@ import io.pushline.HistoryRead;
 import io.pushline.Position;
 import io.pushline.ResumeOutcome;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.internal.LogText;
 import io.pushline.netty.ServerLimits;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code SUB} on a topic with history, for one {@code commands} connection: {@code SUB <topic>} answers
@@ -24,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Everything here runs on the connection's event loop.
  */
 final class Resumes {
+    private static final Logger LOG = LoggerFactory.getLogger(Resumes.class);
     /** The most history reads one connection may have in flight; each costs the broker a read. */
     static final int MAX_IN_FLIGHT = 16;
 
@@ -90,6 +94,8 @@ final class Resumes {
         long timeoutNanos = server.config().brokerTimeout().toNanos();
         ScheduledFuture<?> timeout = handler.ctx().executor().schedule(() -> {
             if (!reply.isDone()) {
+                LOG.warn("{}: SUB {} timed out ({})", client, LogText.escape(topic), confirmed.isDone()
+                        ? "the history read did not answer" : "the broker did not confirm the subscription");
                 failed(topic, already, hold, slot, reply, "-ERR unavailable: the broker did not answer within "
                         + server.config().brokerTimeout().toMillis() + " ms");
             }
