@@ -434,8 +434,8 @@ class PushClientResumeTest {
             published.incrementAndGet();
             return false;
         });
-        assertThat(published.get()).isGreaterThan(n);
         assertEveryMessageOnceInOrder(sink, published.get());
+        // messages were dropped for this (only) client, and it has them all: resumes brought them
         assertThat(sink.resumes).isNotEmpty().allMatch(r -> r.startsWith("recovered h.slow "));
         assertThat(stallEnded).as("the stall ended when the test said so").isTrue();
     }
