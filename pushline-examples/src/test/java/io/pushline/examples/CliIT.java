@@ -141,6 +141,56 @@ class CliIT {
         }
     }
 
+    @Test
+    void clientResumesFromWhereItStoppedOnAServerWithHistory() throws Exception {
+        try (CliProcess server = new CliProcess("server", "--port", "0", "--host", "127.0.0.1",
+                "--protocol", "commands", "--allow-publish", "--history", "--history-size", "100")) {
+            int port = server.awaitPort();
+            assertThat(String.join("\n", server.stdout())).contains("with history of 100 messages");
+            String position;
+            try (TcpTestClient publisher = new TcpTestClient(port)) {
+                try (CliProcess first = new CliProcess("client", "127.0.0.1:" + port, "--sub", "news")) {
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                        publisher.send("PUB news ready\r\n");
+                        assertThat(publisher.readLine()).isEqualTo("+OK");
+                        return first.stdout().contains("news ready");
+                    });
+                    publisher.send("PUB news two\r\n");
+                    assertThat(publisher.readLine()).isEqualTo("+OK");
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                            .until(() -> first.stdout().contains("news two"));
+                    assertThat(first.terminate(Duration.ofSeconds(15))).isZero();
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                            assertThat(first.stderr()).anyMatch(line -> line.startsWith("position news ")));
+                    position = first.stderr().stream().filter(line -> line.startsWith("position news "))
+                            .findFirst().orElseThrow().substring("position news ".length());
+                }
+                publisher.send("PUB news three\r\nPUB news four\r\n"); // while no client listens
+                assertThat(publisher.readLine()).isEqualTo("+OK");
+                assertThat(publisher.readLine()).isEqualTo("+OK");
+            }
+            try (CliProcess resumed = new CliProcess("client", "127.0.0.1:" + port, "--sub", "news", "--from",
+                    position);
+                    CliProcess latest = new CliProcess("client", "127.0.0.1:" + port, "--sub", "news", "--last", "1");
+                    CliProcess tooOld = new CliProcess("client", "127.0.0.1:" + port, "--sub", "news", "--from",
+                            "1.NoSuchEpoch")) {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> resumed.stdout().contains("news four") && latest.stdout().contains("news four")
+                                && tooOld.stderr().contains("lost news"));
+                assertThat(resumed.stderr()).contains("recovered news 2");
+                assertThat(resumed.stdout()).containsExactly("news three", "news four");
+                assertThat(latest.stderr()).contains("recovered news 1");
+                assertThat(latest.stdout()).containsExactly("news four");
+                assertThat(tooOld.stdout()).isEmpty();
+                for (CliProcess client : List.of(resumed, latest, tooOld)) {
+                    assertThat(client.terminate(Duration.ofSeconds(15))).isZero();
+                }
+            }
+            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+            assertThat(String.join("\n", server.stderr())).doesNotContain("LEAK");
+        }
+    }
+
     /** A test CA, a server certificate for localhost and a client certificate, made at run time. */
     private record Pki(io.netty.pkitesting.X509Bundle ca, io.netty.pkitesting.X509Bundle server,
             io.netty.pkitesting.X509Bundle client) {

@@ -99,9 +99,12 @@ final class CliProcess implements AutoCloseable {
         in.flush();
     }
 
-    /** Sends SIGTERM and returns the exit status. */
+    /**
+     * Sends SIGTERM and returns the exit status. Through the process handle: {@code Process.destroy()} would also
+     * close the output streams, losing what the process prints while it stops.
+     */
     int terminate(Duration timeout) throws InterruptedException {
-        process.destroy();
+        process.toHandle().destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new IllegalStateException("pushline did not exit within " + timeout + " after SIGTERM");

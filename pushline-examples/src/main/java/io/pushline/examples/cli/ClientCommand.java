@@ -6,10 +6,12 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.pushline.Framing;
 import io.pushline.Message;
+import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.examples.ConsoleClient;
 import io.pushline.netty.client.PushClient;
 import io.pushline.netty.client.PushClientBuilder;
+import io.pushline.netty.client.ResumeListener;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -31,7 +34,10 @@ import picocli.CommandLine.Parameters;
  * {@code pushline client host:port}: a console client (prints every push, sends every line
  * typed). With {@code --sub}/{@code --psub} it speaks the {@code commands} protocol through {@link PushClient}:
  * it subscribes, prints each push as {@code topic payload}, publishes typed {@code topic payload} lines, and
- * subscribes again by itself after the server restarts. Both modes speak TLS ({@code --tls-ca}, and
+ * subscribes again by itself after the server restarts. On a server with history it resumes each topic after a
+ * reconnect (printing {@code recovered <topic> <n>} or {@code lost <topic>} on standard error), starts from a saved
+ * position ({@code --from}) or with the latest messages ({@code --last}), and prints {@code position <topic>
+ * <position>} for each topic on standard error when it stops. Both modes speak TLS ({@code --tls-ca}, and
  * {@code --tls-cert}/{@code --tls-key} for mutual TLS) and authenticate with {@code --auth}: the console sends the
  * token first, as {@code AUTH <token>} with {@code --protocol commands} or as a bare frame on {@code raw}.
  */
@@ -54,6 +60,15 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--psub", paramLabel = "PATTERN",
             description = "Subscribe to a pattern such as 'stock.*' (commands protocol); repeatable.")
     List<String> patterns = new ArrayList<>();
+
+    @Option(names = "--from", paramLabel = "POSITION", description = "With one --sub: resume after this position "
+            + "(as printed at exit by an earlier run), receiving what was published since; 'lost TOPIC' on standard "
+            + "error when the server no longer has it (default: from now on).")
+    String from;
+
+    @Option(names = "--last", paramLabel = "N", description = "With --sub: start each topic with its latest N "
+            + "messages (default: from now on).")
+    Integer last;
 
     @Option(names = "--tls-ca", paramLabel = "PEM", description = "Speak TLS, trusting these CA certificates.")
     java.io.File tlsCa;
@@ -91,6 +106,7 @@ final class ClientCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--auth: the token must be non-empty, without spaces, CR or LF");
         }
+        Map<String, Position> start = startPositions();
         if (topics.isEmpty() && patterns.isEmpty()) {
             javax.net.ssl.SSLContext context = tls ? ((JdkSslContext) tlsContext(SslProvider.JDK)).context() : null;
             InputStream console = System.in;
@@ -105,13 +121,48 @@ final class ClientCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--sub and --psub speak the commands protocol, not raw");
         }
-        return subscribe(host, port, framed);
+        return subscribe(host, port, framed, start);
     }
 
-    private int subscribe(String host, int port, Framing framed) throws IOException, InterruptedException {
+    /** The position {@code --from} gives the one {@code --sub} topic, checked with {@code --last}; empty without. */
+    Map<String, Position> startPositions() {
+        if (last != null && last < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--last: " + last + " (expected: >= 0)");
+        }
+        if ((from != null || last != null) && topics.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--from and --last need --sub");
+        }
+        if (from == null) {
+            return Map.of();
+        }
+        if (last != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--from and --last exclude each other");
+        }
+        if (topics.size() != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--from needs exactly one --sub: a position belongs to one topic");
+        }
+        Position position = Position.parse(from).orElseThrow(() -> new CommandLine.ParameterException(
+                spec.commandLine(), "--from: '" + from + "' is not a position (expected: <offset>.<epoch>)"));
+        return Map.of(topics.get(0), position);
+    }
+
+    private int subscribe(String host, int port, Framing framed, Map<String, Position> start)
+            throws IOException, InterruptedException {
         PrintStream out = System.out;
         PushClientBuilder builder = PushClient.builder().host(host).port(port).framing(framed)
-                .protocol(Protocol.COMMANDS).onMessage(message -> print(out, message))
+                .protocol(Protocol.COMMANDS).onMessage(message -> print(out, message)).positions(start)
+                .onResume(new ResumeListener() {
+                    @Override
+                    public void recovered(String topic, int count) {
+                        System.err.println("recovered " + topic + " " + count);
+                    }
+
+                    @Override
+                    public void lost(String topic) {
+                        System.err.println("lost " + topic);
+                    }
+                })
                 .onStateChange(state -> System.err.println(
                         "connection " + state.name().toLowerCase(java.util.Locale.ROOT)));
         if (tlsCa != null) {
@@ -121,12 +172,16 @@ final class ClientCommand implements Callable<Integer> {
             builder.auth(auth);
         }
         PushClient client = builder.build();
-        topics.forEach(topic -> report("SUB " + topic, client.subscribe(topic)));
+        topics.forEach(topic -> report("SUB " + topic, last == null ? client.subscribe(topic)
+                : client.subscribeLast(topic, last)));
         patterns.forEach(pattern -> report("PSUB " + pattern, client.psubscribe(pattern)));
         client.connect();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             client.close();
+            // where each topic stopped, for --from next time
+            client.positions().forEach((topic, position) -> System.err.println("position " + topic + " "
+                    + position));
             stopped.countDown();
             Runtime.getRuntime().halt(0); // SIGTERM/SIGINT is the normal way to stop a subscriber
         }, "pushline-client-shutdown"));

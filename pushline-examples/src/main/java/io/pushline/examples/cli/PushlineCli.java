@@ -10,9 +10,9 @@ import picocli.CommandLine.Command;
  * <pre>
  * java -jar pushline-examples/target/pushline.jar server [--port 5567] [--redis redis://host:port] [--topic updates]...
  *     [--framing lines|length-prefixed] [--protocol raw] [--echo] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]]
- *     [--tls-provider auto|openssl|jdk]
+ *     [--tls-provider auto|openssl|jdk] [--history [--history-size N] [--history-ttl DURATION]] [--max-replay N]
  * java -jar pushline-examples/target/pushline.jar client host:port [--sub TOPIC]... [--protocol raw|commands]
- *     [--auth TOKEN] [--tls-ca PEM [--tls-cert PEM --tls-key PEM]]
+ *     [--from POSITION | --last N] [--auth TOKEN] [--tls-ca PEM [--tls-cert PEM --tls-key PEM]]
  * </pre>
  */
 @Command(name = "pushline", mixinStandardHelpOptions = true, version = "pushline 0.1.0-SNAPSHOT",

@@ -3,6 +3,7 @@ package io.pushline.examples.cli;
 import io.netty.handler.ssl.SslProvider;
 import io.pushline.ClientHandlers;
 import io.pushline.Framing;
+import io.pushline.HistoryOptions;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.MessageSource;
 import io.pushline.Protocol;
@@ -10,6 +11,7 @@ import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
 import io.pushline.netty.PushServerBuilder;
+import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTls;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -131,21 +134,41 @@ final class ServerCommand implements Callable<Integer> {
             description = "Require client certificates issued by these CAs (mutual TLS).")
     java.io.File tlsCa;
 
+    @Option(names = "--history", description = "Keep history for every topic: messages get positions, and "
+            + "commands clients resume after a reconnect (SUB ... FROM) or start with the latest messages (SUB ... "
+            + "LAST). In-memory source only: the Redis source of this build keeps none (default: off).")
+    boolean history;
+
+    @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000",
+            description = "With --history: most messages kept per topic (default: ${DEFAULT-VALUE}).")
+    int historySize;
+
+    @Option(names = "--history-ttl", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "With --history: how long messages are kept after the topic's last publish "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration historyTtl;
+
+    @Option(names = "--max-replay", paramLabel = "N", defaultValue = "1000",
+            description = "Most messages one resume replays; a client further behind is told its messages are lost "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxReplay;
+
     @Option(names = "--stats", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Print a one-line stats summary this often, e.g. 5s (default: off).")
     Duration stats;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        MessageSource source = redis == null ? InMemoryMessageSource.create() : RedisMessageSource.create(redis);
+        HistoryOptions historyOptions = historyOptions();
         Framing framed = framingOptions.framing();
-        PushServerBuilder builder = PushServer.builder().port(port).source(source).framing(framed)
+        PushServerBuilder builder = PushServer.builder().port(port).framing(framed)
                 .protocol(protocol).allowPublish(allowPublish).defaultTopics(topics.toArray(new String[0]))
                 .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore())
                 .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy)
                         .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
                         .inboundRateLimit(rateLimit).inboundByteRateLimit(byteRateLimit).inboundRatePolicy(ratePolicy)
-                        .maxSubscriptionsPerConnection(maxTopics, maxPatterns))
+                        .maxSubscriptionsPerConnection(maxTopics, maxPatterns)
+                        .maxReplay(maxReplay, ServerLimits.DEFAULT_MAX_REPLAY_BYTES))
                 .timeouts(t -> t.heartbeatInterval(heartbeat).frameTimeout(frameTimeout).brokerTimeout(brokerTimeout));
         if (idleTimeout != null) {
             builder.timeouts(t -> t.idleTimeout(idleTimeout));
@@ -175,7 +198,8 @@ final class ServerCommand implements Callable<Integer> {
         if (host != null) {
             builder.host(host);
         }
-        PushServer server = builder.build().start();
+        MessageSource source = source(historyOptions);
+        PushServer server = builder.source(source).build().start();
         if (stats != null) {
             StatsPrinter.start(server, stats, System.out);
         }
@@ -191,6 +215,8 @@ final class ServerCommand implements Callable<Integer> {
                 + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
                 // the source describes itself without credentials; the --redis text may hold a password
                 + (redis == null ? "in-memory" : source.toString())
+                + (historyOptions == null ? "" : " with history of " + historyOptions.size() + " messages for "
+                        + historyOptions.ttl().toSeconds() + "s per topic")
                 + (protocol == Protocol.RAW ? ", topics: " + String.join(",", topics) : "") + ")");
         if (redis == null) {
             System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'");
@@ -198,6 +224,38 @@ final class ServerCommand implements Callable<Integer> {
         }
         stopped.await(); // standard input ended (or was never used): serve until SIGTERM
         return 0;
+    }
+
+    /** The history every topic keeps with {@code --history}, checked; null without it. */
+    HistoryOptions historyOptions() {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (!history) {
+            for (String option : List.of("--history-size", "--history-ttl")) {
+                if (parsed != null && parsed.hasMatchedOption(option)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), option + " needs --history");
+                }
+            }
+            return null;
+        }
+        if (redis != null) {
+            // the Redis source of this build has no history option: refused rather than silently ignored
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--history works with the in-memory source only: the Redis source keeps no history yet");
+        }
+        try {
+            return HistoryOptions.builder().size(historySize).ttl(historyTtl).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--history-size/--history-ttl: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The source: in-memory (with {@code history} when not null), or Redis with {@code --redis}. */
+    private MessageSource source(HistoryOptions history) {
+        if (redis != null) {
+            return RedisMessageSource.create(redis);
+        }
+        return history == null ? InMemoryMessageSource.create() : InMemoryMessageSource.withHistory(history);
     }
 
     private static void publishStandardInput(InMemoryMessageSource source, String topic) throws IOException {

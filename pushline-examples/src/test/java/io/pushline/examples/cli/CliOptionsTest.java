@@ -3,9 +3,15 @@ package io.pushline.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pushline.HistoryOptions;
+import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.SlowConsumerPolicy;
+import io.pushline.netty.ServerLimits;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -46,6 +52,77 @@ class CliOptionsTest {
         assertThat(server.framingOptions.framing()).isEqualTo(io.pushline.Framing.lines());
         assertThat(new SizeConverter().convert("32m")).isEqualTo(32 * 1024 * 1024);
         assertThat(new DurationConverter().convert("5m")).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    private static ClientCommand parseClient(String... args) {
+        CommandLine.ParseResult result = PushlineCli.commandLine().parseArgs(args);
+        return (ClientCommand) result.subcommand().commandSpec().userObject();
+    }
+
+    /** Runs the command line as main does and returns its exit status; what it prints on stderr goes to err. */
+    private static int execute(StringWriter err, String... args) {
+        CommandLine cli = PushlineCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void historyIsOffByDefaultAndOnForEveryTopicWithHistory() {
+        ServerCommand off = parseServer("server");
+        assertThat(off.history).isFalse();
+        assertThat(off.historySize).isEqualTo(HistoryOptions.DEFAULT_SIZE);
+        assertThat(off.historyTtl).isEqualTo(HistoryOptions.DEFAULT_TTL);
+        assertThat(off.maxReplay).isEqualTo(ServerLimits.DEFAULT_MAX_REPLAY_MESSAGES);
+        assertThat(off.historyOptions()).isNull();
+
+        ServerCommand on = parseServer("server", "--history", "--history-size", "50", "--history-ttl", "30s",
+                "--max-replay", "20");
+        HistoryOptions history = on.historyOptions();
+        assertThat(history.size()).isEqualTo(50);
+        assertThat(history.ttl()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(history.appliesTo("any.topic")).isTrue();
+        assertThat(on.maxReplay).isEqualTo(20);
+        assertThat(parseServer("server", "--history").historyOptions().size()).isEqualTo(1000);
+    }
+
+    @Test
+    void historyOptionsAreCheckedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> parseServer("server", "--history-size", "5").historyOptions())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessage("--history-size needs --history");
+        assertThatThrownBy(() -> parseServer("server", "--history-ttl", "1m").historyOptions())
+                .hasMessage("--history-ttl needs --history");
+        assertThatThrownBy(() -> parseServer("server", "--history", "--history-size", "0").historyOptions())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("size");
+        StringWriter err = new StringWriter();
+        assertThat(execute(err, "server", "--port", "0", "--history", "--redis", "redis://127.0.0.1:1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--history works with the in-memory source only");
+    }
+
+    @Test
+    void clientStartsFromAPositionOrWithTheLatestMessages() {
+        assertThat(parseClient("client", "h:1", "--sub", "news", "--from", "42.Xk3v9QaZ").startPositions())
+                .containsExactly(Map.entry("news", Position.of(42, "Xk3v9QaZ")));
+        ClientCommand last = parseClient("client", "h:1", "--sub", "a", "--sub", "b", "--last", "3");
+        assertThat(last.last).isEqualTo(3);
+        assertThat(last.startPositions()).isEmpty();
+        assertThat(parseClient("client", "h:1", "--sub", "news").startPositions()).isEmpty();
+    }
+
+    @Test
+    void clientResumeOptionsAreChecked() {
+        assertThatThrownBy(() -> parseClient("client", "h:1", "--sub", "a", "--sub", "b", "--from", "1.e")
+                .startPositions()).hasMessageContaining("--from needs exactly one --sub");
+        assertThatThrownBy(() -> parseClient("client", "h:1", "--sub", "a", "--from", "yesterday").startPositions())
+                .hasMessageContaining("'yesterday' is not a position");
+        assertThatThrownBy(() -> parseClient("client", "h:1", "--sub", "a", "--from", "1.e", "--last", "2")
+                .startPositions()).hasMessageContaining("exclude each other");
+        assertThatThrownBy(() -> parseClient("client", "h:1", "--sub", "a", "--last", "-1").startPositions())
+                .hasMessageContaining("--last: -1");
+        assertThatThrownBy(() -> parseClient("client", "h:1", "--last", "2").startPositions())
+                .hasMessageContaining("need --sub");
+        StringWriter err = new StringWriter();
+        assertThat(execute(err, "client", "127.0.0.1:1", "--sub", "a", "--from", "nowhere")).isEqualTo(2);
+        assertThat(err.toString()).contains("'nowhere' is not a position").contains("Usage:");
     }
 
     @Test

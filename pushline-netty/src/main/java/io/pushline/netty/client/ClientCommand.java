@@ -16,8 +16,9 @@ import java.util.function.Function;
  * pipeline holds a {@link ClientHandler}, which frames it and matches it with its reply.
  *
  * <p>The future completes with the reply's text: {@code ""} for {@code +OK}, the text after {@code PONG} for a
- * ping. A {@code -ERR <reason>} reply fails it with {@code PushlineException(reason)} and marks the command
- * {@link #refused()}; any other reply fails it as unexpected.
+ * ping, the words after {@code +OK} for a {@code SUB} on a topic with history. A {@code -ERR <reason>} reply fails it
+ * with {@code PushlineException(reason)} and marks the command {@link #refused()}; any other reply fails it as
+ * unexpected.
  */
 final class ClientCommand {
     /** What a successful reply looks like. */
@@ -25,7 +26,9 @@ final class ClientCommand {
         /** {@code +OK}. */
         OK,
         /** {@code PONG} or {@code PONG <text>}. */
-        PONG
+        PONG,
+        /** {@code +OK}, or {@code +OK <words>} (a {@code SUB} on a topic with history). */
+        SUBSCRIBED
     }
 
     private static final String ERR = "-ERR";
@@ -46,6 +49,11 @@ final class ClientCommand {
     /** A command answered by {@code +OK}; the arguments are not copied. */
     static ClientCommand ok(String verb, byte[]... args) {
         return new ClientCommand(Reply.OK, verb, args);
+    }
+
+    /** A {@code SUB}: answered by {@code +OK [words]}; the future completes with the words ({@code ""} for none). */
+    static ClientCommand sub(byte[]... args) {
+        return new ClientCommand(Reply.SUBSCRIBED, "SUB", args);
     }
 
     /** A command answered by {@code PONG [text]}. */
@@ -90,8 +98,10 @@ final class ClientCommand {
         if (reply.equals(ERR) || reply.startsWith(ERR + ' ')) {
             refused = true;
             future.completeExceptionally(new PushlineException(reply.substring(Math.min(reply.length(), 5))));
-        } else if (expected == Reply.OK && reply.equals("+OK")) {
+        } else if (expected != Reply.PONG && reply.equals("+OK")) {
             future.complete("");
+        } else if (expected == Reply.SUBSCRIBED && reply.startsWith("+OK ")) {
+            future.complete(reply.substring(4));
         } else if (expected == Reply.PONG && reply.equals(PONG)) {
             future.complete("");
         } else if (expected == Reply.PONG && reply.startsWith(PONG + ' ')) {

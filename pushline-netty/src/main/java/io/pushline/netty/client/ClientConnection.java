@@ -35,9 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The connection state machine behind a {@link PushClient}: connects, authenticates, re-subscribes what the client
- * remembers, reconnects with the {@link ReconnectPolicy}, and matches commands with replies. Everything but the
- * remembered subscriptions, the state and the close flag is confined to the client's event loop.
+ * The connection state machine behind a {@link PushClient}: connects, authenticates, re-subscribes (resuming) what
+ * the client remembers, reconnects with the {@link ReconnectPolicy}, and matches commands with replies. Everything
+ * but the remembered subscriptions, the state and the close flag is confined to the client's event loop.
  */
 final class ClientConnection {
     /**
@@ -70,6 +70,8 @@ final class ClientConnection {
 
     /** What the client remembers to subscribe, on every connection. */
     final ClientSubscriptions subscriptions = new ClientSubscriptions(this);
+    /** Where each subscribed topic is, and its resumes; every push passes through it. */
+    final TopicPositions positions;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile State state = State.DISCONNECTED;
@@ -95,6 +97,7 @@ final class ClientConnection {
         this.maxPendingCommands = b.maxPendingCommands;
         this.authTokens = b.authTokens;
         this.fixedToken = b.fixedToken;
+        this.positions = new TopicPositions(this, subscriptions.topics, onMessage, b.resumeListener, b.positions);
         this.ownsGroup = b.eventLoopGroup == null;
         this.group = ownsGroup ? Transport.choose(b.nativeTransport).newGroup(1, "pushline-client") : b.eventLoopGroup;
         this.loop = group.next();
@@ -117,7 +120,7 @@ final class ClientConnection {
                         ch.pipeline()
                                 .addLast("frameDecoder", Frames.decoder(framing))
                                 .addLast("protocol", new ClientHandler(name, framing, protocol, MAX_IN_FLIGHT,
-                                        onMessage));
+                                        positions));
                     }
                 });
     }

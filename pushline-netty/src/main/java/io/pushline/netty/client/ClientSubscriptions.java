@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What a {@link PushClient} remembers to subscribe, and the subscriptions' commands: {@code SUB}/{@code PSUB} now or
  * on the next connection, again after every reconnect, again a moment after a {@code -ERR unavailable}, and
- * forgotten after a refusal. The remembered sets are changed by callers' threads; the rest runs on the client's
- * event loop.
+ * forgotten after a refusal. A topic's {@code SUB} is made by {@link TopicPositions} (which resumes from the
+ * topic's last position), and a subscription of a topic whose command waits for its reply joins that command. The
+ * remembered sets are changed by callers' threads; the rest runs on the client's event loop.
  */
 final class ClientSubscriptions {
     private static final Logger LOG = LoggerFactory.getLogger(PushClient.class);
@@ -35,11 +36,20 @@ final class ClientSubscriptions {
         this.connection = connection;
     }
 
-    CompletableFuture<Void> subscribe(String name, boolean pattern) {
+    /**
+     * Subscribes a topic or pattern; {@code last} is how many recent messages a topic without a position asks for
+     * ({@code SUB ... LAST}), or -1.
+     */
+    CompletableFuture<Void> subscribe(String name, boolean pattern, int last) {
         names(pattern).add(name);
         CompletableFuture<Void> result = new CompletableFuture<>();
         connection.execute(result, () -> {
-            if (connection.isConnected()) {
+            if (last >= 0 && names(pattern).contains(name)) {
+                connection.positions.wantLast(name, last);
+            }
+            if (connection.isConnected() && !pattern && connection.positions.inFlight(name)) {
+                connection.positions.join(name, result); // one command at a time per topic: its reply is ours
+            } else if (connection.isConnected()) {
                 sendSubscribe(name, pattern, List.of(result));
                 connection.channel().flush();
             } else if (!names(pattern).contains(name)) {
@@ -57,6 +67,9 @@ final class ClientSubscriptions {
         names(pattern).remove(name);
         CompletableFuture<Void> result = new CompletableFuture<>();
         connection.execute(result, () -> {
+            if (!pattern && !topics.contains(name)) {
+                connection.positions.forget(name);
+            }
             List<CompletableFuture<Void>> waiting = waiting(pattern).remove(name);
             if (waiting != null) {
                 ClientCommand.failAll(waiting, new PushlineException("unsubscribed before the subscription was sent"));
@@ -75,8 +88,12 @@ final class ClientSubscriptions {
 
     /** On the loop, connected: writes SUB/PSUB (no flush) and completes {@code targets} with its reply. */
     private void sendSubscribe(String name, boolean pattern, List<CompletableFuture<Void>> targets) {
-        ClientCommand command = ClientCommand.ok(pattern ? "PSUB" : "SUB", ClientCommand.utf8(name));
+        ClientCommand command = pattern ? ClientCommand.ok("PSUB", ClientCommand.utf8(name))
+                : connection.positions.subscribeCommand(name);
         command.future().whenComplete((reply, error) -> {
+            if (!pattern) {
+                connection.positions.replied(name, command, reply, error); // first: positions before futures
+            }
             if (error == null) {
                 targets.forEach(f -> f.complete(null));
                 return;
@@ -86,7 +103,7 @@ final class ClientSubscriptions {
                 Channel sentOn = connection.channel();
                 connection.loop().schedule(() -> {
                     if (connection.channel() == sentOn && connection.isConnected()
-                            && names(pattern).contains(name)) {
+                            && names(pattern).contains(name) && (pattern || !connection.positions.inFlight(name))) {
                         sendSubscribe(name, pattern, List.of());
                         connection.channel().flush();
                     }
@@ -96,6 +113,9 @@ final class ClientSubscriptions {
             } else if (command.refused()) {
                 // the server will not have it: forget it, so that reconnects do not ask again
                 names(pattern).remove(name);
+                if (!pattern) {
+                    connection.positions.forget(name);
+                }
                 if (targets.isEmpty()) {
                     LOG.warn("{}: server refused {} {}: {}", connection, command.verb(), name, error.getMessage());
                 }

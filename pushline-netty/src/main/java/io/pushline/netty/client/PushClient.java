@@ -3,11 +3,13 @@ package io.pushline.netty.client;
 import io.netty.channel.Channel;
 import io.pushline.Framing;
 import io.pushline.Message;
+import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.PushlineException;
 import io.pushline.Topics;
 import io.pushline.internal.Checks;
 import io.pushline.netty.internal.Frames;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -39,13 +41,50 @@ import java.util.function.Function;
  *
  * <p><b>Subscriptions survive reconnects.</b> The client remembers the topics and patterns it was asked to
  * subscribe to (until they are unsubscribed, or the server refuses them) and sends {@code SUB}/{@code PSUB} for all
- * of them on every new connection, without user code. When the server answers {@code -ERR unavailable} (its broker
- * did not confirm in time) the future fails, but the subscription stays remembered and is asked for again a second
- * later. {@link #subscribe(String)} while disconnected is remembered
+ * of them on every new connection, without user code; a topic with history is resumed where it stopped (see
+ * below), so that a reconnect loses nothing the server still holds. When the server answers
+ * {@code -ERR unavailable} (its broker did not confirm in time) the future fails, but the subscription stays
+ * remembered and is asked for again a second later. {@link #subscribe(String)} while disconnected is remembered
  * and its future completes when that subscription is confirmed on the next connection.
  * {@link #publish(String, byte[])} and {@link #ping()} while disconnected fail at once with
  * {@code PushlineException("not connected")}. When a connection drops, the futures of commands still waiting for
  * their reply fail with {@code PushlineException("connection lost")} (the subscriptions themselves stay remembered).
+ *
+ * <p><b>Positions and resuming.</b> On a topic with history (a server whose source keeps it) every message has a
+ * {@link Message#position() position}, and the client remembers the last one it delivered per topic subscribed to
+ * by name (and, before the first message, the top the server named on subscribing). On every reconnect it
+ * subscribes such a topic with {@code SUB <topic> FROM <position>}: the server replays what was missed, then live
+ * messages follow with no gap and no duplicate. On the live connection too, the client delivers each positioned
+ * message at most once and in order: one at or before the last position is dropped, and one that does not follow
+ * it (a gap left by a dropped connection on the server's side, its slow-consumer policy dropping messages, or a
+ * new history) is held back while the client resumes the topic from its last position. The
+ * {@link PushClientBuilder#onResume(ResumeListener) resume listener} hears of every replay
+ * ({@link ResumeListener#recovered recovered}) and of every loss ({@link ResumeListener#lost lost}): when the
+ * server no longer holds what was missed (its history was trimmed, expired or reset, or the client is further
+ * behind than the server replays), when the server announces a gap it could not repair itself, or when a
+ * message cannot reach the client even after a resume (a payload the framing cannot carry); the position then
+ * moves on, and the app should reload what it derives from the topic. {@link #positions()} exports the positions
+ * and {@link PushClientBuilder#positions(java.util.Map)} imports them, so that a restarted app resumes where the
+ * last run stopped; {@link #subscribeLast(String, int)} starts a topic with its latest messages. Messages received
+ * only through a pattern carry their position but are passed on as they come. Topics without history behave as
+ * before: no positions, no resume.
+ *
+ * <pre>{@code
+ * PushClient client = PushClient.builder()
+ *         .positions(store.load())                  // where the last run stopped; empty the first time
+ *         .onMessage(message -> orders.apply(message))
+ *         .onResume(new ResumeListener() {
+ *             @Override
+ *             public void lost(String topic) {
+ *                 orders.reload();                  // messages are missing: start again from the database
+ *             }
+ *         })
+ *         .build();
+ * client.subscribe("orders");                       // SUB orders FROM <saved position>, or SUB orders
+ * client.connect();
+ * // ... now and then, and before stopping, once the messages delivered so far are applied:
+ * store.save(client.positions());
+ * }</pre>
  *
  * <p><b>Reconnecting.</b> With a {@link ReconnectPolicy} other than {@link ReconnectPolicy#none()} (the default is
  * {@link ReconnectPolicy#DEFAULT}) a lost connection, or a failed attempt, is retried after an exponential
@@ -155,16 +194,51 @@ public final class PushClient implements AutoCloseable {
     }
 
     /**
+     * Returns the position of the last message delivered on each topic with history subscribed to by name (or the
+     * top the server named, before the first message), and the positions given to
+     * {@link PushClientBuilder#positions(Map)} not used yet: what a new client needs to resume where this one
+     * stopped. Save it after the messages it covers were processed.
+     *
+     * @return an immutable snapshot; empty when no topic has history
+     */
+    public Map<String, Position> positions() {
+        return connection.positions.snapshot();
+    }
+
+    /**
      * Subscribes to a topic ({@code SUB}), now or, while disconnected, on the next connection. The topic is
      * remembered and subscribed again on every reconnect, until {@link #unsubscribe(String)} or until the server
-     * refuses it.
+     * refuses it. When the client knows a position on the topic (from an earlier subscription, or
+     * {@link PushClientBuilder#positions(Map)}), it resumes after it: {@code SUB <topic> FROM <position>}.
      *
      * @param topic a valid topic (see {@link Topics})
      * @return a future completed when the server confirmed the subscription; every message published after that
-     *     reaches the listener
+     *     reaches the listener (and, when resuming, every message after the position, or a
+     *     {@link ResumeListener#lost lost} call)
      */
     public CompletableFuture<Void> subscribe(String topic) {
-        return subscribe(topic, false);
+        return subscribe(topic, false, -1);
+    }
+
+    /**
+     * Subscribes to a topic with history starting with its latest {@code count} messages
+     * ({@code SUB <topic> LAST <count>}): they reach the listener first (announced by
+     * {@link ResumeListener#recovered}), then live messages. The server may send fewer: what its history holds,
+     * within its replay limits. Remembered like {@link #subscribe(String)}; once the client knows a position on the
+     * topic (a reconnect, or a position given to {@link PushClientBuilder#positions(Map)}) it resumes from it
+     * instead, so that no message is delivered twice. On a topic without history it is {@link #subscribe(String)}.
+     *
+     * @param topic a valid topic (see {@link Topics})
+     * @param count how many of the latest messages to start with, 0 or more
+     * @return a future completed when the server confirmed the subscription
+     */
+    public CompletableFuture<Void> subscribeLast(String topic, int count) {
+        if (count < 0) {
+            Objects.requireNonNull(topic, "topic");
+            return CompletableFuture.failedFuture(new IllegalArgumentException("count: " + count
+                    + " (expected: >= 0)"));
+        }
+        return subscribe(topic, false, count);
     }
 
     /**
@@ -175,12 +249,12 @@ public final class PushClient implements AutoCloseable {
      * @return a future completed when the server confirmed the subscription
      */
     public CompletableFuture<Void> psubscribe(String pattern) {
-        return subscribe(pattern, true);
+        return subscribe(pattern, true, -1);
     }
 
     /**
-     * Unsubscribes from a topic ({@code UNSUB}) and forgets it. While disconnected the future completes at once
-     * (the next connection simply does not subscribe it), and a {@link #subscribe(String)} still waiting for a
+     * Unsubscribes from a topic ({@code UNSUB}) and forgets it, and its position. While disconnected the future
+     * completes at once (the next connection simply does not subscribe it), and a {@link #subscribe(String)} still waiting for a
      * connection fails.
      *
      * @param topic a valid topic (see {@link Topics})
@@ -300,9 +374,9 @@ public final class PushClient implements AutoCloseable {
 
     // ---- checks, on the caller's thread; then the connection does the rest on the loop
 
-    private CompletableFuture<Void> subscribe(String name, boolean pattern) {
+    private CompletableFuture<Void> subscribe(String name, boolean pattern, int last) {
         CompletableFuture<Void> invalid = checkName(name, pattern, pattern ? "psubscribe" : "subscribe");
-        return invalid != null ? invalid : connection.subscriptions.subscribe(name, pattern);
+        return invalid != null ? invalid : connection.subscriptions.subscribe(name, pattern, last);
     }
 
     private CompletableFuture<Void> unsubscribe(String name, boolean pattern) {

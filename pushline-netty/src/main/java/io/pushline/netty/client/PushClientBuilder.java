@@ -6,13 +6,17 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.pushline.Framing;
 import io.pushline.Message;
+import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.PushlineException;
+import io.pushline.Topics;
 import io.pushline.internal.Checks;
 import io.pushline.netty.client.PushClient.State;
 import io.pushline.netty.internal.Tls;
 import java.io.File;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -50,6 +54,8 @@ public final class PushClientBuilder {
     private SslProvider tlsProvider;
     Consumer<Message> messageListener = message -> { };
     Consumer<State> stateListener = state -> { };
+    ResumeListener resumeListener = new ResumeListener() { };
+    Map<String, Position> positions = Map.of();
     ReconnectPolicy reconnectPolicy = DEFAULT_RECONNECT_POLICY;
     Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     int maxPendingCommands = DEFAULT_MAX_PENDING_COMMANDS;
@@ -116,7 +122,9 @@ public final class PushClientBuilder {
      *
      * <p>It is called on the client's event loop thread, one message at a time, in the order the messages
      * arrived (on {@code commands} each has the concrete topic, also for pattern subscriptions; on {@code raw}
-     * every message is on {@link PushClient#RAW_TOPIC}). It must be fast and must not block (hand slow work to
+     * every message is on {@link PushClient#RAW_TOPIC}). Messages of topics with history carry their
+     * {@link Message#position() position}; on a topic subscribed to by name each reaches the listener at most
+     * once, in order (see {@link PushClient}). It must be fast and must not block (hand slow work to
      * an executor), and must not wait for this client's futures. What it throws is caught and logged; the next
      * message is delivered as usual.
      *
@@ -139,6 +147,47 @@ public final class PushClientBuilder {
      */
     public PushClientBuilder onStateChange(Consumer<State> listener) {
         this.stateListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * Sets the listener that hears how topics with history were resumed: what was {@link ResumeListener#recovered
+     * recovered}, and which topics {@link ResumeListener#lost lost} messages (the app should then reload what it
+     * derives from them). Defaults to ignoring both. See "Positions and resuming" on {@link PushClient}.
+     *
+     * <p>It is called on the client's event loop thread, in order with the messages. It must be fast and must not
+     * block; what it throws is caught and logged.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public PushClientBuilder onResume(ResumeListener listener) {
+        this.resumeListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * Starts from saved positions, typically {@link PushClient#positions()} of an earlier run: subscribing to one of
+     * these topics resumes after its position ({@code SUB <topic> FROM <position>}), so that a restarted app gets
+     * what it missed, each message once. Replaces positions given before; defaults to none.
+     *
+     * @param positions the last position delivered, per topic; copied
+     * @return this builder
+     * @throws IllegalArgumentException when a key is not a valid topic
+     */
+    public PushClientBuilder positions(Map<String, Position> positions) {
+        Objects.requireNonNull(positions, "positions");
+        Map<String, Position> copy = new HashMap<>();
+        positions.forEach((topic, position) -> {
+            Objects.requireNonNull(topic, "topic");
+            Objects.requireNonNull(position, "position");
+            String problem = Topics.problem(topic, "topic");
+            if (problem != null) {
+                throw new IllegalArgumentException("positions: " + Checks.describe("topic", topic, problem));
+            }
+            copy.put(topic, position);
+        });
+        this.positions = Map.copyOf(copy);
         return this;
     }
 

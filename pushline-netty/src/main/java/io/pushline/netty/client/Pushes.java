@@ -3,6 +3,7 @@ package io.pushline.netty.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.pushline.Message;
+import io.pushline.Position;
 import io.pushline.PushlineException;
 import java.nio.charset.StandardCharsets;
 
@@ -34,7 +35,8 @@ final class Pushes {
     /**
      * Parses {@code MSG <topic> <id> <payload>}: the payload is everything after the third space (it may hold
      * spaces or any byte, and may be empty); an id of {@code -} means none. Only the topic, the id and the payload
-     * are copied out of the frame; the frame's reader index is not changed.
+     * are copied out of the frame; the frame's reader index is not changed. An id that is a position's wire token
+     * ({@code <offset>.<epoch>}) gives the message its {@link Message#position() position}.
      *
      * @throws PushlineException when the frame is not a well-formed push
      */
@@ -55,7 +57,11 @@ final class Pushes {
         String id = frame.toString(idStart, idEnd - idStart, StandardCharsets.UTF_8);
         byte[] payload = space < 0 ? new byte[0] : ByteBufUtil.getBytes(frame, space + 1, end - space - 1);
         try {
-            return Message.of(topic, payload, NO_ID.equals(id) ? null : id);
+            if (NO_ID.equals(id)) {
+                return Message.wrap(topic, payload);
+            }
+            Position position = Position.parse(id).orElse(null);
+            return position != null ? Message.wrap(topic, payload, position) : Message.wrap(topic, payload, id);
         } catch (IllegalArgumentException e) {
             throw new PushlineException("malformed push: " + e.getMessage(), e);
         }

@@ -158,6 +158,12 @@ class ClientHandlerTest {
         assertThat(m.topic()).isEqualTo("topic");
         assertThat(m.id()).isEqualTo("id-1");
         assertThat(payload(m)).isEqualTo("some payload");
+        assertThat(m.position()).as("an id that is no position").isNull();
+
+        Message positioned = parse(bytes("MSG news 42.Xk3v9QaZ hello"));
+        assertThat(positioned.position()).isEqualTo(io.pushline.Position.of(42, "Xk3v9QaZ"));
+        assertThat(positioned.id()).isEqualTo("42.Xk3v9QaZ");
+        assertThat(payload(positioned)).isEqualTo("hello");
 
         ByteBuf notPush = bytes("MSGX");
         try {

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.pushline.Message;
+import io.pushline.Position;
 import io.pushline.PushlineException;
 import io.pushline.netty.client.PushClient.State;
 import java.io.BufferedReader;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -178,6 +180,111 @@ class PushClientFakeServerTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** Records the resume listener's calls as {@code "recovered t 2"} and {@code "lost t"}. */
+    private final List<String> resumes = new CopyOnWriteArrayList<>();
+
+    private final ResumeListener recordResumes = new ResumeListener() {
+        @Override
+        public void recovered(String topic, int count) {
+            resumes.add("recovered " + topic + " " + count);
+        }
+
+        @Override
+        public void lost(String topic) {
+            resumes.add("lost " + topic);
+        }
+    };
+
+    /** The next {@code n} messages as {@code "<position> <payload>"}. */
+    private List<String> texts(int n) throws InterruptedException {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Message m = received.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(m).as("message %d of %d", i + 1, n).isNotNull();
+            texts.add(m.position() + " " + new String(m.payload(), StandardCharsets.UTF_8));
+        }
+        return texts;
+    }
+
+    @Test
+    void duplicatesAreDroppedAndAGapIsResumedWhileLiveMessagesWaitForTheReply() throws Exception {
+        PushClient client = client(PushClient.builder().onResume(recordResumes));
+        CompletableFuture<PushClient> connected = client.connect();
+        Peer peer = accept();
+        get(connected);
+        CompletableFuture<Void> subscribed = client.subscribe("t");
+        assertThat(peer.readLine()).isEqualTo("SUB t");
+        peer.write("+OK 5.e\r\nMSG t 6.e a\r\nMSG t 6.e a\r\nMSG t 5.e old\r\nMSG t 8.e c\r\n");
+        get(subscribed);
+        assertThat(peer.readLine()).as("the gap after 6 is resumed").isEqualTo("SUB t FROM 6.e");
+        CompletableFuture<Void> again = client.subscribe("t"); // joins the resume in flight
+        CompletableFuture<String> pong = client.ping();
+        assertThat(peer.readLine()).as("no second SUB while one is in flight").isEqualTo("PING");
+        // a live message written before the reply is dropped: the replay brings it
+        peer.write("MSG t 7.e b\r\n+OK 8.e RECOVERED 2\r\nMSG t 7.e b\r\nMSG t 8.e c\r\nPONG\r\nMSG t 9.e d\r\n");
+        get(again);
+        get(pong);
+        assertThat(texts(4)).containsExactly("6.e a", "7.e b", "8.e c", "9.e d");
+        assertThat(resumes).containsExactly("recovered t 2");
+        assertThat(client.positions()).containsExactly(Map.entry("t", Position.of(9, "e")));
+
+        peer.write("MSG t 11.e f\r\n"); // 10 never comes, even after the resume: taken as lost
+        assertThat(peer.readLine()).isEqualTo("SUB t FROM 9.e");
+        peer.write("+OK 11.e RECOVERED 2\r\nMSG t 11.e f\r\nMSG t 12.e g\r\n");
+        assertThat(texts(2)).containsExactly("11.e f", "12.e g");
+        assertThat(resumes).containsExactly("recovered t 2", "recovered t 2", "lost t");
+
+        peer.write("MSG $lost 3.e t\r\nMSG $lost 20.e t\r\nMSG t 21.e h\r\nMSG $dropped - 4\r\n");
+        assertThat(texts(2)).as("a notice behind the position changes nothing").containsExactly("21.e h",
+                "null 4");
+        assertThat(resumes).containsExactly("recovered t 2", "recovered t 2", "lost t", "lost t");
+
+        peer.close(); // the next connection resumes from the last position
+        Peer second = accept();
+        assertThat(second.readLine()).isEqualTo("SUB t FROM 21.e");
+        second.write("+OK 25.F LOST\r\nMSG t 26.F i\r\n");
+        assertThat(texts(1)).containsExactly("26.F i");
+        assertThat(resumes).endsWith("lost t").hasSize(5);
+        assertThat(client.positions()).containsEntry("t", Position.of(26, "F"));
+    }
+
+    @Test
+    void positionsStartFromTheBuilderAndLastAsksForTheLatestMessages() throws Exception {
+        PushClient client = client(PushClient.builder().onResume(recordResumes)
+                .positions(Map.of("saved", Position.of(41, "e"), "gone", Position.of(1, "e"))));
+        assertThat(client.positions()).containsOnlyKeys("saved", "gone");
+        client.subscribe("saved");
+        client.subscribeLast("fresh", 3);
+        client.subscribeLast("saved", 3); // it has a position: resumes from it instead
+        assertThatThrownBy(() -> get(client.subscribeLast("fresh", -1))).cause()
+                .isInstanceOf(IllegalArgumentException.class);
+        CompletableFuture<PushClient> connected = client.connect();
+        Peer peer = accept();
+        get(connected);
+        List<String> sent = List.of(peer.readLine(), peer.readLine());
+        assertThat(sent).containsExactlyInAnyOrder("SUB saved FROM 41.e", "SUB fresh LAST 3");
+        for (String command : sent) { // replies in the order of the commands
+            peer.write(command.startsWith("SUB saved") ? "+OK 42.e RECOVERED 1\r\n" : "+OK 9.e RECOVERED 3\r\n");
+        }
+        peer.write("MSG saved 42.e s\r\nMSG fresh 7.e a\r\nMSG fresh 8.e b\r\nMSG fresh 9.e c\r\n");
+        assertThat(texts(4)).containsExactly("42.e s", "7.e a", "8.e b", "9.e c");
+        assertThat(resumes).containsExactlyInAnyOrder("recovered saved 1", "recovered fresh 3");
+        CompletableFuture<Void> unsubscribed = client.unsubscribe("saved");
+        assertThat(peer.readLine()).isEqualTo("UNSUB saved");
+        peer.write("+OK\r\n");
+        get(unsubscribed);
+        assertThat(client.positions()).as("unsubscribing forgets the position")
+                .containsOnlyKeys("fresh", "gone");
+        CompletableFuture<Void> plain = client.subscribe("plain");
+        assertThat(peer.readLine()).isEqualTo("SUB plain");
+        peer.write("+OK\r\nMSG plain 1.e x\r\nMSG plain 1.e x\r\n"); // no history: passed on as they come
+        get(plain);
+        assertThat(texts(2)).containsExactly("1.e x", "1.e x");
+        assertThat(client.positions()).doesNotContainKey("plain");
+        assertThatThrownBy(() -> PushClient.builder().positions(Map.of("bad topic", Position.of(1, "e"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bad topic");
     }
 
     /** One accepted connection, read line by line. */
