@@ -112,6 +112,14 @@ final class CliProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Kills the process with SIGKILL (no shutdown hook runs) and waits until it is gone. */
+    void kill() throws InterruptedException {
+        process.toHandle().destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("pushline still runs 10 s after SIGKILL");
+        }
+    }
+
     /** Waits for the process to exit by itself and returns the exit status. */
     int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -5,7 +5,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code pushline} command: {@code server} runs a push server, {@code client} is a console client.
+ * The {@code pushline} command: {@code server} runs a push server, {@code client} is a console client,
+ * {@code publish} publishes to Redis with positions.
  *
  * <pre>
  * java -jar pushline-examples/target/pushline.jar server [--port 5567] [--redis redis://host:port] [--topic updates]...
@@ -13,11 +14,13 @@ import picocli.CommandLine.Command;
  *     [--tls-provider auto|openssl|jdk] [--history [--history-size N] [--history-ttl DURATION]] [--max-replay N]
  * java -jar pushline-examples/target/pushline.jar client host:port [--sub TOPIC]... [--protocol raw|commands]
  *     [--from POSITION | --last N] [--auth TOKEN] [--tls-ca PEM [--tls-cert PEM --tls-key PEM]]
+ * java -jar pushline-examples/target/pushline.jar publish --redis URI [--history-size N] [--history-ttl DURATION]
+ *     [--plain] TOPIC [MESSAGE]
  * </pre>
  */
 @Command(name = "pushline", mixinStandardHelpOptions = true, version = "pushline 0.1.0-SNAPSHOT",
         description = "Pushes messages from a broker to many TCP clients.",
-        subcommands = {ServerCommand.class, ClientCommand.class})
+        subcommands = {ServerCommand.class, ClientCommand.class, PublishCommand.class})
 public final class PushlineCli implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -29,7 +32,7 @@ public final class PushlineCli implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.err);
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: server or client");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: server, client or publish");
     }
 
     /**

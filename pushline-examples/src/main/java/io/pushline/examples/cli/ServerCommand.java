@@ -3,6 +3,7 @@ package io.pushline.examples.cli;
 import io.netty.handler.ssl.SslProvider;
 import io.pushline.ClientHandlers;
 import io.pushline.Framing;
+import io.lettuce.core.RedisURI;
 import io.pushline.HistoryOptions;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.MessageSource;
@@ -136,7 +137,8 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--history", description = "Keep history for every topic: messages get positions, and "
             + "commands clients resume after a reconnect (SUB ... FROM) or start with the latest messages (SUB ... "
-            + "LAST). In-memory source only: the Redis source of this build keeps none (default: off).")
+            + "LAST). With --redis the history is kept in Redis (a stream per topic), and only messages published "
+            + "with positions (the server's PUB, 'pushline publish', RedisPublisher) get one (default: off).")
     boolean history;
 
     @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000",
@@ -237,11 +239,6 @@ final class ServerCommand implements Callable<Integer> {
             }
             return null;
         }
-        if (redis != null) {
-            // the Redis source of this build has no history option: refused rather than silently ignored
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--history works with the in-memory source only: the Redis source keeps no history yet");
-        }
         try {
             return HistoryOptions.builder().size(historySize).ttl(historyTtl).build();
         } catch (IllegalArgumentException e) {
@@ -250,10 +247,11 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    /** The source: in-memory (with {@code history} when not null), or Redis with {@code --redis}. */
+    /** The source: in-memory or Redis with {@code --redis}, with {@code history} when not null. */
     private MessageSource source(HistoryOptions history) {
         if (redis != null) {
-            return RedisMessageSource.create(redis);
+            return history == null ? RedisMessageSource.create(redis)
+                    : RedisMessageSource.create(RedisURI.create(redis), history);
         }
         return history == null ? InMemoryMessageSource.create() : InMemoryMessageSource.withHistory(history);
     }

@@ -82,7 +82,7 @@ final class Holds {
             ByteBuf frames = replay.frames(client.framing(), from, replay.read.messages().size());
             try {
                 if (client.write(frames, null, replayed, toFlush)) {
-                    client.server().metrics().replayedMessages.add(replayed.size());
+                    client.server().metrics().replayedMessages.add(replay.sendable(client.framing(), from));
                 }
             } finally {
                 frames.release();

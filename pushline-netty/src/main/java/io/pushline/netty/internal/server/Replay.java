@@ -25,12 +25,24 @@ final class Replay {
 
     /** The messages from index {@code from} to {@code to} (exclusive), framed, as one buffer to write. */
     ByteBuf frames(Framing framing, int from, int to) {
-        Framed f = framed;
-        if (f == null) {
-            f = frame(framing, read.messages());
-            framed = f; // a race frames twice, identically: harmless
-        }
+        Framed f = framed(framing);
         return Unpooled.wrappedBuffer(f.bytes, f.starts[from], f.starts[to] - f.starts[from]);
+    }
+
+    /**
+     * How many of the messages from index {@code from} to the end the framing can carry: what a client is told it
+     * will get ({@code RECOVERED n}). A message live fan-out would skip (too long, or a line break on line framing)
+     * is skipped here too.
+     */
+    int sendable(Framing framing, int from) {
+        Framed f = framed(framing);
+        int n = 0;
+        for (int i = from; i < read.messages().size(); i++) {
+            if (f.starts[i + 1] > f.starts[i]) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Payload bytes of the messages from index {@code from} to the end. */
@@ -41,6 +53,15 @@ final class Replay {
             n += messages.get(i).payloadLength();
         }
         return n;
+    }
+
+    private Framed framed(Framing framing) {
+        Framed f = framed;
+        if (f == null) {
+            f = frame(framing, read.messages());
+            framed = f; // a race frames twice, identically: harmless
+        }
+        return f;
     }
 
     private static Framed frame(Framing framing, List<Message> messages) {

@@ -140,13 +140,13 @@ final class Resumes {
             while (start < size && replay.payloadBytes(start) > limits.maxReplayBytes()) {
                 start++; // the most recent that fit
             }
-            text = "+OK " + top + " RECOVERED " + (size - start);
+            text = "+OK " + top + " RECOVERED " + replay.sendable(server.config().framing(), start);
         } else if ("FROM".equals(option)) {
             ResumeOutcome outcome = outcome(from, replay, hold);
             server.metrics().resumed(outcome);
             if (outcome == ResumeOutcome.RECOVERED) {
                 start = read.firstAfter(from.offset());
-                text = "+OK " + top + " RECOVERED " + (size - start);
+                text = "+OK " + top + " RECOVERED " + replay.sendable(server.config().framing(), start);
             } else {
                 text = "+OK " + top + " LOST";
             }

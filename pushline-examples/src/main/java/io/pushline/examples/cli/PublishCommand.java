@@ -1,0 +1,105 @@
+package io.pushline.examples.cli;
+
+import io.lettuce.core.RedisURI;
+import io.pushline.HistoryOptions;
+import io.pushline.Position;
+import io.pushline.Topics;
+import io.pushline.redis.RedisPublisher;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pushline publish}: publishes to a Redis topic with positions (the history script), so that clients of a
+ * {@code server --redis ... --history} can resume; prints each message's position. The message is the argument, or
+ * each line of standard input when there is none.
+ */
+@Command(name = "publish", mixinStandardHelpOptions = true,
+        description = "Publishes to a Redis topic with positions (history), printing each message's position. "
+                + "Without MESSAGE, each line of standard input is one message.")
+final class PublishCommand implements Callable<Integer> {
+    @Option(names = "--redis", paramLabel = "URI", required = true,
+            description = "Redis URI, e.g. redis://127.0.0.1:6379 (credentials in the URI are never printed).")
+    String redis;
+
+    @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000",
+            description = "Most messages kept per topic, as on the server (default: ${DEFAULT-VALUE}).")
+    int historySize;
+
+    @Option(names = "--history-ttl", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "How long messages are kept after the topic's last publish, as on the server "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration historyTtl;
+
+    @Option(names = "--plain", description = "Publish with a plain PUBLISH: no position, nothing kept.")
+    boolean plain;
+
+    @Parameters(index = "0", paramLabel = "TOPIC", description = "The topic (Redis channel).")
+    String topic;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "MESSAGE",
+            description = "The message; without it, each line of standard input.")
+    String message;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** Creates the command (picocli does this). */
+    PublishCommand() {
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        String problem = Topics.problem(topic);
+        if (problem != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "TOPIC: " + problem);
+        }
+        HistoryOptions history;
+        try {
+            history = HistoryOptions.builder().size(historySize).ttl(historyTtl).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (RedisPublisher publisher = RedisPublisher.create(RedisURI.create(redis), history)) {
+            if (message != null) {
+                return publish(publisher, message, out) ? 0 : 1;
+            }
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            boolean ok = true;
+            for (String line; (line = in.readLine()) != null; ) {
+                ok &= publish(publisher, line, out);
+            }
+            return ok ? 0 : 1;
+        }
+    }
+
+    /** Publishes one message and prints its position ({@code -} with {@code --plain}); false when it failed. */
+    private boolean publish(RedisPublisher publisher, String text, PrintStream out) throws InterruptedException {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        CompletableFuture<String> done = plain
+                ? publisher.publish(topic, payload).thenApply(receivers -> "-")
+                : publisher.publishWithPosition(topic, payload).thenApply(Position::toString);
+        try {
+            out.println(done.get(10, TimeUnit.SECONDS));
+            return true;
+        } catch (ExecutionException e) {
+            System.err.println("not published: " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            System.err.println("not published: Redis did not answer within 10 s");
+        }
+        return false;
+    }
+}
