@@ -99,6 +99,11 @@ final class CliProcess implements AutoCloseable {
         in.flush();
     }
 
+    /** Closes the process's standard input: end of input. */
+    void closeInput() throws IOException {
+        process.getOutputStream().close();
+    }
+
     /**
      * Sends SIGTERM and returns the exit status. Through the process handle: {@code Process.destroy()} would also
      * close the output streams, losing what the process prints while it stops.

@@ -73,7 +73,8 @@ final class PublishCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (RedisPublisher publisher = RedisPublisher.create(RedisURI.create(redis), history)) {
+        RedisURI uri = RedisURI.create(redis);
+        try (RedisPublisher publisher = plain ? RedisPublisher.create(uri) : RedisPublisher.create(uri, history)) {
             if (message != null) {
                 return publish(publisher, message, out) ? 0 : 1;
             }
