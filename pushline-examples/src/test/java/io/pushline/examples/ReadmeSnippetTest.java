@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The README's code snippets are the compiled code of the examples, so the docs cannot drift. */
 class ReadmeSnippetTest {
     @ParameterizedTest
-    @CsvSource({"RedisToTcpExample, builder", "TickerClientExample, client", "UserTopicsExample, userTopics"})
+    @CsvSource({"RedisToTcpExample, builder", "TickerClientExample, client", "UserTopicsExample, userTopics",
+        "ResumeExample, historyServer", "ResumeExample, historyPublisher", "ResumeExample, resumingClient"})
     void readmeShowsTheCompiledSnippet(String example, String tag) throws IOException {
         String source = Files.readString(Path.of("src/main/java/io/pushline/examples/" + example + ".java"));
         int start = source.indexOf("// tag::" + tag + "[]");
