@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
 import io.pushline.PushMetrics;
+import io.pushline.ResumeOutcome;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -37,6 +38,14 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code pushline.source.up}</td><td>gauge (1 up, 0 down)</td><td></td></tr>
  *   <tr><td>{@code pushline.source.down}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code pushline.source.downtime}</td><td>counter (seconds)</td><td></td></tr>
+ *   <tr><td>{@code pushline.history.reads}</td><td>counter</td><td>{@code shared} ({@code false}: sent to the
+ *       broker, {@code true}: joined an identical read in flight)</td></tr>
+ *   <tr><td>{@code pushline.resumes}</td><td>counter</td><td>{@code outcome} ({@code recovered},
+ *       {@code lost_epoch}, {@code lost_trimmed}, {@code lost_too_far}, {@code lost_overflow})</td></tr>
+ *   <tr><td>{@code pushline.history.replayed}, {@code pushline.history.repaired}</td><td>counter (messages)</td>
+ *       <td></td></tr>
+ *   <tr><td>{@code pushline.history.gaps}</td><td>counter (gaps repaired)</td><td></td></tr>
+ *   <tr><td>{@code pushline.history.lost}</td><td>counter ({@code $lost} notices)</td><td></td></tr>
  * </table>
  *
  * <p>Each meter reads a fresh snapshot when the registry polls it. The registry keeps the binder (and so the
@@ -109,6 +118,26 @@ public final class PushlineMetrics implements MeterBinder {
                 m -> m.sourceDownEvents(), Tags.empty());
         counter(registry, "pushline.source.downtime", "Time the source was down", "seconds",
                 m -> m.sourceDowntime().toNanos() / 1e9, Tags.empty());
+        bindHistory(registry);
+    }
+
+    private void bindHistory(MeterRegistry registry) {
+        counter(registry, "pushline.history.reads", "History reads", null, m -> m.history().reads(),
+                Tags.of("shared", "false"));
+        counter(registry, "pushline.history.reads", "History reads", null, m -> m.history().readsShared(),
+                Tags.of("shared", "true"));
+        for (ResumeOutcome outcome : ResumeOutcome.values()) {
+            counter(registry, "pushline.resumes", "Client resumes, by outcome", null,
+                    m -> m.history().resumes().get(outcome), Tags.of("outcome", lower(outcome)));
+        }
+        counter(registry, "pushline.history.replayed", "Messages replayed to resuming clients", null,
+                m -> m.history().replayedMessages(), Tags.empty());
+        counter(registry, "pushline.history.gaps", "Gaps in live messages repaired from history", null,
+                m -> m.history().gapsRepaired(), Tags.empty());
+        counter(registry, "pushline.history.repaired", "Messages delivered by gap repairs", null,
+                m -> m.history().messagesRepaired(), Tags.empty());
+        counter(registry, "pushline.history.lost", "Loss notices sent to a topic's clients", null,
+                m -> m.history().topicsLost(), Tags.empty());
     }
 
     private PushMetrics snapshot() {

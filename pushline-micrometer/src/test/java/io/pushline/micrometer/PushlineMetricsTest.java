@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pushline.HistoryOptions;
 import io.pushline.InMemoryMessageSource;
+import io.pushline.Protocol;
 import io.pushline.netty.PushServer;
 import io.pushline.test.TcpTestClient;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +41,33 @@ class PushlineMetricsTest {
             client.reset();
             await().until(() -> registry.get("pushline.connections.closed").tag("reason", "client")
                     .functionCounter().count() == 1);
+        }
+    }
+
+    @Test
+    void historyMetersCountReadsResumesAndReplays() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        InMemoryMessageSource source = InMemoryMessageSource.withHistory(HistoryOptions.defaults());
+        try (PushServer server = PushServer.builder().host("127.0.0.1").port(0).protocol(Protocol.COMMANDS)
+                .source(source).build().start();
+                TcpTestClient client = new TcpTestClient(server.port())) {
+            PushlineMetrics.of(server::metrics).bindTo(registry);
+            client.send("SUB h\r\n");
+            String top = client.readLine().substring(4);
+            source.publish("h", "one".getBytes(StandardCharsets.UTF_8)).join();
+            client.readLine();
+            client.send("SUB h FROM " + top + "\r\nSUB h FROM 1.OtherEpoch\r\n");
+            assertThat(client.readLine()).endsWith(" RECOVERED 1");
+            client.readLine();
+            assertThat(client.readLine()).endsWith(" LOST");
+            assertThat(registry.get("pushline.resumes").tag("outcome", "recovered").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("pushline.resumes").tag("outcome", "lost_epoch").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("pushline.history.replayed").functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("pushline.history.reads").tag("shared", "false").functionCounter().count())
+                    .isEqualTo(3);
+            assertThat(registry.get("pushline.history.lost").functionCounter().count()).isZero();
         }
     }
 }
