@@ -185,6 +185,24 @@ class RedisResumeIT {
     }
 
     @Test
+    void expiredHistoryGivesLostButAClientThatMissedNothingStillResumes() {
+        HistoryOptions history = HistoryOptions.builder().ttl(Duration.ofSeconds(1)).metaTtl(Duration.ofMinutes(1))
+                .build();
+        PushServer server = server(history, ServerLimits.DEFAULT);
+        RedisPublisher publisher = publisher(history);
+        Position first = publisher.publishWithPosition("fleeting", "a".getBytes(StandardCharsets.UTF_8)).join();
+        Position top = publisher.publishWithPosition("fleeting", "b".getBytes(StandardCharsets.UTF_8)).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> (Long) redis.command("EXISTS",
+                "pushline:{fleeting}:fleeting:s") == 0); // the messages expired; the position did not
+        TcpTestClient c = closer.add(new TcpTestClient(server.port()));
+        c.send("SUB fleeting FROM " + first + "\r\n");
+        assertThat(c.readLine()).isEqualTo("+OK " + top + " LOST");
+        c.send("SUB fleeting FROM " + top + "\r\n");
+        assertThat(c.readLine()).isEqualTo("+OK " + top + " RECOVERED 0");
+        assertThat(server.metrics().history().resumes()).containsEntry(ResumeOutcome.LOST_TRIMMED, 1L);
+    }
+
+    @Test
     void aThousandResumesUnderAFlatOutPublisherLoseAndRepeatNothing() throws Exception {
         int clients = 50;
         int resumes = 20;

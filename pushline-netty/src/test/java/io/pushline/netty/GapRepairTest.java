@@ -35,6 +35,8 @@ class GapRepairTest {
     static final class LossySource implements MessageSource {
         final InMemoryMessageSource inner;
         volatile Predicate<Message> drop = m -> false;
+        /** When set, history reads wait for it (a slow broker). */
+        volatile CompletableFuture<Void> gate;
         private volatile MessageListener listener;
 
         LossySource(HistoryOptions history) {
@@ -94,7 +96,9 @@ class GapRepairTest {
 
         @Override
         public CompletableFuture<HistoryRead> readHistory(String topic, HistoryQuery query) {
-            return inner.readHistory(topic, query);
+            CompletableFuture<Void> g = gate;
+            return g == null ? inner.readHistory(topic, query)
+                    : g.thenComposeAsync(open -> inner.readHistory(topic, query));
         }
 
         @Override
@@ -177,6 +181,43 @@ class GapRepairTest {
         assertThat(notice).startsWith("MSG $lost ").endsWith(" t");
         assertThat(Position.parse(notice.split(" ")[2]).orElseThrow().offset()).isEqualTo(30);
         expectContiguous(c, "t", 31, 1);
+        assertThat(server.metrics().history().topicsLost()).isEqualTo(1);
+    }
+
+    @Test
+    void liveMessagesWaitInOrderForASlowRepair() {
+        LossySource source = new LossySource(HistoryOptions.defaults());
+        PushServer server = start(source);
+        TcpTestClient c = subscribed(server, "slow");
+        publish(source, "slow", 2);
+        expectContiguous(c, "slow", 1, 2);
+        source.gate = new CompletableFuture<>();
+        source.drop = m -> m.position().offset() == 3;
+        publish(source, "slow", 50); // 3 is missing: the rest waits for the repair
+        source.drop = m -> false;
+        source.gate.complete(null);
+        expectContiguous(c, "slow", 3, 50);
+    }
+
+    @Test
+    void aRepairOutrunByTenThousandLiveMessagesGivesUpAndSaysSo() {
+        LossySource source = new LossySource(HistoryOptions.builder().size(20_000).build());
+        PushServer server = start(source);
+        TcpTestClient c = subscribed(server, "flood");
+        publish(source, "flood", 1);
+        expectContiguous(c, "flood", 1, 1);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        source.gate = gate;
+        source.drop = m -> m.position().offset() == 2;
+        publish(source, "flood", 10_002); // offsets 2..10003: 2 is missing, 10,001 wait, one too many
+        String notice = c.readLine();
+        assertThat(notice).isEqualTo("MSG $lost " + Position.parse(notice.split(" ")[2]).orElseThrow() + " flood");
+        assertThat(Position.parse(notice.split(" ")[2]).orElseThrow().offset()).isEqualTo(2);
+        expectContiguous(c, "flood", 3, 10_001);
+        gate.complete(null); // the late answer changes nothing
+        source.drop = m -> false;
+        publish(source, "flood", 1);
+        expectContiguous(c, "flood", 10_004, 1);
         assertThat(server.metrics().history().topicsLost()).isEqualTo(1);
     }
 }

@@ -173,6 +173,9 @@ public final class NettyClient implements Client {
             if (held != null) {
                 held.ended(topic, false);
             }
+            if (holds != null) {
+                holds.end(topic);
+            }
             server.subscriptions().unsubscribe(this, topic); // the registry knows whether it was subscribed
             result.complete(null);
         }));

@@ -33,6 +33,8 @@ final class Sequencer implements MessageListener {
     static final int MAX_REPAIR = 10_000;
     /** The most live messages held per topic while a repair is in flight; past it the repair gives up. */
     static final int MAX_HELD = 10_000;
+    /** The most payload bytes held per topic while a repair is in flight; past it the repair gives up. */
+    static final long MAX_HELD_BYTES = 8L * 1024 * 1024;
 
     private final FanOut fanOut;
     private final MessageSource source;
@@ -99,6 +101,7 @@ final class Sequencer implements MessageListener {
         Position last;
         /** Live messages that arrived while a repair was in flight, in arrival order. */
         final ArrayDeque<Message> held = new ArrayDeque<>();
+        long heldBytes;
         boolean repairing;
 
         Topic(String name) {
@@ -106,19 +109,18 @@ final class Sequencer implements MessageListener {
         }
 
         void offer(Message m) {
+            if (repairing && (held.size() >= MAX_HELD || heldBytes + m.payloadLength() > MAX_HELD_BYTES)) {
+                LOG.warn("topic {}: more than {} messages or {} bytes arrived during a repair; delivering them "
+                        + "without it", LogText.escape(name), MAX_HELD, MAX_HELD_BYTES);
+                repairing = false; // the read's late answer is ignored: it no longer matches this state
+                Message first = held.isEmpty() ? m : held.peekFirst();
+                lost(before(first.position()));
+                drain();
+            }
             if (repairing) {
-                if (held.size() >= MAX_HELD) {
-                    LOG.warn("topic {}: more than {} messages arrived during a repair; delivering them without it",
-                            LogText.escape(name), MAX_HELD);
-                    repairing = false; // the read's late answer is ignored: it no longer matches this state
-                    Message first = held.peekFirst();
-                    lost(first.position().offset() > 0 ? Position.of(first.position().offset() - 1,
-                            first.position().epoch()) : first.position());
-                    drain();
-                } else {
-                    held.addLast(m);
-                    return;
-                }
+                held.addLast(m);
+                heldBytes += m.payloadLength();
+                return;
             }
             process(m);
         }
@@ -135,6 +137,7 @@ final class Sequencer implements MessageListener {
                 LOG.debug("topic {}: dropped {} (already delivered up to {})", LogText.escape(name), p, last);
             } else {
                 held.addFirst(m);
+                heldBytes += m.payloadLength();
                 repair();
             }
         }
@@ -195,6 +198,7 @@ final class Sequencer implements MessageListener {
         private void drain() {
             Message m;
             while (!repairing && (m = held.pollFirst()) != null) {
+                heldBytes -= m.payloadLength();
                 process(m);
             }
         }
