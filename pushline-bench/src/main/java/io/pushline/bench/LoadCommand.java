@@ -39,7 +39,12 @@ final class LoadCommand implements Callable<Integer> {
          * As {@link #PUSHLINE}, with history on: the publisher runs the history script (each message gets a
          * position and is kept in a stream) and the server orders and repairs the topic by position.
          */
-        PUSHLINE_HISTORY
+        PUSHLINE_HISTORY,
+        /**
+         * As {@link #PUSHLINE} (no history in the server), with the publisher of {@link #PUSHLINE_HISTORY}: tells the
+         * publisher's share of the difference between the two from the server's.
+         */
+        PUSHLINE_SCRIPTED
     }
 
     @Option(names = "--clients", description = "Reading clients (default: ${DEFAULT-VALUE}).")
@@ -190,7 +195,7 @@ final class LoadCommand implements Callable<Integer> {
                     }
                     return r;
                 }
-                try (LoadPublisher publisher = target == Target.PUSHLINE_HISTORY
+                try (LoadPublisher publisher = target == Target.PUSHLINE_HISTORY || target == Target.PUSHLINE_SCRIPTED
                         ? new HistoryPublisher("redis://127.0.0.1:" + redis.port())
                         : new Publisher("127.0.0.1", redis.port())) {
                     if (warmup > 0) {
