@@ -5,7 +5,6 @@ import io.pushline.Framing;
 import io.pushline.MessageSource;
 import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * A relay of one Redis channel to raw TCP clients, as a library user writes it: every message published to the
@@ -54,7 +53,7 @@ public final class RedisToTcpExample {
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 5567;
         try (PushServer server = start(uri, port)) {
             System.out.println("Relaying Redis channel \"updates\" to TCP clients on port " + server.port());
-            new CountDownLatch(1).await(); // until the JVM shuts down
+            Examples.runUntilStopped(server); // SIGTERM or Ctrl-C: drains and closes the clients
         }
     }
 }

@@ -13,7 +13,6 @@ import io.pushline.redis.RedisPublisher;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
 /**
@@ -105,7 +104,7 @@ public final class ResumeExample {
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 5567;
         try (PushServer server = server(uri, port)) {
             System.out.println("orders.* with history on port " + server.port());
-            new CountDownLatch(1).await(); // until the JVM shuts down
+            Examples.runUntilStopped(server); // SIGTERM or Ctrl-C: drains and closes the clients
         }
     }
 }

@@ -2,7 +2,6 @@ package io.pushline.examples;
 
 import io.pushline.netty.client.PushClient;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * A Java client of {@link TickerExample}: subscribes to every symbol and prints each price. It survives server
@@ -30,7 +29,7 @@ public final class TickerClientExample {
         client.connect();                   // completes on the first connection; retries until then
         // end::client[]
         try (client) {
-            new CountDownLatch(1).await();
+            Examples.runUntilStopped(client);
         }
     }
 }

@@ -6,7 +6,6 @@ import io.pushline.netty.PushServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +49,7 @@ public final class TickerExample {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         try (PushServer server = start(args.length > 0 ? Integer.parseInt(args[0]) : 5567, ticker)) {
             System.out.println("nc localhost " + server.port() + ", then type: SUB stock.ACME  or  PSUB stock.*");
-            new CountDownLatch(1).await();
+            Examples.runUntilStopped(server); // SIGTERM or Ctrl-C: drains and closes the clients
         } finally {
             ticker.shutdownNow();
         }

@@ -6,7 +6,6 @@ import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Per-user topics: every client is subscribed server-side to {@code user.<its principal>} as soon as it
@@ -58,7 +57,7 @@ public final class UserTopicsExample {
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 5567;
         try (PushServer server = start(uri, port)) {
             System.out.println("Per-user topics on port " + server.port() + ": send a user name as your first line");
-            new CountDownLatch(1).await(); // until the JVM shuts down
+            Examples.runUntilStopped(server); // SIGTERM or Ctrl-C: drains and closes the clients
         }
     }
 }
