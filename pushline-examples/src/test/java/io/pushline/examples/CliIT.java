@@ -330,14 +330,30 @@ class CliIT {
     }
 
     @Test
-    void badArgumentsPrintUsageAndExitNonZero() throws Exception {
+    void badArgumentsAreOneLineAndExitTwo() throws Exception {
         try (CliProcess cli = new CliProcess("server", "--framing", "smoke-signals")) {
             assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
-            assertThat(String.join("\n", cli.stderr())).contains("smoke-signals").contains("Usage:");
+            assertThat(cli.stderr()).singleElement().asString().contains("smoke-signals")
+                    .contains("see 'pushline server --help'");
         }
         try (CliProcess cli = new CliProcess("server", "--port", "0", "--tls-provider", "jdk")) {
             assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
             assertThat(String.join("\n", cli.stderr())).contains("--tls-provider needs --tls-cert");
+        }
+    }
+
+    @Test
+    void aSubscriberThatCannotConnectSaysWhyAndKeepsTrying() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort(); // nothing listens there once closed
+        }
+        try (CliProcess client = new CliProcess("client", "localhost:" + closed, "--sub", "updates")) {
+            String expected = "connection disconnected: cannot connect to localhost:" + closed + " (";
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> client.stderr().stream()
+                    .filter(line -> line.startsWith(expected) && line.endsWith("); retrying")).count() >= 2);
+            assertThat(client.stderr()).noneMatch(line -> line.contains("\tat ") || line.contains("Exception:"));
+            assertThat(client.terminate(Duration.ofSeconds(15))).isZero();
         }
     }
 }

@@ -47,17 +47,18 @@ final class ClientCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "HOST:PORT", description = "The server, e.g. localhost:5567.")
-    String target;
+    @Parameters(index = "0", paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
+            description = "The server, e.g. localhost:5567.")
+    Converters.HostAndPort target;
 
     @picocli.CommandLine.Mixin
     FramingOptions framingOptions = new FramingOptions();
 
-    @Option(names = "--sub", paramLabel = "TOPIC",
+    @Option(names = "--sub", paramLabel = "TOPIC", converter = Converters.Topic.class,
             description = "Subscribe to a topic (commands protocol); repeatable. Pushes print as 'topic payload'.")
     List<String> topics = new ArrayList<>();
 
-    @Option(names = "--psub", paramLabel = "PATTERN",
+    @Option(names = "--psub", paramLabel = "PATTERN", converter = Converters.Pattern.class,
             description = "Subscribe to a pattern such as 'stock.*' (commands protocol); repeatable.")
     List<String> patterns = new ArrayList<>();
 
@@ -66,7 +67,8 @@ final class ClientCommand implements Callable<Integer> {
             + "error when the server no longer has it (default: from now on).")
     String from;
 
-    @Option(names = "--last", paramLabel = "N", description = "With --sub: start each topic with its latest N "
+    @Option(names = "--last", paramLabel = "N", converter = Converters.NonNegative.class,
+            description = "With --sub: start each topic with its latest N "
             + "messages (default: from now on).")
     Integer last;
 
@@ -88,14 +90,13 @@ final class ClientCommand implements Callable<Integer> {
             + "how the console mode sends --auth (default: raw; --sub/--psub always speak commands).")
     Protocol protocol;
 
+    /** The subscribing client, once built (its state listener reads it from the client's thread). */
+    private volatile PushClient client;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
-        int colon = target.lastIndexOf(':');
-        if (colon <= 0 || colon == target.length() - 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "expected HOST:PORT, got '" + target + "'");
-        }
-        String host = target.substring(0, colon);
-        int port = Integer.parseInt(target.substring(colon + 1));
+        String host = target.host();
+        int port = target.port();
         Framing framed = framingOptions.framing();
         boolean tls = tlsCa != null || tlsCert != null || tlsKey != null;
         if (tls && (tlsCa == null || (tlsCert == null) != (tlsKey == null))) {
@@ -115,7 +116,11 @@ final class ClientCommand implements Callable<Integer> {
                 console = new SequenceInputStream(new ByteArrayInputStream(first.getBytes(StandardCharsets.UTF_8)),
                         console);
             }
-            return new ConsoleClient(host, port, framed, context).run(console, System.out);
+            try {
+                return new ConsoleClient(host, port, framed, context).run(console, System.out);
+            } catch (java.net.ConnectException e) {
+                throw new java.net.ConnectException("cannot connect to " + target + ": " + e.getMessage());
+            }
         }
         if (protocol == Protocol.RAW) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -163,8 +168,7 @@ final class ClientCommand implements Callable<Integer> {
                         System.err.println("lost " + topic);
                     }
                 })
-                .onStateChange(state -> System.err.println(
-                        "connection " + state.name().toLowerCase(java.util.Locale.ROOT)));
+                .onStateChange(state -> reportState(state));
         if (tlsCa != null) {
             builder.tls(tlsContext(null));
         }
@@ -172,6 +176,7 @@ final class ClientCommand implements Callable<Integer> {
             builder.auth(auth);
         }
         PushClient client = builder.build();
+        this.client = client;
         topics.forEach(topic -> report("SUB " + topic, last == null ? client.subscribe(topic)
                 : client.subscribeLast(topic, last)));
         patterns.forEach(pattern -> report("PSUB " + pattern, client.psubscribe(pattern)));
@@ -197,6 +202,15 @@ final class ClientCommand implements Callable<Integer> {
         }
         stopped.await(); // standard input ended: keep printing pushes until SIGTERM or Ctrl-C
         return 0;
+    }
+
+    /** Tells the state on standard error; a failed attempt with its cause (the client retries with backoff). */
+    private void reportState(PushClient.State state) {
+        PushClient c = client;
+        java.util.Optional<Throwable> failure = c == null || state != PushClient.State.DISCONNECTED
+                ? java.util.Optional.empty() : c.lastConnectFailure();
+        System.err.println("connection " + state.name().toLowerCase(java.util.Locale.ROOT) + failure.map(
+                e -> ": cannot connect to " + target + " (" + PushlineCli.describe(e) + "); retrying").orElse(""));
     }
 
     /** The client TLS context from the PEM options; {@code provider} null picks Netty's default. */

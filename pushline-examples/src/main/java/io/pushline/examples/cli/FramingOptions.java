@@ -9,8 +9,9 @@ final class FramingOptions {
             description = "lines or length-prefixed (default: ${DEFAULT-VALUE}).")
     FramingOption kind;
 
-    @Option(names = "--max-frame-length", defaultValue = "65536", paramLabel = "BYTES",
-            description = "Longest frame in bytes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-frame-length", defaultValue = "64k", paramLabel = "SIZE",
+            converter = Converters.FrameLength.class,
+            description = "Longest frame, e.g. 65536, 64k or 1m (default: ${DEFAULT-VALUE}).")
     int maxFrameLength;
 
     Framing framing() {

@@ -3,7 +3,6 @@ package io.pushline.examples.cli;
 import io.lettuce.core.RedisURI;
 import io.pushline.HistoryOptions;
 import io.pushline.Position;
-import io.pushline.Topics;
 import io.pushline.redis.RedisPublisher;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,15 +29,16 @@ import picocli.CommandLine.Parameters;
         description = "Publishes to a Redis topic with positions (history), printing each message's position. "
                 + "Without MESSAGE, each line of standard input is one message.")
 final class PublishCommand implements Callable<Integer> {
-    @Option(names = "--redis", paramLabel = "URI", required = true,
+    @Option(names = "--redis", paramLabel = "URI", required = true, converter = Converters.Redis.class,
             description = "Redis URI, e.g. redis://127.0.0.1:6379 (credentials in the URI are never printed).")
     String redis;
 
-    @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000",
+    @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000", converter = Converters.Positive.class,
             description = "Most messages kept per topic, as on the server (default: ${DEFAULT-VALUE}).")
     int historySize;
 
-    @Option(names = "--history-ttl", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+    @Option(names = "--history-ttl", paramLabel = "DURATION", defaultValue = "10m",
+            converter = Converters.PositiveDuration.class,
             description = "How long messages are kept after the topic's last publish, as on the server "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration historyTtl;
@@ -46,7 +46,8 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--plain", description = "Publish with a plain PUBLISH: no position, nothing kept.")
     boolean plain;
 
-    @Parameters(index = "0", paramLabel = "TOPIC", description = "The topic (Redis channel).")
+    @Parameters(index = "0", paramLabel = "TOPIC", converter = Converters.Topic.class,
+            description = "The topic (Redis channel).")
     String topic;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "MESSAGE",
@@ -62,10 +63,6 @@ final class PublishCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        String problem = Topics.problem(topic);
-        if (problem != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "TOPIC: " + problem);
-        }
         HistoryOptions history;
         try {
             history = HistoryOptions.builder().size(historySize).ttl(historyTtl).build();

@@ -38,17 +38,19 @@ final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "5567", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", converter = Converters.Port.class,
+            defaultValue = "5567", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--host", description = "Address to bind (default: every interface).")
     String host;
 
-    @Option(names = "--redis", paramLabel = "URI", description = "Redis URI, e.g. redis://127.0.0.1:6379 "
+    @Option(names = "--redis", converter = Converters.Redis.class,
+            paramLabel = "URI", description = "Redis URI, e.g. redis://127.0.0.1:6379 "
             + "(default: the embedded in-memory source).")
     String redis;
 
-    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "updates",
+    @Option(names = "--topic", converter = Converters.Topic.class, paramLabel = "TOPIC", defaultValue = "updates",
             description = "Default topic every client gets; repeatable (default: ${DEFAULT-VALUE}).")
     List<String> topics;
 
@@ -65,7 +67,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--echo", description = "Echo every frame back to the client that sent it.")
     boolean echo;
 
-    @Option(names = "--max-queued", paramLabel = "SIZE", defaultValue = "1m", converter = SizeConverter.class,
+    @Option(names = "--max-queued", paramLabel = "SIZE", defaultValue = "1m", converter = Converters.QueuedSize.class,
             description = "Outbound buffer per connection before the slow-consumer policy applies, e.g. 256k, 32m "
                     + "(default: ${DEFAULT-VALUE}).")
     int maxQueued;
@@ -74,42 +76,47 @@ final class ServerCommand implements Callable<Integer> {
             description = "What to do with a slow consumer: disconnect or drop (default: ${DEFAULT-VALUE}).")
     SlowConsumerPolicy slowPolicy;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1000000",
+    @Option(names = "--max-connections", converter = Converters.Positive.class,
+            paramLabel = "N", defaultValue = "1000000",
             description = "Most open connections (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "1000",
+    @Option(names = "--max-connections-per-address", converter = Converters.Positive.class,
+            paramLabel = "N", defaultValue = "1000",
             description = "Most open connections from one IP address or IPv6 /64 (default: ${DEFAULT-VALUE}).")
     int maxConnectionsPerAddress;
 
-    @Option(names = "--max-topics", paramLabel = "N", defaultValue = "1024",
+    @Option(names = "--max-topics", converter = Converters.Positive.class, paramLabel = "N", defaultValue = "1024",
             description = "Most topics one commands client may subscribe to (default: ${DEFAULT-VALUE}).")
     int maxTopics;
 
-    @Option(names = "--max-patterns", paramLabel = "N", defaultValue = "64",
+    @Option(names = "--max-patterns", converter = Converters.NonNegative.class, paramLabel = "N", defaultValue = "64",
             description = "Most patterns one commands client may subscribe to (default: ${DEFAULT-VALUE}).")
     int maxPatterns;
 
     @Option(names = "--frame-timeout", paramLabel = "DURATION", defaultValue = "10s",
-            converter = DurationConverter.class,
+            converter = Converters.PositiveDuration.class,
             description = "Longest time one inbound frame may take to arrive (default: ${DEFAULT-VALUE}).")
     Duration frameTimeout;
 
     @Option(names = "--broker-timeout", paramLabel = "DURATION", defaultValue = "5s",
-            converter = DurationConverter.class,
+            converter = Converters.PositiveDuration.class,
             description = "Longest wait for the broker to confirm a SUB or accept a PUB (default: ${DEFAULT-VALUE}).")
     Duration brokerTimeout;
 
-    @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+    @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s",
+            converter = Converters.PositiveDuration.class,
+            
             description = "Heartbeat interval (commands: server PING when the client is silent) "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration heartbeat;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = Converters.PositiveDuration.class,
             description = "Close clients silent this long (default: 90s on commands, never on raw).")
     Duration idleTimeout;
 
-    @Option(names = "--rate-limit", paramLabel = "FRAMES_PER_SECOND", defaultValue = "10000",
+    @Option(names = "--rate-limit", converter = Converters.Positive.class,
+            paramLabel = "FRAMES_PER_SECOND", defaultValue = "10000",
             description = "Most frames per second each client may send (default: ${DEFAULT-VALUE}).")
     int rateLimit;
 
@@ -141,21 +148,23 @@ final class ServerCommand implements Callable<Integer> {
             + "with positions (the server's PUB, 'pushline publish', RedisPublisher) get one (default: off).")
     boolean history;
 
-    @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000",
+    @Option(names = "--history-size", converter = Converters.Positive.class, paramLabel = "N", defaultValue = "1000",
             description = "With --history: most messages kept per topic (default: ${DEFAULT-VALUE}).")
     int historySize;
 
-    @Option(names = "--history-ttl", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+    @Option(names = "--history-ttl", paramLabel = "DURATION", defaultValue = "10m",
+            converter = Converters.PositiveDuration.class,
+            
             description = "With --history: how long messages are kept after the topic's last publish "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration historyTtl;
 
-    @Option(names = "--max-replay", paramLabel = "N", defaultValue = "1000",
+    @Option(names = "--max-replay", converter = Converters.Positive.class, paramLabel = "N", defaultValue = "1000",
             description = "Most messages one resume replays; a client further behind is told its messages are lost "
                     + "(default: ${DEFAULT-VALUE}).")
     int maxReplay;
 
-    @Option(names = "--stats", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--stats", paramLabel = "DURATION", converter = Converters.PositiveDuration.class,
             description = "Print a one-line stats summary this often, e.g. 5s (default: off).")
     Duration stats;
 
@@ -221,7 +230,9 @@ final class ServerCommand implements Callable<Integer> {
                         + historyOptions.ttl().toSeconds() + "s per topic")
                 + (protocol == Protocol.RAW ? ", topics: " + String.join(",", topics) : "") + ")");
         if (redis == null) {
-            System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'");
+            System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'"
+                    + (protocol == Protocol.COMMANDS ? " (commands clients get it after SUB " + topics.get(0) + ")"
+                            : ""));
             publishStandardInput((InMemoryMessageSource) source, topics.get(0));
         }
         stopped.await(); // standard input ended (or was never used): serve until SIGTERM

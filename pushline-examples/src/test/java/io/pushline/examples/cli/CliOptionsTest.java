@@ -116,12 +116,12 @@ class CliOptionsTest {
         assertThatThrownBy(() -> parseClient("client", "h:1", "--sub", "a", "--from", "1.e", "--last", "2")
                 .startPositions()).hasMessageContaining("exclude each other");
         assertThatThrownBy(() -> parseClient("client", "h:1", "--sub", "a", "--last", "-1").startPositions())
-                .hasMessageContaining("--last: -1");
+                .hasMessageContaining("'--last': -1 is negative");
         assertThatThrownBy(() -> parseClient("client", "h:1", "--last", "2").startPositions())
                 .hasMessageContaining("need --sub");
         StringWriter err = new StringWriter();
         assertThat(execute(err, "client", "127.0.0.1:1", "--sub", "a", "--from", "nowhere")).isEqualTo(2);
-        assertThat(err.toString()).contains("'nowhere' is not a position").contains("Usage:");
+        assertThat(err.toString()).contains("'nowhere' is not a position").doesNotContain("Usage:");
     }
 
     @Test

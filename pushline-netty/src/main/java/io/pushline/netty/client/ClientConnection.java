@@ -75,6 +75,8 @@ final class ClientConnection {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile State state = State.DISCONNECTED;
+    /** Why the last connection attempt failed; null once connected. */
+    private volatile Throwable lastFailure;
 
     // the rest is confined to the event loop
     private Channel authenticating;
@@ -127,6 +129,10 @@ final class ClientConnection {
 
     State state() {
         return state;
+    }
+
+    Throwable lastFailure() {
+        return lastFailure;
     }
 
     /** The current channel, on the loop; null when not connected. */
@@ -363,6 +369,7 @@ final class ClientConnection {
         channel = ch;
         handler = ch.pipeline().get(ClientHandler.class);
         attempts = 0;
+        lastFailure = null;
         LOG.info("{}: connected", this);
         subscriptions.resubscribe(); // first, so that commands sent from the state listener follow them
         setState(State.CONNECTED);
@@ -372,6 +379,7 @@ final class ClientConnection {
     }
 
     private void connectFailed(Throwable cause) {
+        lastFailure = cause;
         setState(State.DISCONNECTED);
         if (reconnectPolicy.isEnabled()) {
             scheduleReconnect(cause);

@@ -11,6 +11,7 @@ import io.pushline.internal.Checks;
 import io.pushline.netty.internal.Frames;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -173,6 +174,16 @@ public final class PushClient implements AutoCloseable {
      */
     public State state() {
         return connection.state();
+    }
+
+    /**
+     * Returns why the last connection attempt failed (refused, timed out, TLS handshake failed, ...), for as long as
+     * no connection is up: useful to say why a client keeps reconnecting. Thread-safe.
+     *
+     * @return the cause, or empty when the client is connected or no attempt failed yet
+     */
+    public Optional<Throwable> lastConnectFailure() {
+        return Optional.ofNullable(connection.lastFailure());
     }
 
     /**
