@@ -12,9 +12,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ReadmeSnippetTest {
     @ParameterizedTest
     @CsvSource({"RedisToTcpExample, builder", "TickerClientExample, client", "UserTopicsExample, userTopics",
-        "ResumeExample, historyServer", "ResumeExample, historyPublisher", "ResumeExample, resumingClient"})
+        "ResumeExample, historyServer", "ResumeExample, historyPublisher", "ResumeExample, resumingClient",
+        "TestKitSnippetIT, testKit"})
     void readmeShowsTheCompiledSnippet(String example, String tag) throws IOException {
-        String source = Files.readString(Path.of("src/main/java/io/pushline/examples/" + example + ".java"));
+        Path main = Path.of("src/main/java/io/pushline/examples/" + example + ".java");
+        String source = Files.readString(Files.exists(main) ? main
+                : Path.of("src/test/java/io/pushline/examples/" + example + ".java"));
         int start = source.indexOf("// tag::" + tag + "[]");
         int end = source.indexOf("// end::" + tag + "[]");
         assertThat(start).isPositive();

@@ -203,6 +203,19 @@ public final class PushServer implements AutoCloseable {
     }
 
     /**
+     * Tells whether a topic is held by at least one client and its broker subscription is confirmed: from then on
+     * every message published to it reaches the clients that hold it. Tests wait on it, for example until a
+     * {@code raw} client's default topics are in place: {@code await().until(() -> server.isSubscribed("updates"))}.
+     * Thread-safe.
+     *
+     * @param topic the topic
+     * @return whether it is subscribed and confirmed
+     */
+    public boolean isSubscribed(String topic) {
+        return runtime.isSubscribed(Objects.requireNonNull(topic, "topic"));
+    }
+
+    /**
      * Returns the patterns that have at least one subscribed client.
      *
      * @return an immutable snapshot

@@ -290,4 +290,47 @@ class PushServerTest {
                 .hasMessage("eventLoopThreads: 0 (expected: > 0)");
         assertThatThrownBy(() -> Framing.lines(0)).hasMessage("maxFrameLength: 0 (expected: 1..16777216)");
     }
+
+    @Test
+    void isSubscribedTurnsTrueOnceTheBrokerConfirmedARawClientsDefaultTopic() {
+        CompletableFuture<Void> confirmation = new CompletableFuture<>();
+        InMemoryMessageSource inner = InMemoryMessageSource.create();
+        io.pushline.MessageSource slow = new io.pushline.MessageSource() { // confirms when the test says so
+            @Override
+            public io.pushline.SourceCapabilities capabilities() {
+                return inner.capabilities();
+            }
+
+            @Override
+            public void start(io.pushline.MessageListener listener) {
+                inner.start(listener);
+            }
+
+            @Override
+            public CompletableFuture<Void> subscribe(String topic) {
+                return inner.subscribe(topic).thenCompose(ok -> confirmation);
+            }
+
+            @Override
+            public CompletableFuture<Void> unsubscribe(String topic) {
+                return inner.unsubscribe(topic);
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+            }
+        };
+        PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).source(slow)
+                .defaultTopics("updates").build().start());
+        assertThat(server.isSubscribed("updates")).isFalse();
+        TcpTestClient client = closer.add(new TcpTestClient(server.port()));
+        await().until(() -> server.topics().contains("updates"));
+        assertThat(server.isSubscribed("updates")).as("held, not yet confirmed").isFalse();
+        confirmation.complete(null);
+        await().until(() -> server.isSubscribed("updates"));
+        inner.publish("updates", "now it arrives".getBytes(StandardCharsets.UTF_8)).join();
+        assertThat(client.readLine()).isEqualTo("now it arrives");
+        assertThat(server.isSubscribed("other")).isFalse();
+    }
 }

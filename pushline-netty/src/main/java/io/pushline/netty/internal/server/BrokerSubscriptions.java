@@ -71,6 +71,13 @@ final class BrokerSubscriptions {
         }
     }
 
+    /** Whether a topic has subscribers and the broker confirmed its subscription. */
+    boolean isConfirmed(String topic) {
+        synchronized (lock) {
+            return !pendingTopics.containsKey(topic) && registry.topics().contains(topic);
+        }
+    }
+
     /** Ends a client's subscription to a topic; the broker's ends with the last one. */
     void unsubscribe(NettyClient client, String topic) {
         synchronized (lock) {

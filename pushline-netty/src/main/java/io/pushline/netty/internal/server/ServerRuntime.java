@@ -250,6 +250,12 @@ public final class ServerRuntime {
         return client instanceof NettyClient ? ctx.registry().topics((NettyClient) client) : Set.of();
     }
 
+    /** Whether a topic has subscribers and its broker subscription is confirmed. */
+    public boolean isSubscribed(String topic) {
+        ServerContext ctx = context;
+        return ctx != null && ctx.subscriptions().isConfirmed(topic);
+    }
+
     /**
      * Returns the patterns with subscribers.
      *
