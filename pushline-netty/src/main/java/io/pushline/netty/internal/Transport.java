@@ -11,29 +11,58 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.kqueue.KQueue;
+import io.netty.channel.kqueue.KQueueIoHandler;
+import io.netty.channel.kqueue.KQueueServerSocketChannel;
+import io.netty.channel.kqueue.KQueueSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The I/O transport: native epoll when it is available (Linux), NIO otherwise. The one place that chooses, for the
- * server, the client and the Redis subscriber.
+ * The I/O transport: native epoll (Linux) or kqueue (macOS) when its native library is on the class path, NIO
+ * otherwise. The one place that chooses, for the server, the client and the Redis subscriber. The native jars are
+ * optional dependencies, one per platform ({@code netty-transport-native-epoll} with classifier
+ * {@code linux-x86_64} or {@code linux-aarch_64}, {@code netty-transport-native-kqueue} with {@code osx-x86_64} or
+ * {@code osx-aarch_64}); without one, NIO is used and that is logged once.
  */
 public enum Transport {
     /** Linux epoll, from {@code netty-transport-native-epoll}. */
     EPOLL,
+    /** BSD and macOS kqueue, from {@code netty-transport-native-kqueue}. */
+    KQUEUE,
     /** The JDK's NIO, everywhere. */
     NIO;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+    private static final AtomicBoolean TOLD = new AtomicBoolean();
 
     /**
      * Chooses a transport.
      *
-     * @param preferNative whether epoll should be used when it is available
-     * @return epoll when preferred and available, NIO otherwise
+     * @param preferNative whether a native transport should be used when it is available
+     * @return epoll or kqueue when preferred and available, NIO otherwise
      */
     public static Transport choose(boolean preferNative) {
-        return preferNative && Epoll.isAvailable() ? EPOLL : NIO;
+        if (!preferNative) {
+            return NIO;
+        }
+        if (Epoll.isAvailable()) {
+            return EPOLL;
+        }
+        if (KQueue.isAvailable()) {
+            return KQUEUE;
+        }
+        if (TOLD.compareAndSet(false, true)) {
+            LOG.info("no native transport for this platform on the class path ({}): using NIO; add "
+                    + "netty-transport-native-epoll (Linux) or netty-transport-native-kqueue (macOS) with the "
+                    + "classifier of your platform for less CPU per connection", Epoll.unavailabilityCause());
+        }
+        return NIO;
     }
 
     /**
@@ -43,7 +72,15 @@ public enum Transport {
      * @return its transport
      */
     public static Transport of(EventLoop loop) {
-        return loop instanceof IoEventLoop && ((IoEventLoop) loop).isIoType(EpollIoHandler.class) ? EPOLL : NIO;
+        if (loop instanceof IoEventLoop io) {
+            if (io.isIoType(EpollIoHandler.class)) {
+                return EPOLL;
+            }
+            if (io.isIoType(KQueueIoHandler.class)) {
+                return KQUEUE;
+            }
+        }
+        return NIO;
     }
 
     /**
@@ -52,7 +89,11 @@ public enum Transport {
      * @return the factory
      */
     public IoHandlerFactory ioHandlerFactory() {
-        return this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return switch (this) {
+            case EPOLL -> EpollIoHandler.newFactory();
+            case KQUEUE -> KQueueIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
     }
 
     /**
@@ -72,7 +113,11 @@ public enum Transport {
      * @return the class
      */
     public Class<? extends ServerChannel> serverChannelClass() {
-        return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return switch (this) {
+            case EPOLL -> EpollServerSocketChannel.class;
+            case KQUEUE -> KQueueServerSocketChannel.class;
+            case NIO -> NioServerSocketChannel.class;
+        };
     }
 
     /**
@@ -81,6 +126,10 @@ public enum Transport {
      * @return the class
      */
     public Class<? extends Channel> socketChannelClass() {
-        return this == EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+        return switch (this) {
+            case EPOLL -> EpollSocketChannel.class;
+            case KQUEUE -> KQueueSocketChannel.class;
+            case NIO -> NioSocketChannel.class;
+        };
     }
 }
