@@ -78,13 +78,15 @@ public final class ResumingLineClient {
                     resumes++;
                 }
                 int want = random.nextInt(minReads, maxReads);
+                String context = "connection " + (c + 1) + " of " + connections + ", after '" + reply + "'";
                 for (int i = 0; i < want; i++) {
                     String line = in.readLine();
                     String[] msg = line == null ? new String[0] : line.split(" ", 4);
                     Position p = msg.length >= 3 && msg[0].equals("MSG") && msg[1].equals(topic)
                             ? Position.parse(msg[2]).orElse(null) : null;
                     if (p == null || !p.follows(last)) {
-                        throw new AssertionError("after " + last + " came: " + line);
+                        throw new AssertionError("after " + last + " came: " + line + " (push " + (i + 1) + " of "
+                                + context + ")");
                     }
                     last = p;
                     read++;

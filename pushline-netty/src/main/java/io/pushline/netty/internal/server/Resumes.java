@@ -89,7 +89,9 @@ final class Resumes {
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         CommandsProtocolHandler.Pending slot = handler.enqueue(reply);
         HistoryQuery q = query;
-        CompletableFuture<Replay> read = confirmed.thenCompose(ok -> server.reads().read(topic, q));
+        // the read must be sent after the client joined the live stream: it may share only a read sent after this
+        long ticket = server.reads().ticket();
+        CompletableFuture<Replay> read = confirmed.thenCompose(ok -> server.reads().read(topic, q, ticket));
         Position asked = from;
         long timeoutNanos = server.config().brokerTimeout().toNanos();
         ScheduledFuture<?> timeout = handler.ctx().executor().schedule(() -> {
@@ -119,7 +121,7 @@ final class Resumes {
     private void topOnly(String topic) {
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         handler.enqueue(reply);
-        server.reads().read(topic, HistoryQuery.latest(0))
+        server.reads().read(topic, HistoryQuery.latest(0), server.reads().ticket())
                 .orTimeout(server.config().brokerTimeout().toNanos(), TimeUnit.NANOSECONDS)
                 .whenComplete((replay, error) -> handler.onLoop(() -> inFlight--))
                 .whenComplete((replay, error) -> reply.complete(error != null
