@@ -5,25 +5,30 @@ import io.pushline.Message;
 import io.pushline.MessageListener;
 import io.pushline.SourceState;
 import io.pushline.internal.LogText;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link NatsMessageSource}'s listener side: its {@link SourceState}, and every listener call, made under one
- * lock so that none overlaps another and none starts after {@link #close()} returned. Messages come from the
- * dispatcher's one thread (so the lock is uncontended on the hot path); state, re-subscription and drop reports from
- * jnats's callback thread and the source's own threads. Listener exceptions are caught and logged under
- * {@link NatsMessageSource}'s logger. Thread-safe.
+ * A {@link NatsMessageSource}'s listener side: its {@link SourceState}, and every listener call. Each call holds
+ * the read side of a lock whose write side {@link #close()} takes, so that none starts after {@code close} returned
+ * and none is still running then; calls may overlap otherwise (a drop report while the listener is busy with a
+ * message), as {@link io.pushline.MessageListener} allows. Messages come from the dispatcher's one thread; state,
+ * re-subscription and drop reports from jnats's callback thread and the source's own threads, state changes one at a
+ * time. Listener exceptions are caught and logged under {@link NatsMessageSource}'s logger. Thread-safe.
  */
 final class SourceEvents {
     private static final Logger LOG = LoggerFactory.getLogger(NatsMessageSource.class);
 
     private final String description;
-    private final Object calls = new Object();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Lock calls = lock.readLock();
+    private final Object stateChanges = new Object();
     private volatile MessageListener listener;
     private volatile SourceState state = SourceState.DOWN;
-    private boolean closed; // guarded by calls
-    private boolean invalidTopicLogged; // guarded by calls
+    private volatile boolean closed;
+    private boolean invalidTopicLogged; // only on the dispatcher's thread
 
     SourceEvents(String description) {
         this.description = description;
@@ -39,63 +44,62 @@ final class SourceEvents {
 
     /** No listener call starts after this returns, and none is running. */
     void close() {
-        synchronized (calls) {
+        lock.writeLock().lock();
+        try {
             closed = true;
             state = SourceState.DOWN;
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 
     void message(String pattern, Message message) {
-        synchronized (calls) {
+        calls.lock();
+        try {
             if (closed) {
                 return;
             }
-            try {
-                if (pattern == null) {
-                    listener.onMessage(message);
-                } else {
-                    listener.onPatternMessage(pattern, message);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on a message from topic {}{}", LogText.escape(message.topic()),
-                        pattern == null ? "" : " (pattern " + LogText.escape(pattern) + ")", e);
+            if (pattern == null) {
+                listener.onMessage(message);
+            } else {
+                listener.onPatternMessage(pattern, message);
             }
+        } catch (RuntimeException e) {
+            LOG.warn("listener failed on a message from topic {}{}", LogText.escape(message.topic()),
+                    pattern == null ? "" : " (pattern " + LogText.escape(pattern) + ")", e);
+        } finally {
+            calls.unlock();
         }
     }
 
     /** A subject that matched a pattern but is not a valid topic: dropped, counted, logged once at WARN. */
     void invalidTopic(String subject, String problem) {
-        synchronized (calls) {
-            if (closed) {
-                return;
-            }
-            if (!invalidTopicLogged) {
-                invalidTopicLogged = true;
-                LOG.warn("dropping messages on subjects that are not valid topics, first: '{}' ({}); further drops "
-                        + "are counted as {} and logged at DEBUG", LogText.escape(subject), problem,
-                        DropReason.INVALID_TOPIC);
-            } else {
-                LOG.debug("dropping a message on subject '{}': {}", LogText.escape(subject), problem);
-            }
-            try {
-                listener.onMessagesDropped(DropReason.INVALID_TOPIC, 1);
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on a dropped message", e);
-            }
+        if (!invalidTopicLogged) {
+            invalidTopicLogged = true;
+            LOG.warn("dropping messages on subjects that are not valid topics, first: '{}' ({}); further drops "
+                    + "are counted as {} and logged at DEBUG", LogText.escape(subject), problem,
+                    DropReason.INVALID_TOPIC);
+        } else {
+            LOG.debug("dropping a message on subject '{}': {}", LogText.escape(subject), problem);
         }
+        dropped(DropReason.INVALID_TOPIC, 1);
     }
 
     /** Messages jnats dropped because the dispatcher's pending limits were reached. */
     void shed(long count) {
-        synchronized (calls) {
-            if (closed) {
-                return;
+        dropped(DropReason.SERVER_OVERLOADED, count);
+    }
+
+    private void dropped(DropReason reason, long count) {
+        calls.lock();
+        try {
+            if (!closed) {
+                listener.onMessagesDropped(reason, count);
             }
-            try {
-                listener.onMessagesDropped(DropReason.SERVER_OVERLOADED, count);
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on {} shed messages", count, e);
-            }
+        } catch (RuntimeException e) {
+            LOG.warn("listener failed on {} dropped messages ({})", count, reason, e);
+        } finally {
+            calls.unlock();
         }
     }
 
@@ -113,31 +117,37 @@ final class SourceEvents {
     /** Back, and every subscription confirmed again: UP, then the re-subscription. */
     void resubscribed() {
         change(SourceState.UP);
-        synchronized (calls) {
+        calls.lock();
+        try {
             if (closed) {
                 return;
             }
             LOG.info("NATS source reconnected to {} and re-subscribed", description);
-            try {
-                listener.onResubscribed();
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on the re-subscription", e);
-            }
+            listener.onResubscribed();
+        } catch (RuntimeException e) {
+            LOG.warn("listener failed on the re-subscription", e);
+        } finally {
+            calls.unlock();
         }
     }
 
     private boolean change(SourceState newState) {
-        synchronized (calls) {
-            if (closed || state == newState) {
-                return false;
+        calls.lock();
+        try {
+            synchronized (stateChanges) {
+                if (closed || state == newState) {
+                    return false;
+                }
+                state = newState;
+                try {
+                    listener.onStateChange(newState);
+                } catch (RuntimeException e) {
+                    LOG.warn("listener failed on state change to {}", newState, e);
+                }
+                return true;
             }
-            state = newState;
-            try {
-                listener.onStateChange(newState);
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on state change to {}", newState, e);
-            }
-            return true;
+        } finally {
+            calls.unlock();
         }
     }
 }
