@@ -196,11 +196,36 @@ final class HistoryStreams {
                     result.complete(p);
                 }
             } else if (mayRetry && noResponders(error)) {
-                // the stream is gone (deleted, or the server lost its storage): find or create it, then once more
+                recover(topic, payload, result, error);
+            } else {
+                result.completeExceptionally(failure("publish to " + topic, error));
+            }
+        });
+    }
+
+    /**
+     * A publish to a known stream had no responder. Only when JetStream itself says the stream does not exist (it
+     * was deleted, or the server lost its storage) is it looked up or created again, then the publish sent once
+     * more; while JetStream does not answer (a server still starting) the publish fails and the stream stays, so
+     * that a slow start never makes a new epoch.
+     */
+    private void recover(String topic, byte[] payload, CompletableFuture<Position> result, Throwable error) {
+        String name;
+        synchronized (lock) {
+            name = streams.get(topic);
+        }
+        if (name == null) {
+            afterStream(topic, () -> send(topic, payload, result, false), result);
+            return;
+        }
+        info(name).whenComplete((state, infoError) -> {
+            if (infoError != null) {
+                result.completeExceptionally(failure("publish to " + topic, error));
+            } else if (state == null) {
                 forget(topic);
                 afterStream(topic, () -> send(topic, payload, result, false), result);
             } else {
-                result.completeExceptionally(failure("publish to " + topic, error));
+                send(topic, payload, result, false); // the stream is there: JetStream was not ready yet
             }
         });
     }
