@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * One jnats connection as {@link NatsMessageSource} and {@link NatsPublisher} use it: connected synchronously,
  * with history streams when the settings have history, core publishes confirmed by a round trip
  * ({@link Confirmations}), and, for a source (given {@link SourceEvents}), a dispatcher holding the topic and
- * pattern subscriptions as sets, its drops reported every 100 ms, and the connection's events turned into states
- * and re-subscriptions. Thread-safe.
+ * pattern subscriptions as sets, its drops reported every 100 ms, the connection's events turned into states
+ * and re-subscriptions, and (with history) a {@link StreamSweeper} on the same timer. Thread-safe.
  */
 final class NatsClient {
     private static final Logger LOG = LoggerFactory.getLogger(NatsMessageSource.class);
@@ -101,6 +101,13 @@ final class NatsClient {
                 return thread;
             });
             t.scheduleWithFixedDelay(this::reportDrops, 100, 100, TimeUnit.MILLISECONDS);
+            if (history != null) {
+                HistoryStreams h = history;
+                StreamSweeper sweeper = new StreamSweeper(c, settings.history.metaTtl(), settings.requestTimeout,
+                        h::forget);
+                long every = StreamSweeper.interval(settings.history.metaTtl()).toMillis();
+                t.scheduleWithFixedDelay(sweeper::sweep, every, every, TimeUnit.MILLISECONDS);
+            }
             timer = t;
         }
         connection = c;

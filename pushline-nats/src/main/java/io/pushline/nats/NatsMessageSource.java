@@ -68,6 +68,10 @@ import org.slf4j.LoggerFactory;
  *       future completes once stored); the first publish or read of a topic creates its stream (file storage,
  *       one replica unless {@link Builder#historyStorage}/{@link Builder#historyReplicas} say otherwise);</li>
  *   <li>a plain publish to {@code <topic>} is delivered as usual, without a position;</li>
+ *   <li>a stream nothing was published to for {@link HistoryOptions#metaTtl()} (a day by default) is deleted by
+ *       the source, which looks every quarter of that time: its topic starts a new epoch, as on Redis when the
+ *       topic's meta expires. The number of streams is so bounded in time; bound it in number with JetStream's
+ *       account limits ({@code max_streams});</li>
  *   <li>{@link #readHistory} asks {@code STREAM.INFO} for the top and reads the messages with {@code DIRECT.GET}:
  *       no consumer is created, neither per read nor per client.</li>
  * </ul>

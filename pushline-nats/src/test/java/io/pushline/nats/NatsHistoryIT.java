@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * History in JetStream beyond the TCK: the stream a topic gets, plain and pattern deliveries, a restarted server
- * with and without its storage, trimming and expiry, and publishers on other connections. History topics start
+ * with and without its storage, trimming and expiry, idle streams swept, and publishers on other connections. History topics start
  * with {@code h.}.
  */
 class NatsHistoryIT {
@@ -145,6 +145,24 @@ class NatsHistoryIT {
         assertThat(expired.recoversFrom(top)).as("a reader that missed nothing still resumes").isTrue();
         assertThat(get(source.readHistory("h.trim", HistoryQuery.since(given.get(10).offset(), 10)))
                 .recoversFrom(given.get(10))).isFalse();
+    }
+
+    @Test
+    void aStreamIdleForTheMetaTtlIsDeletedAndItsTopicStartsANewEpoch() throws Exception {
+        HistoryOptions brief = HistoryOptions.builder().size(5).ttl(Duration.ofSeconds(1))
+                .metaTtl(Duration.ofSeconds(2)).topics(t -> t.startsWith("h.")).build();
+        NatsMessageSource source = started(brief);
+        Position p = get(publisher(brief).publishWithPosition("h.idle", bytes("once")));
+        Position fresh = get(source.readHistory("h.idle.never", HistoryQuery.latest(0))).top();
+        NatsTestClient outside = closer.add(new NatsTestClient(nats.url()));
+        assertThat(outside.streamsOf("$PUSHLINE.H.h.idle")).hasSize(1);
+        await().atMost(Duration.ofSeconds(15)).until(() -> outside.streamsOf("$PUSHLINE.H.h.idle").isEmpty()
+                && outside.streamsOf("$PUSHLINE.H.h.idle.never").isEmpty());
+        HistoryRead after = get(source.readHistory("h.idle", HistoryQuery.since(p.offset(), 10)));
+        assertThat(after.top().sameEpoch(p)).isFalse();
+        assertThat(after.top().offset()).isZero();
+        assertThat(after.recoversFrom(p)).isFalse();
+        assertThat(get(source.readHistory("h.idle.never", HistoryQuery.latest(0))).top().sameEpoch(fresh)).isFalse();
     }
 
     @Test
