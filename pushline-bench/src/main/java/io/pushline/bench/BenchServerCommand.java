@@ -4,6 +4,7 @@ import io.lettuce.core.RedisURI;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.pushline.DropReason;
 import io.pushline.HistoryOptions;
+import io.pushline.MessageSource;
 import io.pushline.Protocol;
 import io.pushline.PushMetrics;
 import io.pushline.SlowConsumerPolicy;
@@ -11,6 +12,7 @@ import io.pushline.netty.PushServer;
 import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTls;
+import io.pushline.nats.NatsMessageSource;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;
 import java.io.File;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The Pushline server under test, in its own process so that its CPU and memory are its own. It relays one Redis
- * channel to every raw client, prints {@code READY <port>} once listening, and answers
+ * channel (or NATS subject) to every raw client, prints {@code READY <port>} once listening, and answers
  * {@code stats} / {@code stats gc} lines on stdin with one {@code STATS key=value ...} line; {@code quit} or the
  * end of stdin closes it.
  */
@@ -34,8 +36,11 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--port", description = "TCP port (default: ${DEFAULT-VALUE}, 0 = any free port).")
     int port;
 
-    @Option(names = "--redis", required = true, description = "Redis URI to relay from.")
+    @Option(names = "--redis", description = "Redis URI to relay from.")
     String redis;
+
+    @Option(names = "--nats", description = "NATS URL to relay from (instead of --redis).")
+    String nats;
 
     @Option(names = "--topic", description = "The channel every client receives (default: ${DEFAULT-VALUE}).")
     String topic = "bench";
@@ -69,11 +74,13 @@ final class BenchServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((redis == null) == (nats == null)) {
+            throw new IllegalArgumentException("give exactly one of --redis and --nats");
+        }
         PushServerBuilder builder = PushServer.builder()
                 .port(port)
                 .host("127.0.0.1")
-                .source(history ? RedisMessageSource.create(RedisURI.create(redis), HistoryOptions.defaults())
-                        : RedisMessageSource.create(redis))
+                .source(source())
                 // every load-tool client comes from 127.0.0.1 (unless --bind): the per-address limit would cap the run
                 .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy)
                         .maxConnectionsPerAddress(Integer.MAX_VALUE))
@@ -101,6 +108,14 @@ final class BenchServerCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private MessageSource source() {
+        if (nats != null) {
+            return history ? NatsMessageSource.create(nats, HistoryOptions.defaults()) : NatsMessageSource.create(nats);
+        }
+        return history ? RedisMessageSource.create(RedisURI.create(redis), HistoryOptions.defaults())
+                : RedisMessageSource.create(redis);
     }
 
     private static String stats(PushServer server, boolean gc) {

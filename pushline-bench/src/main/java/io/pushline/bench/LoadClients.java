@@ -35,10 +35,13 @@ import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * N TCP clients that count the deliveries they read and record each one's latency from the publisher's
- * {@link System#nanoTime()} stamp. Both Pushline (raw frames, one per line) and Redis (RESP pushes, one field per
- * line) are parsed the same way: every line that starts with {@code P} is a payload {@code P<seq> <stamp> ...}.
+ * {@link System#nanoTime()} stamp. Pushline (raw frames, one per line), Redis (RESP pushes, one field per line) and
+ * NATS ({@code MSG} lines, each followed by its payload line) are parsed the same way: every line that starts with
+ * {@code P} and a digit is a payload {@code P<seq> <stamp> ...}; NATS's {@code PING} is answered with {@code PONG}.
  */
 final class LoadClients implements AutoCloseable {
+    private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
+
     private final EventLoopGroup group;
     private final List<Channel> channels = new ArrayList<>();
     private final Map<EventLoop, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
@@ -145,7 +148,7 @@ final class LoadClients implements AutoCloseable {
         return disconnects.sum();
     }
 
-    /** Redis-direct clients count their {@code subscribe} confirmations. */
+    /** Redis-direct clients count their {@code subscribe} confirmations, NATS-direct ones their {@code PONG}. */
     int subscribed() {
         return subscribed.get();
     }
@@ -193,7 +196,12 @@ final class LoadClients implements AutoCloseable {
             while ((eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n')) >= 0) {
                 int start = in.readerIndex();
                 byte first = in.getByte(start);
-                if (first == 'P') {
+                byte second = eol - start > 1 ? in.getByte(start + 1) : 0;
+                if (first == 'P' && second == 'I') {
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(PONG)); // NATS-direct: the server's keep-alive
+                } else if (first == 'P' && second == 'O') {
+                    subscribed.incrementAndGet(); // NATS-direct: the PONG after CONNECT and SUB
+                } else if (first == 'P') {
                     int i = start + 1;
                     long seq = 0;
                     byte c;

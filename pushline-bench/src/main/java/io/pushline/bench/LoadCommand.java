@@ -17,14 +17,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * One load scenario, run against Redis-direct and against Pushline in the same invocation: a private
- * {@code redis-server}, a Pushline server process relaying one channel from it, N clients of each, a publisher
- * stamping every payload with its sequence number and {@link System#nanoTime()}.
+ * One load scenario, run against a broker directly and against Pushline in front of it, in the same invocation: a
+ * private {@code redis-server} and/or {@code nats-server}, a Pushline server process relaying one channel or subject
+ * from it, N clients of each, a publisher stamping every payload with its sequence number and
+ * {@link System#nanoTime()}. Each Pushline target is compared with its broker's direct target of the same run.
  */
 @Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fan-out load: N clients of Redis-direct and of Pushline, same publisher, same machine.")
@@ -44,7 +44,34 @@ final class LoadCommand implements Callable<Integer> {
          * As {@link #PUSHLINE} (no history in the server), with the publisher of {@link #PUSHLINE_HISTORY}: tells the
          * publisher's share of the difference between the two from the server's.
          */
-        PUSHLINE_SCRIPTED
+        PUSHLINE_SCRIPTED,
+        /**
+         * Clients speak the NATS protocol to {@code nats-server} itself ({@code CONNECT}, {@code SUB bench}, then
+         * {@code MSG} lines and payloads, parsed like the Redis pushes): the NATS-direct baseline.
+         */
+        NATS,
+        /** Clients connect to a Pushline server process that relays the subject from the same NATS server. */
+        PUSHLINE_NATS;
+
+        /** Whether the clients read from the broker itself. */
+        boolean direct() {
+            return this == REDIS || this == NATS;
+        }
+
+        /** Whether the broker is NATS. */
+        boolean nats() {
+            return this == NATS || this == PUSHLINE_NATS;
+        }
+
+        /** The broker's name, for the report. */
+        String broker() {
+            return nats() ? "NATS" : "Redis";
+        }
+
+        /** The direct target a Pushline target is compared with. */
+        Target baseline() {
+            return nats() ? NATS : REDIS;
+        }
     }
 
     @Option(names = "--clients", description = "Reading clients (default: ${DEFAULT-VALUE}).")
@@ -106,6 +133,9 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--redis-bin", description = "The redis-server binary (default: ${DEFAULT-VALUE}).")
     String redisBin = "redis-server";
 
+    @Option(names = "--nats-bin", description = "The nats-server binary (default: ${DEFAULT-VALUE}, or /usr/sbin's).")
+    String natsBin = "nats-server";
+
     @Option(names = "--sample-omem", description = "Sample Redis CLIENT LIST output-buffer memory every 100 ms.")
     boolean sampleOmem;
 
@@ -119,36 +149,46 @@ final class LoadCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "scenario: %d clients (+%d stalled), %s, %d-byte payloads, %s s measured after %s s "
                 + "warm-up, %d cores%n", clients, stalled, idle ? "idle" : rate <= 0 ? "full-speed publisher"
                 : (long) rate + " msg/s", size, duration, warmup, Runtime.getRuntime().availableProcessors());
-        List<Result> results = new ArrayList<>();
-        try (RedisProcess redis = RedisProcess.start(redisBin, 20_000)) {
+        List<LoadResult> results = new ArrayList<>();
+        boolean needsRedis = targets.stream().anyMatch(t -> !t.nats());
+        boolean needsNats = targets.stream().anyMatch(Target::nats);
+        try (RedisProcess redis = needsRedis ? RedisProcess.start(redisBin, 20_000) : null;
+                NatsProcess nats = needsNats ? NatsProcess.start(natsBin) : null) {
             for (Target target : targets) {
-                Result r = run(redis, target);
+                LoadResult r = run(redis, nats, target);
                 results.add(r);
                 r.print(out);
             }
         }
-        if (results.size() == 2 && !idle) {
-            Result a = results.get(0);
-            Result b = results.get(1);
-            out.printf(Locale.ROOT, "ratio %s/%s: deliveries/s %.2fx, latency p50 %.3fx, p99 %.3fx, p999 %.3fx%n",
-                    b.target, a.target, b.rate() / a.rate(), ratio(b, a, 50), ratio(b, a, 99), ratio(b, a, 99.9));
+        if (!idle) {
+            for (LoadResult b : results) {
+                for (LoadResult a : results) {
+                    if (!b.target.direct() && a.target == b.target.baseline()) {
+                        out.printf(Locale.ROOT, "ratio %s/%s: deliveries/s %.2fx, latency p50 %.3fx, p99 %.3fx, "
+                                + "p999 %.3fx%n", b.target, a.target, b.rate() / a.rate(), ratio(b, a, 50),
+                                ratio(b, a, 99), ratio(b, a, 99.9));
+                    }
+                }
+            }
         }
         return 0;
     }
 
-    private static double ratio(Result b, Result a, double percentile) {
+    private static double ratio(LoadResult b, LoadResult a, double percentile) {
         return (double) b.latency.getValueAtPercentile(percentile) / Math.max(1, a.latency.getValueAtPercentile(percentile));
     }
 
-    private Result run(RedisProcess redis, Target target) throws Exception {
-        Result r = new Result(target, clients);
+    private LoadResult run(RedisProcess redis, NatsProcess nats, Target target) throws Exception {
+        LoadResult r = new LoadResult(target, clients);
         r.stalledClients = stalled;
         ServerProcess server = null;
-        try (RespClient control = new RespClient("127.0.0.1", redis.port())) {
+        long brokerPid = target.nats() ? nats.pid() : redis.pid();
+        try (RespClient control = target.nats() ? null : new RespClient("127.0.0.1", redis.port())) {
             InetSocketAddress address;
             byte[] hello;
-            if (target != Target.REDIS) {
-                List<String> args = new ArrayList<>(List.of("--redis", "redis://127.0.0.1:" + redis.port(),
+            if (!target.direct()) {
+                List<String> args = new ArrayList<>(List.of(target.nats() ? "--nats" : "--redis", target.nats()
+                        ? "nats://127.0.0.1:" + nats.port() : "redis://127.0.0.1:" + redis.port(),
                         "--threads", Integer.toString(serverThreads)));
                 if (target == Target.PUSHLINE_HISTORY) {
                     args.add("--history");
@@ -161,6 +201,11 @@ final class LoadCommand implements Callable<Integer> {
                 address = new InetSocketAddress("127.0.0.1", server.port());
                 hello = null;
                 r.serverPid = server.pid();
+            } else if (target == Target.NATS) {
+                address = new InetSocketAddress("127.0.0.1", nats.port());
+                hello = "CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB bench 1\r\nPING\r\n"
+                        .getBytes(StandardCharsets.US_ASCII);
+                r.serverPid = nats.pid();
             } else {
                 address = new InetSocketAddress("127.0.0.1", redis.port());
                 hello = "SUBSCRIBE bench\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -175,7 +220,7 @@ final class LoadCommand implements Callable<Integer> {
             for (String b : bind) {
                 locals.add(new InetSocketAddress(b, 0));
             }
-            SslContext tls = tlsCa == null || target == Target.REDIS ? null
+            SslContext tls = tlsCa == null || target.direct() ? null
                     : SslContextBuilder.forClient().trustManager(tlsCa).protocols("TLSv1.3", "TLSv1.2").build();
             MessageTracker tracker = null;
             try (LoadClients load = new LoadClients(clientThreads, null)) {
@@ -183,7 +228,7 @@ final class LoadCommand implements Callable<Integer> {
                 if (stalled > 0) {
                     load.connect(address, locals, stalled, hello, true, tls);
                 }
-                awaitReady(control, server, target);
+                awaitReady(control, nats, server, target);
                 r.rssConnected = ProcStats.rssBytes(r.serverPid);
                 if (server != null) {
                     r.heapConnected = Long.parseLong(server.stats(true).get("heapUsed"));
@@ -191,12 +236,16 @@ final class LoadCommand implements Callable<Integer> {
                 }
                 if (idle) {
                     if (overflow > 0) {
+                        if (target.nats()) {
+                            throw new IllegalArgumentException("--overflow runs on the Redis targets only");
+                        }
                         overflow(r, load, control, redis, server, address, locals, hello, tls);
                     }
                     return r;
                 }
                 try (LoadPublisher publisher = target == Target.PUSHLINE_HISTORY || target == Target.PUSHLINE_SCRIPTED
                         ? new HistoryPublisher("redis://127.0.0.1:" + redis.port())
+                        : target.nats() ? new NatsLoadPublisher("127.0.0.1", nats.port())
                         : new Publisher("127.0.0.1", redis.port())) {
                     if (warmup > 0) {
                         long warm = publisher.run("bench", size, rate, warmup, window);
@@ -216,8 +265,8 @@ final class LoadCommand implements Callable<Integer> {
                     }
                     double serverCpu0 = ProcStats.cpuSeconds(r.serverPid);
                     double serverSys0 = ProcStats.systemCpuSeconds(r.serverPid);
-                    double redisCpu0 = ProcStats.cpuSeconds(redis.pid());
-                    Sampler sampler = new Sampler(r.serverPid, sampleOmem ? redis.port() : 0);
+                    double redisCpu0 = ProcStats.cpuSeconds(brokerPid);
+                    Sampler sampler = new Sampler(r.serverPid, sampleOmem && !target.nats() ? redis.port() : 0);
                     sampler.start();
                     long start = System.nanoTime();
                     r.published = publisher.run("bench", size, rate, duration, window);
@@ -227,7 +276,7 @@ final class LoadCommand implements Callable<Integer> {
                     r.seconds = (load.lastDeliveryNanos() - start) / 1e9;
                     r.serverCpu = ProcStats.cpuSeconds(r.serverPid) - serverCpu0;
                     r.serverSys = ProcStats.systemCpuSeconds(r.serverPid) - serverSys0;
-                    r.redisCpu = ProcStats.cpuSeconds(redis.pid()) - redisCpu0;
+                    r.redisCpu = ProcStats.cpuSeconds(brokerPid) - redisCpu0;
                     r.received = load.deliveries() - before;
                     r.expected = r.published * clients;
                     r.latency = load.latencies();
@@ -240,6 +289,7 @@ final class LoadCommand implements Callable<Integer> {
                 }
                 // still connected at the end (stalled clients never read, so only the server can tell)
                 r.subscribedAtEnd = target == Target.REDIS ? numsub(control)
+                        : target == Target.NATS ? nats.subscriptions("bench")
                         : Long.parseLong((r.serverStats = server.stats(false)).get("connections"));
             }
             return r;
@@ -250,12 +300,13 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private void awaitReady(RespClient control, ServerProcess server, Target target) throws Exception {
+    private void awaitReady(RespClient control, NatsProcess nats, ServerProcess server, Target target)
+            throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         int want = clients + stalled;
         while (true) {
-            long numsub = numsub(control);
-            boolean ready = target == Target.REDIS ? numsub >= want
+            long numsub = target.nats() ? nats.subscriptions("bench") : numsub(control);
+            boolean ready = target.direct() ? numsub >= want
                     : numsub >= 1 && Integer.parseInt(server.stats(false).get("connections")) >= want;
             if (ready) {
                 return;
@@ -290,7 +341,7 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     /** Opens {@code --overflow} more connections past the server's limit and checks the survivors. */
-    private void overflow(Result r, LoadClients load, RespClient control, RedisProcess redis, ServerProcess server,
+    private void overflow(LoadResult r, LoadClients load, RespClient control, RedisProcess redis, ServerProcess server,
             InetSocketAddress address, List<InetSocketAddress> locals, byte[] hello, SslContext tls)
             throws Exception {
         long closedBefore = load.disconnects();
@@ -372,113 +423,6 @@ final class LoadCommand implements Callable<Integer> {
         void finish() throws InterruptedException {
             running = false;
             join(5_000);
-        }
-    }
-
-    /** What one target measured. */
-    private static final class Result {
-        final Target target;
-        final int clients;
-        long serverPid;
-        double connectSeconds;
-        long rssBefore;
-        long rssConnected;
-        long heapBefore;
-        long heapConnected;
-        long published;
-        double publishSeconds;
-        double seconds;
-        long expected;
-        long received;
-        double serverCpu;
-        double serverSys;
-        double redisCpu;
-        long rssPeak;
-        long omemPeak;
-        long disconnects;
-        Histogram latency = new Histogram(3);
-        Histogram toLastClient;
-        Map<String, String> serverStats;
-        long downBefore;
-        long subscribedAtEnd = -1;
-        long droppedBefore;
-        int overflowOpened;
-        long overflowClosed;
-        double overflowFloodCpu;
-        double overflowIdleCpu;
-        int serverOpenFiles;
-
-        int stalledClients;
-
-        Result(Target target, int clients) {
-            this.target = target;
-            this.clients = clients;
-        }
-
-        double rate() {
-            return seconds <= 0 ? 0 : received / seconds;
-        }
-
-        void print(PrintStream out) {
-            out.printf(Locale.ROOT, "%n== %s ==%n", target);
-            out.printf(Locale.ROOT, "connected %d clients in %.2f s%n", clients, connectSeconds);
-            long conns = Math.max(1, clients);
-            out.printf(Locale.ROOT, "server RSS %.1f MiB idle -> %.1f MiB connected: %.2f KiB per connection",
-                    mib(rssBefore), mib(rssConnected), (rssConnected - rssBefore) / 1024.0 / conns);
-            if (target != Target.REDIS) {
-                out.printf(Locale.ROOT, "; heap after GC %.1f -> %.1f MiB: %.2f KiB per connection",
-                        mib(heapBefore), mib(heapConnected), (heapConnected - heapBefore) / 1024.0 / conns);
-            }
-            out.println();
-            if (overflowOpened > 0 || overflowClosed > 0) {
-                out.printf(Locale.ROOT, "overflow: %d more connections accepted by the kernel, %d closed by the "
-                        + "server; server CPU %.2f s during the flood, %.2f s in the 5 idle s after; server open "
-                        + "files %d%n", overflowOpened, overflowClosed, overflowFloodCpu, overflowIdleCpu,
-                        serverOpenFiles);
-                out.printf(Locale.ROOT, "after overflow: published %d, expected %d deliveries (every open "
-                        + "connection), received %d%n", published, expected, received);
-            }
-            if (published > 0 && latency.getTotalCount() > 0) {
-                out.printf(Locale.ROOT, "published %d in %.2f s (%.0f msg/s); deliveries expected %d, received %d, "
-                        + "lost %d (%.4f%%)%n", published, publishSeconds, published / publishSeconds, expected,
-                        received, expected - received, 100.0 * (expected - received) / Math.max(1, expected));
-                out.printf(Locale.ROOT, "deliveries/s %.0f over %.2f s%n", rate(), seconds);
-                out.printf(Locale.ROOT, "latency ms p50 %.3f p99 %.3f p999 %.3f max %.3f%n",
-                        ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)),
-                        ms(latency.getValueAtPercentile(99.9)), ms(latency.getMaxValue()));
-                if (toLastClient != null && toLastClient.getTotalCount() > 0) {
-                    out.printf(Locale.ROOT, "time until the last client had a message, ms (%d messages reached "
-                            + "all): p50 %.3f p99 %.3f max %.3f%n", toLastClient.getTotalCount(),
-                            ms(toLastClient.getValueAtPercentile(50)), ms(toLastClient.getValueAtPercentile(99)),
-                            ms(toLastClient.getMaxValue()));
-                }
-                out.printf(Locale.ROOT, "CPU s: %s %.2f (%.2f in the kernel), redis %.2f; server RSS peak %.1f "
-                        + "MiB%s; client disconnects %d%n", target != Target.REDIS ? "pushline" : "redis(server)",
-                        serverCpu, serverSys, redisCpu, mib(rssPeak), omemPeak > 0 ? String.format(Locale.ROOT,
-                                "; redis largest client output buffer %.1f MiB", mib(omemPeak)) : "", disconnects);
-            }
-            if (subscribedAtEnd >= 0 && published > 0) {
-                out.printf(Locale.ROOT, "clients still connected at the end: %d of %d%n", subscribedAtEnd,
-                        clients + stalledClients);
-            }
-            if (serverStats != null) {
-                out.println("pushline stats (cumulative, warm-up included): " + serverStats);
-                if (published > 0 && !serverStats.isEmpty()) {
-                    long down = Long.parseLong(serverStats.get("sourceDownEvents")) - downBefore;
-                    long dropped = Long.parseLong(serverStats.get("droppedSlow"))
-                            + Long.parseLong(serverStats.get("droppedOverload")) - droppedBefore;
-                    out.printf(Locale.ROOT, "measured phase: cut off by Redis %d times; messages shed by the server "
-                            + "%d%n", down, dropped);
-                }
-            }
-        }
-
-        private static double mib(long bytes) {
-            return bytes / 1024.0 / 1024.0;
-        }
-
-        private static double ms(long nanos) {
-            return nanos / 1e6;
         }
     }
 }

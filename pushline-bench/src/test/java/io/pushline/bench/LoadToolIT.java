@@ -56,6 +56,19 @@ class LoadToolIT {
     }
 
     @Test
+    void measuresNatsDirectAndPushlineOverNatsWithoutLossAtAModestRate() throws Exception {
+        String out = run("-jar", JAR.toString(), "load", "--targets", "NATS,PUSHLINE_NATS", "--clients", "20",
+                "--rate", "500", "--duration", "2", "--warmup", "1");
+        assertThat(out).contains("== NATS ==", "== PUSHLINE_NATS ==", "ratio PUSHLINE_NATS/NATS");
+        List<Long> expected = numbers(out, "deliveries expected (\\d+)");
+        assertThat(expected).hasSize(2).allSatisfy(n -> assertThat(n).isBetween(19_000L, 20_000L));
+        assertThat(numbers(out, "received (\\d+), lost")).isEqualTo(expected);
+        assertThat(numbers(out, "lost (\\d+) ")).containsExactly(0L, 0L);
+        assertThat(numbers(out, "clients still connected at the end: (\\d+)")).containsExactly(20L, 20L);
+        assertThat(out).contains("measured phase: cut off by NATS 0 times; messages shed by the server 0");
+    }
+
+    @Test
     void refusesConnectionsBeyondTheOpenFileLimitCleanlyAndKeepsServingTheOthers() throws Exception {
         String out = run("-jar", JAR.toString(), "load", "--targets", "PUSHLINE", "--idle", "--clients", "300",
                 "--overflow", "900", "--server-nofile", "1024");

@@ -5,6 +5,8 @@
  * <ul>
  *   <li>{@link io.pushline.examples.RedisToTcpExample}: a relay of the Redis channel {@code updates} to
  *       every TCP client as CRLF lines, with echo.</li>
+ *   <li>{@link io.pushline.examples.NatsToTcpExample}: the same host code with a NATS source (subjects, NATS
+ *       wildcards).</li>
  *   <li>{@link io.pushline.examples.InMemoryExample}: the same on the embedded in-memory source; lines typed on
  *       standard input are pushed.</li>
  *   <li>{@link io.pushline.examples.ConsoleClient}: a console client: prints every push, sends every line typed.</li>

@@ -5,6 +5,8 @@
  * <ul>
  *   <li>{@link io.pushline.test.RedisServerExtension}: a private {@code redis-server} on a free loopback port per
  *       test class, which tests can stop and restart to simulate outages.</li>
+ *   <li>{@link io.pushline.test.NatsServerExtension}: the same for {@code nats-server} with JetStream, which tests
+ *       can also restart with its streams wiped.</li>
  *   <li>{@link io.pushline.test.LeakDetectionExtension}: fails a test when Netty reports a leaked buffer.
  *       Run tests with {@code -Dio.netty.leakDetection.level=paranoid} and
  *       {@code -Dio.netty.customResourceLeakDetector=io.pushline.test.RecordingLeakDetector}; without them it

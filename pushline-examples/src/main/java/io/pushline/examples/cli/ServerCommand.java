@@ -14,6 +14,7 @@ import io.pushline.netty.PushServer;
 import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTls;
+import io.pushline.nats.NatsMessageSource;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -29,11 +30,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code pushline server}: runs a push server until SIGTERM or Ctrl-C, which close it gracefully (exit status 0).
- * Without {@code --redis} it runs on the in-memory source and publishes every line typed on standard input to the
- * first topic.
+ * Without {@code --redis} or {@code --nats} it runs on the in-memory source and publishes every line typed on
+ * standard input to the first topic.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = "Runs a push server. Without --redis, lines typed on standard input are pushed.")
+        description = "Runs a push server. Without --redis or --nats, lines typed on standard input are pushed.")
 final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -49,6 +50,11 @@ final class ServerCommand implements Callable<Integer> {
             paramLabel = "URI", description = "Redis URI, e.g. redis://127.0.0.1:6379 "
             + "(default: the embedded in-memory source).")
     String redis;
+
+    @Option(names = "--nats", paramLabel = "URL", description = "NATS server URL(s), comma-separated, e.g. "
+            + "nats://127.0.0.1:4222 or nats://user:password@host:4222 (default: the embedded in-memory source). "
+            + "Topics are subjects and PSUB takes NATS wildcards: * is one token, a last > one or more.")
+    String nats;
 
     @Option(names = "--topic", converter = Converters.Topic.class, paramLabel = "TOPIC", defaultValue = "updates",
             description = "Default topic every client gets; repeatable (default: ${DEFAULT-VALUE}).")
@@ -144,8 +150,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--history", description = "Keep history for every topic: messages get positions, and "
             + "commands clients resume after a reconnect (SUB ... FROM) or start with the latest messages (SUB ... "
-            + "LAST). With --redis the history is kept in Redis (a stream per topic), and only messages published "
-            + "with positions (the server's PUB, 'pushline publish', RedisPublisher) get one (default: off).")
+            + "LAST). With --redis the history is kept in Redis (a stream per topic), with --nats in JetStream (a "
+            + "stream per topic, created on first use), and only messages published with positions (the server's "
+            + "PUB, 'pushline publish', RedisPublisher, NatsPublisher) get one (default: off).")
     boolean history;
 
     @Option(names = "--history-size", converter = Converters.Positive.class, paramLabel = "N", defaultValue = "1000",
@@ -170,6 +177,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        checkBroker();
         HistoryOptions historyOptions = historyOptions();
         Framing framed = framingOptions.framing();
         PushServerBuilder builder = PushServer.builder().port(port).framing(framed)
@@ -224,12 +232,12 @@ final class ServerCommand implements Callable<Integer> {
         System.out.println("pushline server listening on port " + server.port() + " (" + framed + ", "
                 + (tlsCert == null ? "" : tlsCa == null ? "TLS, " : "mutual TLS, ")
                 + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
-                // the source describes itself without credentials; the --redis text may hold a password
-                + (redis == null ? "in-memory" : source.toString())
+                // the source describes itself without credentials; the --redis/--nats text may hold a password
+                + (redis == null && nats == null ? "in-memory" : source.toString())
                 + (historyOptions == null ? "" : " with history of " + historyOptions.size() + " messages for "
                         + historyOptions.ttl().toSeconds() + "s per topic")
                 + (protocol == Protocol.RAW ? ", topics: " + String.join(",", topics) : "") + ")");
-        if (redis == null) {
+        if (redis == null && nats == null) {
             System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'"
                     + (protocol == Protocol.COMMANDS ? " (commands clients get it after SUB " + topics.get(0) + ")"
                             : ""));
@@ -237,6 +245,13 @@ final class ServerCommand implements Callable<Integer> {
         }
         stopped.await(); // standard input ended (or was never used): serve until SIGTERM
         return 0;
+    }
+
+    /** At most one broker: {@code --redis} and {@code --nats} exclude each other. */
+    void checkBroker() {
+        if (redis != null && nats != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--redis and --nats exclude each other");
+        }
     }
 
     /** The history every topic keeps with {@code --history}, checked; null without it. */
@@ -258,8 +273,11 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    /** The source: in-memory or Redis with {@code --redis}, with {@code history} when not null. */
+    /** The source: in-memory, Redis with {@code --redis} or NATS with {@code --nats}, with {@code history} if set. */
     private MessageSource source(HistoryOptions history) {
+        if (nats != null) {
+            return history == null ? NatsMessageSource.create(nats) : NatsMessageSource.create(nats, history);
+        }
         if (redis != null) {
             return history == null ? RedisMessageSource.create(redis)
                     : RedisMessageSource.create(RedisURI.create(redis), history);

@@ -48,6 +48,7 @@ class CliErrorsTest {
             client localhost:1 --sub a --from nowhere | pushline client: --from: 'nowhere' is not a position
             client localhost:1 --psub bad%20pattern | pushline client: --psub: 'bad pattern': pattern contains a space
             publish --redis notaurl t m       | pushline publish: --redis: not a Redis URI
+            publish t m                       | pushline publish: give exactly one of --redis and --nats
             """)
     void aBadValueIsOneLineAndExitStatusTwo(String command, String expected) {
         String[] args = command.trim().split(" +");
