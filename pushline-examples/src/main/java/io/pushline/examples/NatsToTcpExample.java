@@ -5,7 +5,6 @@ import io.pushline.Framing;
 import io.pushline.MessageSource;
 import io.pushline.netty.PushServer;
 import io.pushline.nats.NatsMessageSource;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@link RedisToTcpExample} with NATS behind it: the same host code with another source. Every message published to
@@ -59,7 +58,7 @@ public final class NatsToTcpExample {
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 5567;
         try (PushServer server = start(url, port)) {
             System.out.println("Relaying NATS subject \"updates\" to TCP clients on port " + server.port());
-            new CountDownLatch(1).await(); // until the JVM shuts down
+            Examples.runUntilStopped(server); // SIGTERM or Ctrl-C: drains and closes the clients
         }
     }
 }
