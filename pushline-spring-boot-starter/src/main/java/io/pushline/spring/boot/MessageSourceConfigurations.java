@@ -1,0 +1,104 @@
+package io.pushline.spring.boot;
+
+import io.pushline.HistoryOptions;
+import io.pushline.InMemoryMessageSource;
+import io.pushline.MessageSource;
+import io.pushline.redis.RedisMessageSource;
+import io.lettuce.core.RedisURI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyState;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+/**
+ * The message source the starter creates when the context has no {@link MessageSource} bean, imported in this
+ * order: Redis when {@link RedisCondition} holds, else in-memory. Either is a bean, so that the application can
+ * inject it (to publish to the in-memory one, say); Spring closes it after the server is closed.
+ */
+final class MessageSourceConfigurations {
+    private static final Logger LOG = LoggerFactory.getLogger(MessageSourceConfigurations.class);
+
+    private MessageSourceConfigurations() {
+    }
+
+    /** A {@link RedisMessageSource} from {@code spring.data.redis.*}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.pushline.redis.RedisMessageSource")
+    @ConditionalOnMissingBean(MessageSource.class)
+    @Conditional(RedisCondition.class)
+    static class RedisSource {
+        @Bean
+        RedisMessageSource pushlineMessageSource(PushlineProperties properties, Environment environment) {
+            SpringDataRedis settings = SpringDataRedis.bind(environment);
+            RedisURI uri = settings.toRedisUri();
+            HistoryOptions history = ServerSettings.history(properties.history());
+            RedisMessageSource source = history == null ? RedisMessageSource.create(uri)
+                    : RedisMessageSource.create(uri, history);
+            LOG.info("Pushline source: {} from spring.data.redis.*{}", source,
+                    history == null ? "" : ", with " + history);
+            return source;
+        }
+    }
+
+    /** An {@link InMemoryMessageSource}: the application publishes to it. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingBean(MessageSource.class)
+    static class InMemorySource {
+        @Bean
+        InMemoryMessageSource pushlineMessageSource(PushlineProperties properties) {
+            if (properties.source() == PushlineProperties.SourceKind.REDIS) {
+                throw new IllegalStateException("pushline.source=redis needs io.pushline:pushline-redis on the "
+                        + "class path");
+            }
+            HistoryOptions history = ServerSettings.history(properties.history());
+            LOG.info("Pushline source: in-memory{}", history == null ? "" : ", with " + history);
+            return history == null ? InMemoryMessageSource.create() : InMemoryMessageSource.withHistory(history);
+        }
+    }
+
+    /**
+     * Holds for {@code pushline.source=redis}, and for {@code auto} (the default) when any
+     * {@code spring.data.redis.*} property is set: the application chose Redis through Boot's own settings.
+     */
+    static final class RedisCondition extends SpringBootCondition {
+        private static final ConfigurationPropertyName REDIS = ConfigurationPropertyName.of(SpringDataRedis.PREFIX);
+
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            Environment environment = context.getEnvironment();
+            PushlineProperties.SourceKind kind = Binder.get(environment)
+                    .bind("pushline.source", PushlineProperties.SourceKind.class)
+                    .orElse(PushlineProperties.SourceKind.AUTO);
+            return switch (kind) {
+                case REDIS -> ConditionOutcome.match("pushline.source=redis");
+                case IN_MEMORY -> ConditionOutcome.noMatch("pushline.source=in-memory");
+                case AUTO -> redisConfigured(environment)
+                        ? ConditionOutcome.match("pushline.source=auto and spring.data.redis.* is set")
+                        : ConditionOutcome.noMatch("pushline.source=auto and no spring.data.redis.* is set");
+            };
+        }
+
+        private static boolean redisConfigured(Environment environment) {
+            for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+                if (source.getConfigurationProperty(REDIS) != null
+                        || source.containsDescendantOf(REDIS) == ConfigurationPropertyState.PRESENT) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}
