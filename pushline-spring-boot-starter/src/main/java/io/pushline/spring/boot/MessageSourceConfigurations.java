@@ -47,7 +47,7 @@ final class MessageSourceConfigurations {
             HistoryOptions history = ServerSettings.history(properties.history());
             RedisMessageSource source = history == null ? RedisMessageSource.create(uri)
                     : RedisMessageSource.create(uri, history);
-            LOG.info("Pushline source: {} from spring.data.redis.*{}", source,
+            LOG.debug("Pushline source: {} from spring.data.redis.*{}", source,
                     history == null ? "" : ", with " + history);
             return source;
         }
@@ -64,7 +64,7 @@ final class MessageSourceConfigurations {
                         + "class path");
             }
             HistoryOptions history = ServerSettings.history(properties.history());
-            LOG.info("Pushline source: in-memory{}", history == null ? "" : ", with " + history);
+            LOG.debug("Pushline source: in-memory{}", history == null ? "" : ", with " + history);
             return history == null ? InMemoryMessageSource.create() : InMemoryMessageSource.withHistory(history);
         }
     }

@@ -18,8 +18,8 @@ import org.springframework.context.SmartLifecycle;
  */
 public final class PushServerLifecycle implements SmartLifecycle {
     /**
-     * The phase: that of Boot's {@code WebServerGracefulShutdownLifecycle}, {@code SmartLifecycle.DEFAULT_PHASE -
-     * 1024}. Started after the beans of lower phases, stopped before them.
+     * The phase of Boot's web-server graceful shutdown ({@code WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE},
+     * {@code SmartLifecycle.DEFAULT_PHASE - 1024}). Started after the beans of lower phases, stopped before them.
      */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
 

@@ -22,7 +22,7 @@ class PushServerLifecycleTest {
 
     @Test
     void runsInTheWebServersGracefulShutdownPhase() {
-        // Boot's WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE
+        // Boot's WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE (checked against it in pushline-examples-boot)
         assertThat(PushServerLifecycle.PHASE).isEqualTo(SmartLifecycle.DEFAULT_PHASE - 1024);
         runner.run(context -> assertThat(context.getBean(PushServerLifecycle.class).getPhase())
                 .isEqualTo(PushServerLifecycle.PHASE));
