@@ -7,6 +7,8 @@ import io.pushline.redis.RedisMessageSource;
 import io.lettuce.core.RedisURI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -22,16 +24,33 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.core.type.MethodMetadata;
 
 /**
  * The message source the starter creates when the context has no {@link MessageSource} bean, imported in this
- * order: Redis when {@link RedisCondition} holds, else in-memory. Either is a bean, so that the application can
- * inject it (to publish to the in-memory one, say); Spring closes it after the server is closed.
+ * order: Redis when {@link RedisCondition} holds, else in-memory. Either is a bean, named {@value #BEAN}, so that
+ * the application can inject it (to publish to the in-memory one, say). The server owns it: it closes it right
+ * after its clients, without unsubscribing topic by topic first; Spring's {@code close()} at the end is then a
+ * no-op, and still closes it when the server never started.
  */
 final class MessageSourceConfigurations {
+    /** The name of the source bean the starter creates. */
+    static final String BEAN = "pushlineMessageSource";
+
     private static final Logger LOG = LoggerFactory.getLogger(MessageSourceConfigurations.class);
 
     private MessageSourceConfigurations() {
+    }
+
+    /** Tells whether {@code source} is the bean one of these configurations created (not the application's). */
+    static boolean createdHere(ConfigurableListableBeanFactory beans, MessageSource source) {
+        if (!beans.containsBeanDefinition(BEAN)
+                || !(beans.getBeanDefinition(BEAN) instanceof AnnotatedBeanDefinition definition)) {
+            return false;
+        }
+        MethodMetadata factory = definition.getFactoryMethodMetadata();
+        return factory != null && factory.getDeclaringClassName().startsWith(MessageSourceConfigurations.class.getName())
+                && beans.getBean(BEAN) == source;
     }
 
     /** A {@link RedisMessageSource} from {@code spring.data.redis.*}. */
@@ -40,7 +59,7 @@ final class MessageSourceConfigurations {
     @ConditionalOnMissingBean(MessageSource.class)
     @Conditional(RedisCondition.class)
     static class RedisSource {
-        @Bean
+        @Bean(BEAN)
         RedisMessageSource pushlineMessageSource(PushlineProperties properties, Environment environment) {
             SpringDataRedis settings = SpringDataRedis.bind(environment);
             RedisURI uri = settings.toRedisUri();
@@ -57,11 +76,17 @@ final class MessageSourceConfigurations {
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnMissingBean(MessageSource.class)
     static class InMemorySource {
-        @Bean
-        InMemoryMessageSource pushlineMessageSource(PushlineProperties properties) {
+        @Bean(BEAN)
+        InMemoryMessageSource pushlineMessageSource(PushlineProperties properties, Environment environment) {
             if (properties.source() == PushlineProperties.SourceKind.REDIS) {
                 throw new IllegalStateException("pushline.source=redis needs io.pushline:pushline-redis on the "
                         + "class path");
+            }
+            if (properties.source() == PushlineProperties.SourceKind.AUTO
+                    && RedisCondition.redisConfigured(environment)) {
+                LOG.warn("spring.data.redis.* is set but io.pushline:pushline-redis is not on the class path: "
+                        + "Pushline relays the in-memory source (add pushline-redis, or set "
+                        + "pushline.source=in-memory to silence this)");
             }
             HistoryOptions history = ServerSettings.history(properties.history());
             LOG.debug("Pushline source: in-memory{}", history == null ? "" : ", with " + history);
@@ -91,7 +116,7 @@ final class MessageSourceConfigurations {
             };
         }
 
-        private static boolean redisConfigured(Environment environment) {
+        static boolean redisConfigured(Environment environment) {
             for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
                 if (source.getConfigurationProperty(REDIS) != null
                         || source.containsDescendantOf(REDIS) == ConfigurationPropertyState.PRESENT) {

@@ -8,6 +8,7 @@ import io.pushline.TopicAuthorizer;
 import io.pushline.netty.PushServer;
 import io.pushline.netty.PushServerBuilder;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -25,8 +26,9 @@ import org.springframework.context.annotation.Import;
  *   <li><b>Source</b>: the context's {@link MessageSource} bean; without one the starter declares one: a
  *       {@code RedisMessageSource} from Boot's {@code spring.data.redis.*} settings when {@code pushline-redis} is
  *       on the class path and any such property is set (or {@code pushline.source=redis}), else an
- *       {@code InMemoryMessageSource} (or with {@code pushline.source=in-memory}). The server does not close a
- *       source bean: Spring does, after the server.</li>
+ *       {@code InMemoryMessageSource} (or with {@code pushline.source=in-memory}). The server closes the source
+ *       the starter created, right after its clients (Spring's later {@code close()} then does nothing); a
+ *       {@link MessageSource} bean of the application's is closed by Spring, after the server.</li>
  *   <li><b>Beans used when present</b> (one of each): {@link Authenticator}, {@link TopicAuthorizer},
  *       {@link PushListener}, {@link ClientFrameHandler}; then every {@link PushServerBuilderCustomizer}.</li>
  *   <li><b>Lifecycle</b>: a {@link PushServerLifecycle} starts the server once the context is refreshed and
@@ -57,9 +59,9 @@ public class PushlineAutoConfiguration {
         PushServer pushServer(PushlineProperties properties, MessageSource source,
                 ObjectProvider<Authenticator> authenticator, ObjectProvider<TopicAuthorizer> authorizer,
                 ObjectProvider<PushListener> listener, ObjectProvider<ClientFrameHandler> frameHandler,
-                ObjectProvider<PushServerBuilderCustomizer> customizers) {
+                ObjectProvider<PushServerBuilderCustomizer> customizers, ConfigurableListableBeanFactory beans) {
             PushServerBuilder builder = ServerSettings.apply(properties, PushServer.builder())
-                    .source(source).closeSource(false);
+                    .source(source).closeSource(MessageSourceConfigurations.createdHere(beans, source));
             authenticator.ifAvailable(builder::authenticator);
             authorizer.ifAvailable(builder::authorizer);
             listener.ifAvailable(builder::listener);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.pushline.InMemoryMessageSource;
+import io.pushline.MessageSource;
 import io.pushline.netty.PushServer;
 import io.pushline.test.TcpTestClient;
 import java.time.Duration;
@@ -46,6 +47,23 @@ class PushServerLifecycleTest {
                 assertThat(server.closeAsync()).isDone();
             }
         });
+    }
+
+    @Test
+    void theServerClosesTheSourceTheStarterCreatedButNotTheApplicationsOwn() {
+        runner.run(context -> {
+            InMemoryMessageSource created = context.getBean(InMemoryMessageSource.class);
+            context.getBean(PushServerLifecycle.class).stop();
+            assertThat(created.publish("updates", new byte[] {1})).failsWithin(Duration.ofSeconds(5))
+                    .withThrowableThat().withMessageContaining("source is closed");
+        });
+        InMemoryMessageSource own = InMemoryMessageSource.create();
+        runner.withBean("ownSource", MessageSource.class, () -> own).run(context -> {
+            context.getBean(PushServerLifecycle.class).stop();
+            assertThat(own.publish("updates", new byte[] {1})).succeedsWithin(Duration.ofSeconds(5));
+        });
+        assertThat(own.publish("updates", new byte[] {1})).failsWithin(Duration.ofSeconds(5))
+                .withThrowableThat().withMessageContaining("source is closed");
     }
 
     @Test
