@@ -9,6 +9,9 @@ import io.pushline.InMemoryMessageSource;
 import io.pushline.MessageSource;
 import io.pushline.netty.PushServer;
 import io.pushline.test.TcpTestClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -64,6 +67,16 @@ class PushServerLifecycleTest {
         });
         assertThat(own.publish("updates", new byte[] {1})).failsWithin(Duration.ofSeconds(5))
                 .withThrowableThat().withMessageContaining("source is closed");
+    }
+
+    @Test
+    void aPortInUseFailsTheStartNamingIt() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            runner.withPropertyValues("pushline.port=" + taken.getLocalPort()).run(context ->
+                    assertThat(context).hasFailed().getFailure()
+                            .hasStackTraceContaining("pushServerLifecycle")
+                            .hasStackTraceContaining(Integer.toString(taken.getLocalPort())));
+        }
     }
 
     @Test

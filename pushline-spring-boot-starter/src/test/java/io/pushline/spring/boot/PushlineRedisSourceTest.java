@@ -11,6 +11,9 @@ import io.pushline.netty.PushServer;
 import io.pushline.redis.RedisMessageSource;
 import io.pushline.test.RedisServerExtension;
 import io.pushline.test.TcpTestClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -92,6 +95,17 @@ class PushlineRedisSourceTest {
                 assertThat(context).hasFailed().getFailure().rootCause()
                         .hasMessageStartingWith("spring.data.redis.url: expected redis://")
                         .message().doesNotContain("topsecret"));
+    }
+
+    @Test
+    void redisUnreachableAtStartFailsTheStartNamingIt() throws IOException {
+        int nobody;
+        try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            nobody = probe.getLocalPort(); // closed again: nothing listens there
+        }
+        runner.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + nobody,
+                "spring.data.redis.connect-timeout=2s").run(context -> assertThat(context).hasFailed()
+                        .getFailure().hasStackTraceContaining("127.0.0.1:" + nobody));
     }
 
     @Test
