@@ -79,7 +79,7 @@ final class MessageSourceConfigurations {
         @Bean(BEAN)
         InMemoryMessageSource pushlineMessageSource(PushlineProperties properties, Environment environment) {
             if (properties.source() == PushlineProperties.SourceKind.REDIS) {
-                throw new IllegalStateException("pushline.source=redis needs io.pushline:pushline-redis on the "
+                throw new PushlinePropertyException("pushline.source=redis needs io.pushline:pushline-redis on the "
                         + "class path");
             }
             if (properties.source() == PushlineProperties.SourceKind.AUTO

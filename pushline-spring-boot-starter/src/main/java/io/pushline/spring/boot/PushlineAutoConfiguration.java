@@ -70,7 +70,7 @@ public class PushlineAutoConfiguration {
             try {
                 return builder.build();
             } catch (IllegalStateException e) {
-                throw new IllegalStateException("pushline.timeouts: " + e.getMessage(), e);
+                throw new PushlinePropertyException("pushline.timeouts: " + e.getMessage(), e);
             }
         }
 

@@ -92,13 +92,13 @@ final class ServerSettings {
     static ServerTls tls(PushlineProperties.Tls t) {
         if (t.certificate() == null && t.privateKey() == null) {
             if (t.clientCa() != null) {
-                throw new IllegalArgumentException("pushline.tls.client-ca needs pushline.tls.certificate and "
+                throw new PushlinePropertyException("pushline.tls.client-ca needs pushline.tls.certificate and "
                         + "pushline.tls.private-key");
             }
             return null;
         }
         if (t.certificate() == null || t.privateKey() == null) {
-            throw new IllegalArgumentException("TLS needs both pushline.tls.certificate and pushline.tls.private-key");
+            throw new PushlinePropertyException("TLS needs both pushline.tls.certificate and pushline.tls.private-key");
         }
         ServerTls.Builder b = ServerTls.builder(t.certificate(), t.privateKey());
         b.provider(switch (t.provider()) {
@@ -127,7 +127,7 @@ final class ServerSettings {
     private static int bytes(String property, DataSize size) {
         long bytes = size.toBytes();
         if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(property + "=" + size + " is invalid: at most "
+            throw new PushlinePropertyException(property + "=" + size + " is invalid: at most "
                     + Integer.MAX_VALUE + " bytes");
         }
         return (int) bytes;
@@ -138,10 +138,10 @@ final class ServerSettings {
             return setter.get();
         } catch (IllegalArgumentException e) {
             String message = e.getMessage();
-            if (message != null && message.startsWith(property)) {
+            if (e instanceof PushlinePropertyException) {
                 throw e;
             }
-            throw new IllegalArgumentException(property + "=" + value + " is invalid: " + message, e);
+            throw new PushlinePropertyException(property + "=" + value + " is invalid: " + message, e);
         }
     }
 }

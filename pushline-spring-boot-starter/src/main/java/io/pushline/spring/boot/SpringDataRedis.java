@@ -67,7 +67,7 @@ record SpringDataRedis(String url, @DefaultValue("localhost") String host, @Defa
     /**
      * The URI the Redis source connects to.
      *
-     * @throws IllegalArgumentException for settings the source cannot honour, naming the property
+     * @throws PushlinePropertyException for settings the source cannot honour, naming the property
      */
     RedisURI toRedisUri() {
         if (sentinel.master() != null) {
@@ -83,13 +83,13 @@ record SpringDataRedis(String url, @DefaultValue("localhost") String host, @Defa
         if (url != null) {
             if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
                 // the URL may hold a password: name the property, not the value
-                throw new IllegalArgumentException("spring.data.redis.url: expected redis://[user:password@]host"
+                throw new PushlinePropertyException("spring.data.redis.url: expected redis://[user:password@]host"
                         + "[:port][/database] or rediss://...");
             }
             try {
                 uri = RedisURI.create(url);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("spring.data.redis.url cannot be parsed: " + e.getMessage(), e);
+                throw new PushlinePropertyException("spring.data.redis.url cannot be parsed: " + e.getMessage(), e);
             }
         } else {
             RedisURI.Builder b = RedisURI.builder().withHost(host).withPort(port).withDatabase(database);
@@ -115,8 +115,8 @@ record SpringDataRedis(String url, @DefaultValue("localhost") String host, @Defa
         return uri;
     }
 
-    private static IllegalArgumentException unsupported(String property) {
-        return new IllegalArgumentException(property + " is set, but Pushline's Redis source connects to one "
+    private static PushlinePropertyException unsupported(String property) {
+        return new PushlinePropertyException(property + " is set, but Pushline's Redis source connects to one "
                 + "standalone Redis server (spring.data.redis.url, or host and port) with TLS from "
                 + "spring.data.redis.ssl.enabled: declare a MessageSource bean of your own instead");
     }

@@ -153,13 +153,13 @@ class PushlineAutoConfigurationTest {
     void aBadValueFailsTheStartNamingTheProperty() {
         runner.withPropertyValues("pushline.port=70000").run(context -> assertThat(context).hasFailed()
                 .getFailure().hasStackTraceContaining(
-                        "IllegalArgumentException: pushline.port=70000 is invalid: port: 70000 (expected: 0..65535)"));
+                        "PushlinePropertyException: pushline.port=70000 is invalid: port: 70000 (expected: 0..65535)"));
         runner.withPropertyValues("pushline.protocol=commands", "pushline.timeouts.idle=10s").run(context ->
-                assertThat(context).hasFailed().getFailure().hasStackTraceContaining("IllegalStateException: "
+                assertThat(context).hasFailed().getFailure().hasStackTraceContaining("PushlinePropertyException: "
                         + "pushline.timeouts: idleTimeout (PT10S) must exceed heartbeatInterval (PT30S)"));
         runner.withPropertyValues("pushline.default-topics=bad topic").run(context -> assertThat(context)
                 .hasFailed().getFailure().hasStackTraceContaining(
-                        "IllegalArgumentException: pushline.default-topics=[bad topic] is invalid: "));
+                        "PushlinePropertyException: pushline.default-topics=[bad topic] is invalid: "));
     }
 
     @Configuration(proxyBeanMethods = false)
