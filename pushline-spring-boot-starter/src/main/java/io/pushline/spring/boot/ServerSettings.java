@@ -3,11 +3,14 @@ package io.pushline.spring.boot;
 import io.netty.handler.ssl.SslProvider;
 import io.pushline.Framing;
 import io.pushline.HistoryOptions;
+import io.pushline.Protocol;
 import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTimeouts;
 import io.pushline.netty.ServerTls;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -16,6 +19,8 @@ import org.springframework.util.unit.DataSize;
  * {@code pushline.port=70000 is invalid: port: 70000 (expected: 0..65535)}.
  */
 final class ServerSettings {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerSettings.class);
+
     private ServerSettings() {
     }
 
@@ -29,6 +34,10 @@ final class ServerSettings {
         b.framing(framing(p));
         check("pushline.default-topics", p.defaultTopics(),
                 () -> b.defaultTopics(p.defaultTopics().toArray(new String[0])));
+        if (p.protocol() == Protocol.COMMANDS && !p.defaultTopics().isEmpty()) {
+            LOG.warn("pushline.default-topics={} has no effect with pushline.protocol=commands: commands clients "
+                    + "subscribe with SUB", p.defaultTopics());
+        }
         b.allowPublish(p.allowPublish());
         if (p.eventLoopThreads() != null) {
             check("pushline.event-loop-threads", p.eventLoopThreads(), () -> b.eventLoopThreads(p.eventLoopThreads()));
