@@ -50,7 +50,7 @@ import java.util.concurrent.CompletableFuture;
  * The returned futures complete on a Lettuce I/O thread: code chained to them must not block.
  */
 public final class RedisPublisher implements AutoCloseable {
-    private final PublishConnection connection;
+    private final PublishConnection<?> connection;
     private final RedisHistory history;
     private final Lettuce.OwnedClient owned;
     private final String description;
@@ -59,7 +59,7 @@ public final class RedisPublisher implements AutoCloseable {
     private RedisPublisher(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned, HistoryOptions history) {
         this.owned = owned;
         this.description = Lettuce.describe(uri);
-        this.connection = new PublishConnection(client, uri, description);
+        this.connection = PublishConnection.standalone(client, uri, description);
         this.history = history == null ? null : new RedisHistory(history, connection);
     }
 
