@@ -132,6 +132,11 @@ final class PubSubConnection {
         });
     }
 
+    /** The event loop the connection's channels run on. */
+    EventLoop loop() {
+        return loop;
+    }
+
     /** The address this connection talks to, {@code host:port}. */
     String address() {
         return host + ":" + port;

@@ -62,7 +62,9 @@ final class PublishConnection<C extends BaseRedisAsyncCommands<String, byte[]>
     @SuppressWarnings("unchecked")
     static PublishConnection<RedisAdvancedClusterAsyncCommands<String, byte[]>> cluster(RedisClusterClient client,
             String description) {
-        return new PublishConnection<>(() -> client.connectAsync(Lettuce.CODEC),
+        // the client connects only once it knows the topology: read it first (also after a failed attempt)
+        return new PublishConnection<>(() -> client.refreshPartitionsAsync().toCompletableFuture()
+                .thenCompose(loaded -> client.connectAsync(Lettuce.CODEC)),
                 c -> ((StatefulRedisClusterConnection<String, byte[]>) c).async(), description, true);
     }
 

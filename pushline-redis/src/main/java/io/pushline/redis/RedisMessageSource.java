@@ -124,7 +124,7 @@ public final class RedisMessageSource implements MessageSource {
 
     private final RedisClient client;
     private final RedisURI uri;
-    private final Lettuce.OwnedClient owned;
+    private final Lettuce.OwnedClient<?> owned;
     private final String description;
     private final PublishConnection<?> publisher;
     private final RedisHistory history;
@@ -135,7 +135,8 @@ public final class RedisMessageSource implements MessageSource {
     private volatile PubSubConnection connection;
     private volatile boolean closed;
 
-    private RedisMessageSource(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned, HistoryOptions history) {
+    private RedisMessageSource(RedisClient client, RedisURI uri, Lettuce.OwnedClient<?> owned,
+            HistoryOptions history) {
         this.client = client;
         this.uri = uri;
         this.owned = owned;
@@ -164,7 +165,7 @@ public final class RedisMessageSource implements MessageSource {
      * @return a new, unstarted source; close it to release its client
      */
     public static RedisMessageSource create(RedisURI uri) {
-        Lettuce.OwnedClient owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
+        Lettuce.OwnedClient<RedisClient> owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
         return new RedisMessageSource(owned.client, uri, owned, null);
     }
 
@@ -178,7 +179,7 @@ public final class RedisMessageSource implements MessageSource {
      */
     public static RedisMessageSource create(RedisURI uri, HistoryOptions history) {
         Objects.requireNonNull(history, "history");
-        Lettuce.OwnedClient owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
+        Lettuce.OwnedClient<RedisClient> owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
         return new RedisMessageSource(owned.client, uri, owned, history);
     }
 

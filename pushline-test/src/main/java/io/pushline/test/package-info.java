@@ -5,6 +5,9 @@
  * <ul>
  *   <li>{@link io.pushline.test.RedisServerExtension}: a private {@code redis-server} on a free loopback port per
  *       test class, which tests can stop and restart to simulate outages.</li>
+ *   <li>{@link io.pushline.test.RedisClusterExtension}: a private Redis Cluster (3 masters with a replica each, by
+ *       default) per test class, with failovers (graceful, forced, {@code kill -9}), slot migrations, and nodes
+ *       stopped and started; its {@link io.pushline.test.ClusterNode}s are the processes.</li>
  *   <li>{@link io.pushline.test.LeakDetectionExtension}: fails a test when Netty reports a leaked buffer.
  *       Run tests with {@code -Dio.netty.leakDetection.level=paranoid} and
  *       {@code -Dio.netty.customResourceLeakDetector=io.pushline.test.RecordingLeakDetector}; without them it
