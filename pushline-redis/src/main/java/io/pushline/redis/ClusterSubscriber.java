@@ -142,16 +142,20 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
         done.orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
     }
 
-    /** The shards with connections now, for toString(): {@code host:port (n channels, m held)}. */
-    String describeShards() {
+    /**
+     * The topology and the connections now, for toString(): {@code 3 shards: host:port (slots ..., replicas ...);
+     * ..., subscribed on [host:port (n channels, m held), ...]}.
+     */
+    String describe() {
         if (loop.inEventLoop()) {
-            return shards.values().stream().map(s -> s.subs().toString()).sorted().toList().toString();
+            return topology + ", subscribed on " + shards.values().stream().map(s -> s.subs().toString()).sorted()
+                    .toList();
         }
         CompletableFuture<String> d = new CompletableFuture<>();
-        if (!execute(() -> d.complete(describeShards()))) {
-            return "[]";
+        if (!execute(() -> d.complete(describe()))) {
+            return "closed";
         }
-        return d.completeOnTimeout("[?]", 1, TimeUnit.SECONDS).join();
+        return d.completeOnTimeout("(no answer from the subscriber thread)", 1, TimeUnit.SECONDS).join();
     }
 
     @Override

@@ -367,15 +367,16 @@ public final class RedisClusterMessageSource implements MessageSource {
     }
 
     /**
-     * Describes the source by its seed URIs (without credentials), the connections it holds and its state.
+     * Describes the source by its seed URIs (without credentials), the shards it knows, the connections it holds and
+     * its state.
      *
-     * @return for example
-     *     {@code RedisClusterMessageSource[redis://127.0.0.1:30001, [127.0.0.1:30001 (3 channels, 3 held)], UP]}
+     * @return for example {@code RedisClusterMessageSource[redis://127.0.0.1:30001, 3 shards: 127.0.0.1:30001 (slots
+     *     0-5460, replicas 127.0.0.1:30004); ..., subscribed on [127.0.0.1:30001 (3 channels, 3 held)], UP]}
      */
     @Override
     public String toString() {
         ClusterSubscriber s = subscriber;
-        return "RedisClusterMessageSource[" + description + (s == null || closed ? "" : ", " + s.describeShards())
+        return "RedisClusterMessageSource[" + description + (s == null || closed ? "" : ", " + s.describe())
                 + ", " + state() + "]";
     }
 }

@@ -11,6 +11,8 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -23,16 +25,21 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code pushline publish}: publishes to a Redis topic with positions (the history script), so that clients of a
- * {@code server --redis ... --history} can resume; prints each message's position. The message is the argument, or
+ * {@code server --redis ... --history} (or {@code --redis-cluster}) can resume; prints each message's position. The message is the argument, or
  * each line of standard input when there is none.
  */
 @Command(name = "publish", mixinStandardHelpOptions = true,
         description = "Publishes to a Redis topic with positions (history), printing each message's position. "
                 + "Without MESSAGE, each line of standard input is one message.")
 final class PublishCommand implements Callable<Integer> {
-    @Option(names = "--redis", paramLabel = "URI", required = true,
+    @Option(names = "--redis", paramLabel = "URI",
             description = "Redis URI, e.g. redis://127.0.0.1:6379 (credentials in the URI are never printed).")
     String redis;
+
+    @Option(names = "--redis-cluster", paramLabel = "URI[,URI...]", description = "Redis Cluster seed nodes, e.g. "
+            + "redis://127.0.0.1:30001,redis://127.0.0.1:30002: publishes with SPUBLISH to the master of the "
+            + "topic's slot; exclusive with --redis, one of them is needed.")
+    String redisCluster;
 
     @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000",
             description = "Most messages kept per topic, as on the server (default: ${DEFAULT-VALUE}).")
@@ -72,9 +79,12 @@ final class PublishCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        if ((redis == null) == (redisCluster == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "one of --redis and --redis-cluster is needed, not both");
+        }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        RedisURI uri = RedisURI.create(redis);
-        try (RedisPublisher publisher = plain ? RedisPublisher.create(uri) : RedisPublisher.create(uri, history)) {
+        try (RedisPublisher publisher = publisher(history)) {
             if (message != null) {
                 return publish(publisher, message, out) ? 0 : 1;
             }
@@ -85,6 +95,21 @@ final class PublishCommand implements Callable<Integer> {
             }
             return ok ? 0 : 1;
         }
+    }
+
+    private RedisPublisher publisher(HistoryOptions history) {
+        if (redisCluster != null) {
+            List<RedisURI> seeds = seeds(redisCluster);
+            return plain ? RedisPublisher.createCluster(seeds) : RedisPublisher.createCluster(seeds, history);
+        }
+        RedisURI uri = RedisURI.create(redis);
+        return plain ? RedisPublisher.create(uri) : RedisPublisher.create(uri, history);
+    }
+
+    /** The seed URIs of a {@code --redis-cluster} value: comma-separated. */
+    static List<RedisURI> seeds(String uris) {
+        return Arrays.stream(uris.split(",")).map(String::trim).filter(u -> !u.isEmpty()).map(RedisURI::create)
+                .toList();
     }
 
     /** Publishes one message and prints its position ({@code -} with {@code --plain}); false when it failed. */

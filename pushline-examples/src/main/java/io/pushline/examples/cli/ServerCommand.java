@@ -14,6 +14,7 @@ import io.pushline.netty.PushServer;
 import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTls;
+import io.pushline.redis.RedisClusterMessageSource;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -29,8 +30,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code pushline server}: runs a push server until SIGTERM or Ctrl-C, which close it gracefully (exit status 0).
- * Without {@code --redis} it runs on the in-memory source and publishes every line typed on standard input to the
- * first topic.
+ * Without {@code --redis} or {@code --redis-cluster} it runs on the in-memory source and publishes every line typed
+ * on standard input to the first topic.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Runs a push server. Without --redis, lines typed on standard input are pushed.")
@@ -47,6 +48,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--redis", paramLabel = "URI", description = "Redis URI, e.g. redis://127.0.0.1:6379 "
             + "(default: the embedded in-memory source).")
     String redis;
+
+    @Option(names = "--redis-cluster", paramLabel = "URI[,URI...]", description = "Redis Cluster seed nodes, e.g. "
+            + "redis://127.0.0.1:30001,redis://127.0.0.1:30002: sharded Pub/Sub (SSUBSCRIBE, one subscriber "
+            + "connection per master that holds subscribed topics), no patterns; exclusive with --redis.")
+    String redisCluster;
 
     @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "updates",
             description = "Default topic every client gets; repeatable (default: ${DEFAULT-VALUE}).")
@@ -137,8 +143,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--history", description = "Keep history for every topic: messages get positions, and "
             + "commands clients resume after a reconnect (SUB ... FROM) or start with the latest messages (SUB ... "
-            + "LAST). With --redis the history is kept in Redis (a stream per topic), and only messages published "
-            + "with positions (the server's PUB, 'pushline publish', RedisPublisher) get one (default: off).")
+            + "LAST). With --redis or --redis-cluster the history is kept in Redis (a stream per topic, in the "
+            + "topic's slot), and only messages published with positions (the server's PUB, 'pushline publish', "
+            + "RedisPublisher) get one (default: off).")
     boolean history;
 
     @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000",
@@ -200,6 +207,10 @@ final class ServerCommand implements Callable<Integer> {
         if (host != null) {
             builder.host(host);
         }
+        if (redis != null && redisCluster != null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--redis and --redis-cluster exclude each other");
+        }
         MessageSource source = source(historyOptions);
         PushServer server = builder.source(source).build().start();
         if (stats != null) {
@@ -216,11 +227,11 @@ final class ServerCommand implements Callable<Integer> {
                 + (tlsCert == null ? "" : tlsCa == null ? "TLS, " : "mutual TLS, ")
                 + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
                 // the source describes itself without credentials; the --redis text may hold a password
-                + (redis == null ? "in-memory" : source.toString())
+                + (redis == null && redisCluster == null ? "in-memory" : source.toString())
                 + (historyOptions == null ? "" : " with history of " + historyOptions.size() + " messages for "
                         + historyOptions.ttl().toSeconds() + "s per topic")
                 + (protocol == Protocol.RAW ? ", topics: " + String.join(",", topics) : "") + ")");
-        if (redis == null) {
+        if (redis == null && redisCluster == null) {
             System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'");
             publishStandardInput((InMemoryMessageSource) source, topics.get(0));
         }
@@ -247,8 +258,12 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    /** The source: in-memory or Redis with {@code --redis}, with {@code history} when not null. */
+    /** The source: in-memory, Redis ({@code --redis}) or Redis Cluster, with {@code history} when not null. */
     private MessageSource source(HistoryOptions history) {
+        if (redisCluster != null) {
+            return history == null ? RedisClusterMessageSource.create(redisCluster)
+                    : RedisClusterMessageSource.create(PublishCommand.seeds(redisCluster), history);
+        }
         if (redis != null) {
             return history == null ? RedisMessageSource.create(redis)
                     : RedisMessageSource.create(RedisURI.create(redis), history);
