@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Runs a private Redis Cluster for a test class: 3 masters with 1 replica each by default, {@code redis-server}
  * processes on free loopback ports (each with its cluster bus on the port plus 10000), created with
  * {@code redis-cli --cluster create ... --cluster-replicas 1 --cluster-yes}. Never the machine's shared Redis; nothing
- * is persisted. Register it as a static field, so that one cluster serves the whole class:
+ * is persisted. Creating it returns once every replica is in sync with its master (until then a replica could not
+ * take over). Register it as a static field, so that one cluster serves the whole class:
  *
  * <pre>{@code
  * @RegisterExtension
@@ -130,6 +131,7 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
             cmd.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
             cli(cmd);
             awaitHealthy();
+            awaitReplicasInSync(); // a replica that has not synced yet cannot take over: kill -9 would be fatal
         } catch (RuntimeException | Error e) {
             destroy();
             throw e;
@@ -368,11 +370,31 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
     public void heal() {
         nodes().parallelStream().forEach(ClusterNode::start);
         awaitHealthy();
+        awaitReplicasInSync();
+    }
+
+    /**
+     * Waits until every master that owns slots has its replicas, each in sync with it, and no node is a master
+     * without slots (a killed master that restarts is a master until it learns it was replaced).
+     */
+    private void awaitReplicasInSync() {
         await("every replica in sync").atMost(TIMEOUT).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                .until(() -> nodes().stream().allMatch(n -> {
-                    String info = (String) n.command("INFO", "replication");
-                    return info.contains("role:master") || info.contains("master_link_status:up");
-                }));
+                .until(() -> {
+                    List<NodeView> view = view();
+                    for (NodeView v : view) {
+                        if (v.isMaster() && v.slots.isEmpty()) {
+                            return false;
+                        }
+                        long replicas = view.stream().filter(r -> v.id.equals(r.masterId)).count();
+                        if (v.isMaster() && replicas < replicasPerMaster) {
+                            return false;
+                        }
+                    }
+                    return nodes().stream().allMatch(n -> {
+                        String info = (String) n.command("INFO", "replication");
+                        return info.contains("role:master") || info.contains("master_link_status:up");
+                    });
+                });
     }
 
     /**
