@@ -44,7 +44,7 @@ class CliNatsIT {
                 "redis://127.0.0.1:1")) {
             assertThat(both.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
             await().atMost(Duration.ofSeconds(5)).until(() -> String.join("\n", both.stderr())
-                    .contains("--redis and --nats exclude each other"));
+                    .contains("--redis, --redis-cluster and --nats exclude each other"));
         }
         try (CliProcess bad = new CliProcess("publish", "--nats", nats.url(), "news..eu", "x")) {
             assertThat(bad.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);

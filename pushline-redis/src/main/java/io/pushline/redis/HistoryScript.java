@@ -2,7 +2,7 @@ package io.pushline.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,24 +21,15 @@ final class HistoryScript {
     /**
      * KEYS meta, stream; ARGV channel, payload, maxlen, stream TTL ms, meta TTL ms, candidate epoch. Gives the
      * message the next offset, appends it to the stream (trimmed to exactly maxlen), refreshes both TTLs and
-     * publishes the {@link Envelope envelope}. Returns {top, epoch, receivers}.
+     * publishes the {@link Envelope envelope} with {@code PUBLISH}. Returns {top, epoch, receivers}.
      */
-    static final HistoryScript PUBLISH = new HistoryScript("""
-            local meta, stream = KEYS[1], KEYS[2]
-            local epoch = redis.call('HGET', meta, 'e')
-            if not epoch then
-              redis.call('DEL', stream)
-              epoch = ARGV[6]
-              redis.call('HSET', meta, 'e', epoch, 't', 0)
-            end
-            local top = redis.call('HINCRBY', meta, 't', 1)
-            local offset = string.format('%d', top)
-            redis.call('XADD', stream, 'MAXLEN', ARGV[3], offset .. '-0', 'p', ARGV[2])
-            redis.call('PEXPIRE', stream, ARGV[4])
-            redis.call('PEXPIRE', meta, ARGV[5])
-            local receivers = redis.call('PUBLISH', ARGV[1], '\\0PL1 ' .. offset .. '.' .. epoch .. ' ' .. ARGV[2])
-            return {top, epoch, receivers}
-            """);
+    static final HistoryScript PUBLISH = publish("PUBLISH");
+
+    /**
+     * {@link #PUBLISH} for Redis Cluster: the envelope goes out with {@code SPUBLISH}, to the shard that owns the
+     * topic's slot, which is also the slot of both keys ({@link RedisKeys}).
+     */
+    static final HistoryScript SPUBLISH = publish("SPUBLISH");
 
     /**
      * KEYS meta, stream; ARGV after (-1: the latest), limit, meta TTL ms, candidate epoch. Returns {epoch, top,
@@ -78,6 +69,26 @@ final class HistoryScript {
     private final String text;
     private final String sha;
 
+    /** The publish script with {@code command} (PUBLISH or SPUBLISH) for the envelope. */
+    private static HistoryScript publish(String command) {
+        return new HistoryScript("""
+                local meta, stream = KEYS[1], KEYS[2]
+                local epoch = redis.call('HGET', meta, 'e')
+                if not epoch then
+                  redis.call('DEL', stream)
+                  epoch = ARGV[6]
+                  redis.call('HSET', meta, 'e', epoch, 't', 0)
+                end
+                local top = redis.call('HINCRBY', meta, 't', 1)
+                local offset = string.format('%d', top)
+                redis.call('XADD', stream, 'MAXLEN', ARGV[3], offset .. '-0', 'p', ARGV[2])
+                redis.call('PEXPIRE', stream, ARGV[4])
+                redis.call('PEXPIRE', meta, ARGV[5])
+                local receivers = redis.call('COMMAND', ARGV[1], '\\0PL1 ' .. offset .. '.' .. epoch .. ' ' .. ARGV[2])
+                return {top, epoch, receivers}
+                """.replace("'COMMAND'", "'" + command + "'"));
+    }
+
     private HistoryScript(String text) {
         this.text = text;
         try {
@@ -97,7 +108,8 @@ final class HistoryScript {
      * @param args the script's ARGV
      * @return the script's reply: integers as {@code Long}, strings as {@code byte[]}
      */
-    CompletableFuture<List<Object>> run(RedisAsyncCommands<String, byte[]> commands, String[] keys, byte[]... args) {
+    CompletableFuture<List<Object>> run(RedisScriptingAsyncCommands<String, byte[]> commands, String[] keys,
+            byte[]... args) {
         return commands.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
                 .exceptionallyCompose(e -> Lettuce.unwrap(e) instanceof RedisNoScriptException
                         ? commands.<List<Object>>eval(text, ScriptOutputType.MULTI, keys, args).toCompletableFuture()

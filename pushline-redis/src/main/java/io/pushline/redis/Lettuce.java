@@ -1,8 +1,12 @@
 package io.pushline.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -11,6 +15,8 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -39,11 +45,11 @@ final class Lettuce {
     /**
      * A client with its own resources: what a source or publisher creates, owns and shuts down.
      */
-    static final class OwnedClient {
-        final RedisClient client;
+    static final class OwnedClient<C extends AbstractRedisClient> {
+        final C client;
         final ClientResources resources;
 
-        private OwnedClient(RedisClient client, ClientResources resources) {
+        private OwnedClient(C client, ClientResources resources) {
             this.client = client;
             this.resources = resources;
         }
@@ -70,24 +76,78 @@ final class Lettuce {
      * Creates a client for {@code uri} with Pushline's settings: auto-reconnect with a jittered, bounded delay and
      * a bounded request queue.
      */
-    static OwnedClient newClient(RedisURI uri, int requestQueueSize) {
+    static OwnedClient<RedisClient> newClient(RedisURI uri, int requestQueueSize) {
         Objects.requireNonNull(uri, "uri");
-        ClientResources resources = DefaultClientResources.builder()
-                .reconnectDelay(Delay.equalJitter(RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN,
-                        RedisMessageSource.DEFAULT_RECONNECT_DELAY_MAX,
-                        RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN.toMillis(), TimeUnit.MILLISECONDS))
-                .build();
+        ClientResources resources = newResources();
         try {
             RedisClient client = RedisClient.create(resources, uri);
             client.setOptions(ClientOptions.builder()
                     .autoReconnect(true)
                     .requestQueueSize(requestQueueSize)
                     .build());
-            return new OwnedClient(client, resources);
+            return new OwnedClient<>(client, resources);
         } catch (RuntimeException e) {
             resources.shutdown(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
+    }
+
+    /**
+     * Creates a Redis Cluster client for the seed nodes with Pushline's settings: as {@link #newClient}, and besides:
+     * commands for a master that is disconnected fail at once instead of waiting in a queue for a node that may never
+     * come back (a killed master's slots move to its replica; the caller publishes again), and the topology is
+     * refreshed every {@code refreshPeriod} and whenever a command is redirected, a slot is uncovered or a node
+     * cannot be reconnected (Lettuce's adaptive triggers, all on by default; here at most once a second).
+     */
+    static OwnedClient<RedisClusterClient> newClusterClient(List<RedisURI> seeds, int requestQueueSize,
+            Duration refreshPeriod) {
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("no seed node");
+        }
+        ClientResources resources = newResources();
+        try {
+            RedisClusterClient client = RedisClusterClient.create(resources, seeds);
+            client.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    .requestQueueSize(requestQueueSize)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(refreshPeriod)
+                                                        .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+                            .refreshTriggersReconnectAttempts(1)
+                            .build())
+                    .build());
+            return new OwnedClient<>(client, resources);
+        } catch (RuntimeException e) {
+            resources.shutdown(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    private static ClientResources newResources() {
+        return DefaultClientResources.builder()
+                .reconnectDelay(Delay.equalJitter(RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN,
+                        RedisMessageSource.DEFAULT_RECONNECT_DELAY_MAX,
+                        RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN.toMillis(), TimeUnit.MILLISECONDS))
+                .build();
+    }
+
+    /**
+     * Parses a comma-separated list of seed URIs ({@code redis://127.0.0.1:30001,redis://127.0.0.1:30002}).
+     *
+     * @throws IllegalArgumentException when there is none, or one cannot be parsed
+     */
+    static List<RedisURI> seeds(String uris) {
+        List<RedisURI> seeds = new ArrayList<>();
+        for (String uri : Objects.requireNonNull(uris, "uris").split(",")) {
+            if (!uri.isBlank()) {
+                seeds.add(RedisURI.create(uri.trim()));
+            }
+        }
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("no seed node in '" + uris + "'");
+        }
+        return List.copyOf(seeds);
     }
 
     /**

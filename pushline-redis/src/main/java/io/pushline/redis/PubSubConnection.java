@@ -2,125 +2,101 @@ package io.pushline.redis;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.pushline.Message;
 import io.pushline.SourceException;
 import io.pushline.internal.LogText;
 import io.pushline.netty.internal.Tls;
 import io.pushline.netty.internal.Transport;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The subscriber connection of {@link RedisMessageSource}: RESP on a plain Netty channel with an I/O thread of its
- * own, which reads a pushed message with a few index scans and one payload copy ({@link RespDecoder}), stripping
- * the history {@link Envelope} when there is one. It connects
- * and authenticates, subscribes what is {@link WantedSubscriptions wanted}, keeps the FIFO of commands awaiting a
- * reply (Redis answers in order, one reply per command here), watches its lag and Redis's silence
- * ({@link LagProbe}), and reconnects with equal-jitter backoff when the connection drops.
+ * A subscriber connection to one Redis node: RESP on a plain Netty channel, on an event loop of its own or one it
+ * shares with other such connections ({@link RedisClusterMessageSource} runs one per shard on one loop). It reads a
+ * pushed message ({@code message}, {@code pmessage} or {@code smessage}) with a few index scans and one payload
+ * copy ({@link RespDecoder}), stripping the history {@link Envelope} when there is one. It connects and
+ * authenticates, lets its {@link Subscriptions} subscribe what it must hold, keeps the FIFO of commands awaiting
+ * replies (Redis answers in order: one reply per channel of a subscription command, or one error), tells replies
+ * from unsubscriptions Redis pushes by itself, watches its lag and Redis's silence ({@link LagProbe}), and
+ * reconnects to the same address with equal-jitter backoff when the connection drops.
  */
 final class PubSubConnection {
-    /** What the connection reports; called on its I/O thread, never concurrently. */
-    interface Events {
-        void message(String pattern, Message message);
-
-        /** A message on a channel whose name is not a valid topic; {@code channel} may hold U+FFFD for bad bytes. */
-        void invalidChannel(String channel, String problem);
-
-        /** Connected (and authenticated); {@code reconnect} is false for the first connection. */
-        void up(boolean reconnect);
-
-        /** Redis answered after re-subscribing everything on a new connection. */
-        void resubscribed();
-
-        void down();
-
-        /** Redis sent nothing for {@link LagProbe#STALL_NANOS} although a PING is outstanding. */
-        void stalled();
-
-        /** Redis answers again after {@link #stalled()}, on the same connection (nothing was lost). */
-        void responsive();
-
-        /** {@code count} messages were skipped, undecoded, to catch up with Redis. */
-        void shed(long count);
-    }
-
     private static final Logger LOG = LoggerFactory.getLogger(PubSubConnection.class);
-    private static final byte[] MESSAGE = ascii("message");
-    private static final byte[] PMESSAGE = ascii("pmessage");
-    private static final String HELLO = "hello";
-    private static final String AUTH = "auth";
-    private static final String PING = "ping";
-    private static final String LAG = "lag";
+    private static final byte[] MESSAGE = Resp.ascii("message");
+    private static final byte[] SMESSAGE = Resp.ascii("smessage");
+    private static final byte[] PMESSAGE = Resp.ascii("pmessage");
+    /** How many channels one subscription command names at most. */
+    static final int MAX_BATCH = 512;
 
     private final String host;
     private final int port;
-    private final String username;
-    private final char[] password;
-    private final Duration minDelay;
-    private final Duration maxDelay;
+    private final PubSubSetup.Settings settings;
     private final String description;
-    private final Events events;
+    private final PubSubEvents events;
+    private final Subscriptions subscriptions;
     private final Predicate<String> hasHistory;
-    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final boolean ownsLoop;
     private final Bootstrap bootstrap;
-    private final WantedSubscriptions wanted = new WantedSubscriptions();
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     private volatile Channel channel;
     private volatile boolean closed;
-    /** Only touched on the I/O thread. */
+    /** Only touched on the I/O thread: whether a failed first connection is retried (else start() reports it). */
+    private boolean persistent;
     private boolean everUp;
-    /** Only touched on the I/O thread. */
     private int attempt;
     /** Only touched on the I/O thread: refused connection attempts in a row, and the last refusal's text. */
     private int refusals;
     private String lastRefusal;
 
-    PubSubConnection(String host, int port, SslContext tls, boolean verifyHost, String username, char[] password,
-            Duration minDelay, Duration maxDelay, String description, Events events, Predicate<String> hasHistory) {
+    /**
+     * A connection to {@code host:port}; nothing happens until {@link #start(Duration)} or {@link #open()}.
+     *
+     * @param loop the event loop its channels run on
+     * @param ownsLoop whether {@link #close()} shuts the loop (and its group) down
+     */
+    PubSubConnection(String host, int port, PubSubSetup.Settings settings, String description, PubSubEvents events,
+            Subscriptions subscriptions, Predicate<String> hasHistory, EventLoop loop, boolean ownsLoop) {
         this.host = host;
         this.port = port;
-        this.username = username;
-        this.password = password == null ? null : password.clone();
-        this.minDelay = minDelay;
-        this.maxDelay = maxDelay;
+        this.settings = settings;
         this.description = description;
         this.events = events;
+        this.subscriptions = subscriptions;
         this.hasHistory = hasHistory;
-        Transport transport = Transport.choose(true);
-        this.group = transport.newGroup(1, "pushline-redis-sub");
-        this.bootstrap = new Bootstrap().group(group)
-                .channel(transport.socketChannelClass())
+        this.loop = loop;
+        this.ownsLoop = ownsLoop;
+        SslContext tls = settings.tls();
+        this.bootstrap = new Bootstrap().group(loop)
+                .channel(Transport.of(loop).socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (tls != null) {
-                            ch.pipeline().addLast(Tls.clientHandler(tls, ch.alloc(), host, port, verifyHost));
+                            ch.pipeline().addLast(Tls.clientHandler(tls, ch.alloc(), host, port,
+                                    settings.verifyHost()));
                         }
                         Handler handler = new Handler();
                         ch.pipeline().addLast(new RespDecoder(handler), handler);
@@ -131,7 +107,7 @@ final class PubSubConnection {
     /** Connects and authenticates, waiting at most {@code timeout}; throws {@link SourceException} on failure. */
     void start(Duration timeout) {
         CompletableFuture<Void> ready = new CompletableFuture<>();
-        connect(ready);
+        loop.execute(() -> connect(ready));
         try {
             ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -148,33 +124,74 @@ final class PubSubConnection {
         }
     }
 
+    /** Connects in the background, and keeps trying with backoff until connected or closed. Never blocks. */
+    void open() {
+        loop.execute(() -> {
+            persistent = true;
+            connect(new CompletableFuture<>());
+        });
+    }
+
+    /** The event loop the connection's channels run on. */
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** The address this connection talks to, {@code host:port}. */
+    String address() {
+        return host + ":" + port;
+    }
+
     boolean isUp() {
         Channel ch = channel;
         return ch != null && ch.isActive();
     }
 
-    /**
-     * Subscribes or unsubscribes now when connected; otherwise the re-subscription after connecting covers it.
-     *
-     * @param verb subscribe, unsubscribe, psubscribe or punsubscribe
-     */
-    CompletableFuture<Void> change(String verb, String name) {
-        CompletableFuture<Void> done = wanted.change(verb, name);
+    /** Whether the connection is ready for commands now. On the I/O thread only. */
+    boolean isReady() {
         Channel ch = channel;
-        if (ch != null && !done.isDone()) {
-            ch.eventLoop().execute(() -> {
-                Handler h = ch.pipeline().get(Handler.class);
-                if (h != null && h.ready) {
-                    h.send(ch, verb, name);
-                }
-            });
-        }
-        return done;
+        Handler h = ch == null ? null : ch.pipeline().get(Handler.class);
+        return h != null && h.ready;
     }
 
-    /** Closes the connection and its thread (bounded); pending changes fail. */
+    /**
+     * Writes one subscription command when the connection is ready (call {@link #flush()} after). On the I/O thread
+     * only.
+     *
+     * @param verb subscribe, ssubscribe, ... in lower case
+     * @param names the channels, at most {@link #MAX_BATCH}; each gets a reply
+     * @return whether it was written
+     */
+    boolean send(String verb, List<String> names) {
+        Channel ch = channel;
+        Handler h = ch == null ? null : ch.pipeline().get(Handler.class);
+        if (h == null || !h.ready) {
+            return false;
+        }
+        h.send(ch, verb, names);
+        return true;
+    }
+
+    /** Flushes what {@link #send} wrote. On the I/O thread only. */
+    void flush() {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.flush();
+        }
+    }
+
+    /** Sends one subscription command from any thread, when the connection is ready by then. */
+    void sendWhenReady(String verb, String name) {
+        loop.execute(() -> {
+            if (send(verb, List.of(name))) {
+                flush();
+            }
+        });
+    }
+
+    /** Closes the connection and, when it owns it, its event loop; waits for both (bounded). Not on the loop. */
     void close() {
-        if (!wanted.close()) {
+        if (!closing.compareAndSet(false, true)) {
             return;
         }
         closed = true;
@@ -182,17 +199,33 @@ final class PubSubConnection {
         if (ch != null) {
             ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(4, TimeUnit.SECONDS);
+        if (ownsLoop) {
+            loop.parent().shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(4, TimeUnit.SECONDS);
+        }
     }
 
+    /** Closes the connection without waiting; on the I/O thread (of a loop the connection does not own). */
+    void closeNow() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        closed = true;
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
+    }
+
+    /** On the I/O thread. */
     private void connect(CompletableFuture<Void> ready) {
         if (closed) {
+            ready.completeExceptionally(new SourceException("connection to " + description + " closed"));
             return;
         }
         ChannelFuture f;
         try {
             f = bootstrap.connect(host, port);
-        } catch (RuntimeException e) { // the group is shutting down
+        } catch (RuntimeException e) { // the loop is shutting down
             ready.completeExceptionally(e);
             return;
         }
@@ -203,7 +236,8 @@ final class PubSubConnection {
                 ch.pipeline().get(Handler.class).hello(ch, ready);
             } else {
                 ready.completeExceptionally(done.cause());
-                if (everUp) {
+                if (!closed && (everUp || persistent)) {
+                    events.unreachable(String.valueOf(done.cause().getMessage()));
                     scheduleReconnect();
                 }
             }
@@ -214,59 +248,27 @@ final class PubSubConnection {
         if (closed) {
             return;
         }
-        long min = minDelay.toNanos();
-        long cap = Math.min(maxDelay.toNanos(), min << Math.min(attempt, 20));
+        long min = RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN.toNanos();
+        long cap = Math.min(RedisMessageSource.DEFAULT_RECONNECT_DELAY_MAX.toNanos(), min << Math.min(attempt, 20));
         long delay = cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1); // equal jitter
         attempt++;
         try {
-            group.schedule(() -> connect(new CompletableFuture<>()), delay, TimeUnit.NANOSECONDS);
-        } catch (RuntimeException e) { // the group is shutting down
+            loop.schedule(() -> connect(new CompletableFuture<>()), delay, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) { // the loop is shutting down
             LOG.debug("not reconnecting to {}: closing", description, e);
         }
     }
 
-    private static ByteBuf encode(Channel ch, String... args) {
-        int size = 16;
-        for (String a : args) {
-            size += ByteBufUtil.utf8MaxBytes(a) + 16;
-        }
-        ByteBuf buf = ch.alloc().buffer(size);
-        buf.writeByte('*').writeCharSequence(Integer.toString(args.length), StandardCharsets.US_ASCII);
-        buf.writeShort(0x0d0a);
-        for (String a : args) {
-            buf.writeByte('$').writeCharSequence(Integer.toString(ByteBufUtil.utf8Bytes(a)), StandardCharsets.US_ASCII);
-            buf.writeShort(0x0d0a);
-            ByteBufUtil.writeUtf8(buf, a);
-            buf.writeShort(0x0d0a);
-        }
-        return buf;
-    }
-
-    private static String strictUtf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
     /** What each value from Redis means, and the connection's life, on the I/O thread. */
     private final class Handler extends ChannelInboundHandlerAdapter implements RespDecoder.Sink {
-        /** The commands written and not answered yet, oldest first. */
-        private final ArrayDeque<String> awaiting = new ArrayDeque<>();
+        private final AwaitedReplies awaiting = new AwaitedReplies();
         private final LagProbe lag = new LagProbe();
         private CompletableFuture<Void> helloDone;
         private boolean ready;
         private boolean resubscribing;
         private ScheduledFuture<?> lagTimer;
         private ScheduledFuture<?> helloTimeout;
-        private byte[] lastChannelBytes = new byte[0];
-        private String lastChannel = "";
+        private final MessageReader reader = new MessageReader(events, hasHistory);
 
         /** Authenticates (or pings), then re-subscribes: called once connected. */
         void hello(Channel ch, CompletableFuture<Void> done) {
@@ -279,14 +281,20 @@ final class PubSubConnection {
                     ch.close();
                 }
             }, LagProbe.DEAD_NANOS, TimeUnit.NANOSECONDS);
+            char[] password = settings.password();
             if (password != null) {
-                awaiting.add(AUTH);
-                ch.writeAndFlush(encode(ch, username == null ? new String[] {"AUTH", new String(password)}
-                        : new String[] {"AUTH", username, new String(password)}));
+                String user = settings.username();
+                marker(ch, AwaitedReplies.AUTH, user == null ? List.of(new String(password))
+                        : List.of(user, new String(password)));
             } else {
-                awaiting.add(HELLO);
-                ch.writeAndFlush(encode(ch, "PING"));
+                marker(ch, AwaitedReplies.HELLO, List.of());
             }
+            ch.flush();
+        }
+
+        private void marker(Channel ch, String marker, List<String> args) {
+            awaiting.add(marker, List.of());
+            ch.write(Resp.command(ch.alloc(), marker.equals(AwaitedReplies.AUTH) ? "AUTH" : "PING", args));
         }
 
         private void onReady(ChannelHandlerContext ctx) {
@@ -296,20 +304,18 @@ final class PubSubConnection {
             helloTimeout.cancel(false);
             boolean reconnect = everUp;
             everUp = true;
-            WantedSubscriptions.Snapshot subscribe = wanted.forNewConnection();
             events.up(reconnect);
             if (helloDone != null) {
                 helloDone.complete(null);
             }
-            subscribe.channels().forEach(name -> send(ctx.channel(), "subscribe", name));
-            subscribe.patterns().forEach(name -> send(ctx.channel(), "psubscribe", name));
+            subscriptions.connected(PubSubConnection.this);
             lagTimer = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), LagProbe.PROBE_MILLIS,
                     LagProbe.PROBE_MILLIS, TimeUnit.MILLISECONDS);
             if (reconnect) {
                 resubscribing = true;
-                awaiting.add(PING);
-                ctx.writeAndFlush(encode(ctx.channel(), "PING"));
+                marker(ctx.channel(), AwaitedReplies.PING, List.of());
             }
+            ctx.flush();
         }
 
         private void tick(ChannelHandlerContext ctx) {
@@ -319,8 +325,8 @@ final class PubSubConnection {
             long now = System.nanoTime();
             switch (lag.tick(now)) {
                 case PROBE -> {
-                    awaiting.add(LAG);
-                    ctx.writeAndFlush(encode(ctx.channel(), "PING"));
+                    marker(ctx.channel(), AwaitedReplies.LAG, List.of());
+                    ctx.flush();
                 }
                 case STALLED -> events.stalled();
                 case DEAD -> {
@@ -334,9 +340,9 @@ final class PubSubConnection {
             }
         }
 
-        void send(Channel ch, String verb, String name) {
-            awaiting.add(verb + " " + name);
-            ch.writeAndFlush(encode(ch, verb.toUpperCase(Locale.ROOT), name));
+        void send(Channel ch, String verb, List<String> names) {
+            awaiting.add(verb, names);
+            ch.write(Resp.command(ch.alloc(), verb.toUpperCase(Locale.ROOT), names));
         }
 
         @Override
@@ -352,93 +358,81 @@ final class PubSubConnection {
             }
             lag.onValue(value.size());
             if (value.isArray()) {
-                boolean message = value.elementIs(in, 0, MESSAGE);
+                boolean message = value.elementIs(in, 0, MESSAGE) || value.elementIs(in, 0, SMESSAGE);
                 boolean pmessage = !message && value.elementIs(in, 0, PMESSAGE);
                 if ((message || pmessage) && lag.shedding()) {
                     lag.countShed();
-                } else if (message) {
-                    deliver(in, value, null, 1);
-                } else if (pmessage) {
-                    deliver(in, value, value.element(in, 1), 2);
-                } else {
-                    reply(ctx, null); // subscribe/unsubscribe confirmation, or pong
+                } else if (message && !closed) {
+                    reader.deliver(in, value, null, 1);
+                } else if (pmessage && !closed) {
+                    reader.deliver(in, value, value.element(in, 1), 2);
+                } else if (!message && !pmessage) {
+                    arrayReply(ctx, in, value);
                 }
             } else {
                 reply(ctx, value.isError() ? value.text(in) : null); // +OK, +PONG, -ERR ...
             }
         }
 
-        private void deliver(ByteBuf in, RespValue value, String pattern, int channelIndex) {
-            if (closed) {
-                return;
-            }
-            String topic = channel(in, value, channelIndex);
-            if (topic == null) {
-                events.invalidChannel(value.element(in, channelIndex), "not valid UTF-8");
-                return;
-            }
-            Message message;
-            try {
-                message = Envelope.read(topic, in, value.elementStart[channelIndex + 1],
-                        Math.max(value.elementLength[channelIndex + 1], 0), hasHistory);
-            } catch (IllegalArgumentException e) {
-                events.invalidChannel(topic, e.getMessage());
-                return;
-            }
-            events.message(pattern, message);
-        }
-
         /**
-         * The channel name, decoded once while consecutive messages name the same channel; null when it is not
-         * valid UTF-8 (topics are text: such a channel is refused, never delivered with replacement characters).
+         * An array that is no message: the confirmation of one channel of the oldest subscription command, an
+         * unsubscription Redis made by itself, or a pong.
          */
-        private String channel(ByteBuf in, RespValue value, int i) {
-            if (!value.elementIs(in, i, lastChannelBytes)) {
-                lastChannelBytes = value.elementBytes(in, i);
-                lastChannel = strictUtf8(lastChannelBytes);
+        private void arrayReply(ChannelHandlerContext ctx, ByteBuf in, RespValue value) {
+            String kind = value.element(in, 0);
+            if (kind == null || !AwaitedReplies.SUBSCRIPTION_KINDS.contains(kind)) {
+                reply(ctx, null); // a pong in subscriber mode
+                return;
             }
-            return lastChannel;
+            String name = value.element(in, 1);
+            if (awaiting.confirms(kind, name)) {
+                subscriptions.answered(kind, name, null);
+            } else if (kind.endsWith("unsubscribe") && name != null) {
+                subscriptions.unsubscribedByServer(kind, name);
+            } else {
+                LOG.debug("unexpected {} {} from {}", kind, name == null ? "" : LogText.escape(name), description);
+            }
         }
 
         private void reply(ChannelHandlerContext ctx, String error) {
-            String command = awaiting.poll();
-            if (command == null) {
+            AwaitedReplies.Request request = awaiting.poll();
+            if (request == null) {
                 LOG.debug("unexpected reply from {}{}", description, error == null ? "" : ": " + LogText.escape(error));
                 return;
             }
-            switch (command) {
-                case HELLO, AUTH -> {
+            if (request.isSubscription()) {
+                // an error answers the whole command; anything else here is out of step, and counts as one too
+                String why = error != null ? error : "unexpected reply";
+                for (int i = request.answered; i < request.names.size(); i++) {
+                    subscriptions.answered(request.verb, request.names.get(i), why);
+                }
+                return;
+            }
+            switch (request.verb) {
+                case AwaitedReplies.HELLO, AwaitedReplies.AUTH -> {
                     if (error == null) {
                         onReady(ctx);
                     } else {
-                        refused(command.equals(AUTH) ? "the credentials" : "PING", error);
+                        refused(request.verb.equals(AwaitedReplies.AUTH) ? "the credentials" : "PING", error);
                         if (helloDone != null) {
                             helloDone.completeExceptionally(new SourceException(error));
                         }
                         ctx.close();
                     }
                 }
-                case LAG -> {
+                case AwaitedReplies.LAG -> {
                     long skipped = lag.answered();
                     if (skipped > 0 && !closed) {
                         events.shed(skipped);
                     }
                 }
-                case PING -> {
+                default -> { // PING, after the re-subscription
                     if (resubscribing) {
                         resubscribing = false;
                         events.resubscribed();
                     }
                 }
-                default -> wanted.complete(command, error == null ? null : refusedChange(command, error));
             }
-        }
-
-        /** Redis refused "verb name": the error its future fails with, as "VERB name on host failed: why". */
-        private SourceException refusedChange(String command, String error) {
-            int space = command.indexOf(' ');
-            return new SourceException(command.substring(0, space).toUpperCase(Locale.ROOT) + command.substring(space)
-                    + " on " + description + " failed: " + error);
         }
 
         /** Redis refused the first command: logged once per streak, since every retry is refused the same way. */
@@ -472,11 +466,16 @@ final class PubSubConnection {
             if (helloDone != null && !helloDone.isDone()) {
                 helloDone.completeExceptionally(new SourceException("connection to " + description + " closed"));
             }
+            if (wasReady) {
+                subscriptions.disconnected();
+            }
             if (!closed) {
                 if (wasReady) {
                     events.down();
+                } else if (everUp || persistent) {
+                    events.unreachable("closed before it was ready");
                 }
-                if (everUp) {
+                if (everUp || persistent) {
                     scheduleReconnect();
                 }
             }

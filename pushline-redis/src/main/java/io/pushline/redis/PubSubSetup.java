@@ -1,29 +1,40 @@
 package io.pushline.redis;
 
-import io.lettuce.core.RedisClient;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.SslVerifyMode;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.pushline.SourceException;
-import java.util.function.Predicate;
+import io.pushline.netty.internal.Transport;
 
-/** Creates the {@link PubSubConnection} of a {@link RedisMessageSource} from its Lettuce client and URI. */
+/**
+ * How subscriber connections ({@link PubSubConnection}) are made from a Lettuce client's options and a URI: the
+ * URI's credentials and TLS settings, with the client's SSL options (trust and key material), on an event loop.
+ */
 final class PubSubSetup {
     private PubSubSetup() {
     }
 
     /**
-     * The subscriber connection, with the URI's credentials and TLS settings (and the client's SSL options).
+     * What every subscriber connection of one source shares: TLS (null for plain TCP), whether the host name is
+     * verified, and the credentials (password null for none).
+     */
+    record Settings(SslContext tls, boolean verifyHost, String username, char[] password) {
+    }
+
+    /**
+     * Reads the settings from a URI and the client's options.
      *
-     * @param hasHistory which topics' envelopes keep their positions
+     * @param options the Lettuce client's options (for its SSL options); may be null
      * @throws SourceException when TLS cannot be set up
      */
-    static PubSubConnection connection(RedisClient client, RedisURI uri, String description,
-            PubSubConnection.Events events, Predicate<String> hasHistory) {
+    static Settings settings(ClientOptions options, RedisURI uri, String description) {
         String username = null;
         char[] password = null;
         if (uri.getCredentialsProvider() != null) {
@@ -36,9 +47,8 @@ final class PubSubSetup {
         SslContext tls = null;
         if (uri.isSsl()) {
             try {
-                SslOptions options = client.getOptions().getSslOptions();
-                SslContextBuilder builder = options == null ? SslContextBuilder.forClient()
-                        : options.createSslContextBuilder();
+                SslOptions ssl = options == null ? null : options.getSslOptions();
+                SslContextBuilder builder = ssl == null ? SslContextBuilder.forClient() : ssl.createSslContextBuilder();
                 if (uri.getVerifyMode() == SslVerifyMode.NONE) {
                     builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
                 }
@@ -47,9 +57,23 @@ final class PubSubSetup {
                 throw new SourceException("cannot set up TLS to " + description + ": " + e.getMessage(), e);
             }
         }
-        return new PubSubConnection(uri.getHost(), uri.getPort(), tls, uri.isSsl()
-                && uri.getVerifyMode() == SslVerifyMode.FULL, username, password,
-                RedisMessageSource.DEFAULT_RECONNECT_DELAY_MIN, RedisMessageSource.DEFAULT_RECONNECT_DELAY_MAX,
-                description, events, hasHistory);
+        return new Settings(tls, uri.isSsl() && uri.getVerifyMode() == SslVerifyMode.FULL, username, password);
+    }
+
+    /**
+     * An event loop group of one daemon thread for subscriber connections, on the native transport when there is
+     * one.
+     */
+    static EventLoopGroup newGroup(String threadName) {
+        return Transport.choose(true).newGroup(1, threadName);
+    }
+
+    /** The subscriber connection of a {@link RedisMessageSource}: to the URI's host, on a loop of its own. */
+    static PubSubConnection connection(Settings settings, RedisURI uri, String description,
+            PubSubEvents events, Subscriptions subscriptions,
+            java.util.function.Predicate<String> hasHistory) {
+        EventLoop loop = newGroup("pushline-redis-sub").next();
+        return new PubSubConnection(uri.getHost(), uri.getPort(), settings, description, events, subscriptions,
+                hasHistory, loop, true);
     }
 }

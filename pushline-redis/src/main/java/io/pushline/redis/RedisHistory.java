@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * History on Redis, shared by {@link RedisMessageSource} and {@link RedisPublisher}: runs the
- * {@link HistoryScript scripts} on a {@link PublishConnection} with the {@link HistoryOptions}, and turns their
+ * History on Redis, shared by {@link RedisMessageSource}, {@link RedisClusterMessageSource} and
+ * {@link RedisPublisher}: runs the {@link HistoryScript scripts} on a {@link PublishConnection} (with
+ * {@code SPUBLISH} on a cluster) with the {@link HistoryOptions}, and turns their
  * replies into positions and {@link HistoryRead}s (a reply it cannot read fails the future too). Thread-safe;
  * never blocks; futures complete on a Lettuce I/O thread and fail with a {@code SourceException} naming the
  * topic.
@@ -23,14 +24,16 @@ final class RedisHistory {
     }
 
     private final HistoryOptions options;
-    private final PublishConnection connection;
+    private final PublishConnection<?> connection;
+    private final HistoryScript publishScript;
     private final byte[] maxlen;
     private final byte[] ttlMillis;
     private final byte[] metaTtlMillis;
 
-    RedisHistory(HistoryOptions options, PublishConnection connection) {
+    RedisHistory(HistoryOptions options, PublishConnection<?> connection) {
         this.options = options;
         this.connection = connection;
+        this.publishScript = connection.sharded() ? HistoryScript.SPUBLISH : HistoryScript.PUBLISH;
         this.maxlen = ascii(Integer.toString(options.size()));
         this.ttlMillis = ascii(Long.toString(Math.max(1, options.ttl().toMillis())));
         this.metaTtlMillis = ascii(Long.toString(Math.max(1, options.metaTtl().toMillis())));
@@ -50,7 +53,7 @@ final class RedisHistory {
         String[] keys = RedisKeys.keys(topic);
         byte[][] args = {topic.getBytes(StandardCharsets.UTF_8), payload, maxlen, ttlMillis, metaTtlMillis,
             ascii(Position.newEpoch())};
-        return connection.run("PUBLISH to " + topic, c -> HistoryScript.PUBLISH.run(c, keys, args)
+        return connection.run("PUBLISH to " + topic, c -> publishScript.run(c, keys, args)
                 .thenApply(reply -> new Published(Position.of((Long) reply.get(0), text(reply.get(1))),
                         (Long) reply.get(2))));
     }

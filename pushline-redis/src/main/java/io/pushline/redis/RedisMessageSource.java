@@ -124,23 +124,26 @@ public final class RedisMessageSource implements MessageSource {
 
     private final RedisClient client;
     private final RedisURI uri;
-    private final Lettuce.OwnedClient owned;
+    private final Lettuce.OwnedClient<?> owned;
     private final String description;
-    private final PublishConnection publisher;
+    private final PublishConnection<?> publisher;
     private final RedisHistory history;
     private final SourceEvents events;
+    private final WantedSubscriptions wanted;
 
     private volatile MessageListener listener;
     private volatile PubSubConnection connection;
     private volatile boolean closed;
 
-    private RedisMessageSource(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned, HistoryOptions history) {
+    private RedisMessageSource(RedisClient client, RedisURI uri, Lettuce.OwnedClient<?> owned,
+            HistoryOptions history) {
         this.client = client;
         this.uri = uri;
         this.owned = owned;
         this.description = Lettuce.describe(uri);
-        this.publisher = new PublishConnection(client, uri, description);
-        this.events = new SourceEvents(description);
+        this.publisher = PublishConnection.standalone(client, uri, description);
+        this.events = new SourceEvents(description, LOG);
+        this.wanted = new WantedSubscriptions(description);
         this.history = history == null ? null : new RedisHistory(history, publisher);
     }
 
@@ -162,7 +165,7 @@ public final class RedisMessageSource implements MessageSource {
      * @return a new, unstarted source; close it to release its client
      */
     public static RedisMessageSource create(RedisURI uri) {
-        Lettuce.OwnedClient owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
+        Lettuce.OwnedClient<RedisClient> owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
         return new RedisMessageSource(owned.client, uri, owned, null);
     }
 
@@ -176,7 +179,7 @@ public final class RedisMessageSource implements MessageSource {
      */
     public static RedisMessageSource create(RedisURI uri, HistoryOptions history) {
         Objects.requireNonNull(history, "history");
-        Lettuce.OwnedClient owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
+        Lettuce.OwnedClient<RedisClient> owned = Lettuce.newClient(uri, DEFAULT_REQUEST_QUEUE_SIZE);
         return new RedisMessageSource(owned.client, uri, owned, history);
     }
 
@@ -277,7 +280,8 @@ public final class RedisMessageSource implements MessageSource {
         }
         PubSubConnection c;
         try {
-            c = PubSubSetup.connection(client, uri, description, events, this::hasHistory);
+            c = PubSubSetup.connection(PubSubSetup.settings(client.getOptions(), uri, description), uri, description,
+                    events, wanted, this::hasHistory);
         } catch (RuntimeException e) {
             throw new SourceException("cannot connect to " + description + ": " + e.getMessage(), e);
         }
@@ -328,7 +332,12 @@ public final class RedisMessageSource implements MessageSource {
                     + ": source not started"));
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
-        c.change(verb.toLowerCase(java.util.Locale.ROOT), topic).whenComplete((ok, error) -> {
+        String lower = verb.toLowerCase(java.util.Locale.ROOT);
+        CompletableFuture<Void> done = wanted.change(lower, topic);
+        if (!done.isDone()) {
+            c.sendWhenReady(lower, topic);
+        }
+        done.whenComplete((ok, error) -> {
             if (error == null) {
                 result.complete(null);
             } else {
@@ -393,6 +402,7 @@ public final class RedisMessageSource implements MessageSource {
             closed = true;
         }
         events.close();
+        wanted.close(); // pending changes fail
         PubSubConnection c = connection;
         if (c != null) {
             c.close(); // returns once its I/O thread has stopped: the listener is not called after this

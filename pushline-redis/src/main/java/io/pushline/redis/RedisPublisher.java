@@ -2,13 +2,16 @@ package io.pushline.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.pushline.HistoryOptions;
 import io.pushline.Position;
 import io.pushline.SourceException;
 import io.pushline.Topics;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 
 /**
  * Publishes messages to Redis channels, for host applications that feed Pushline servers subscribed through a
@@ -42,6 +45,14 @@ import java.util.concurrent.CompletableFuture;
  * publishers they came from. After Redis lost its script cache (a restart, a {@code SCRIPT FLUSH}) the publishes in
  * flight at that moment are sent again with the script's text, and may be applied after later ones.
  *
+ * <p><b>Redis Cluster.</b> A publisher made by {@code createCluster} ({@link #createCluster(String)} and its
+ * overloads) feeds {@link RedisClusterMessageSource}s: a plain message goes out with {@code SPUBLISH}, a message with
+ * history through the same script ending in {@code SPUBLISH}, each to the master of the topic's slot (Lettuce's
+ * cluster client routes it by key; the topic's history keys are in that slot too). The receiver count is then that
+ * master's. A publish that Redis did not run because the slot was migrating or its master failing over
+ * ({@code TRYAGAIN}, {@code CLUSTERDOWN}, a master not connected) is tried again for up to about 1.5 s; one that
+ * fails after it was sent is not (it may have run), and fails its future.
+ *
  * <p><b>Ownership.</b> {@link #create(String)} and {@link #create(RedisURI)} create a client with the same settings
  * as {@link RedisMessageSource#create(RedisURI)}, which {@link #close()} shuts down.
  * {@link #create(RedisClient, RedisURI)} uses a client the caller owns and never shuts it down.
@@ -50,16 +61,23 @@ import java.util.concurrent.CompletableFuture;
  * The returned futures complete on a Lettuce I/O thread: code chained to them must not block.
  */
 public final class RedisPublisher implements AutoCloseable {
-    private final PublishConnection connection;
+    private final PublishConnection<?> connection;
     private final RedisHistory history;
-    private final Lettuce.OwnedClient owned;
+    private final Lettuce.OwnedClient<?> owned;
     private final String description;
     private volatile boolean closed;
 
-    private RedisPublisher(RedisClient client, RedisURI uri, Lettuce.OwnedClient owned, HistoryOptions history) {
+    private RedisPublisher(RedisClient client, RedisURI uri, Lettuce.OwnedClient<?> owned,
+            HistoryOptions history) {
+        this(PublishConnection.standalone(client, uri, Lettuce.describe(uri)), Lettuce.describe(uri), owned,
+                history);
+    }
+
+    private RedisPublisher(PublishConnection<?> connection, String description, Lettuce.OwnedClient<?> owned,
+            HistoryOptions history) {
         this.owned = owned;
-        this.description = Lettuce.describe(uri);
-        this.connection = new PublishConnection(client, uri, description);
+        this.description = description;
+        this.connection = connection;
         this.history = history == null ? null : new RedisHistory(history, connection);
     }
 
@@ -82,7 +100,7 @@ public final class RedisPublisher implements AutoCloseable {
      * @return a new publisher; close it to release its client
      */
     public static RedisPublisher create(RedisURI uri) {
-        Lettuce.OwnedClient owned = Lettuce.newClient(uri, RedisMessageSource.DEFAULT_REQUEST_QUEUE_SIZE);
+        Lettuce.OwnedClient<RedisClient> owned = Lettuce.newClient(uri, RedisMessageSource.DEFAULT_REQUEST_QUEUE_SIZE);
         return new RedisPublisher(owned.client, uri, owned, null);
     }
 
@@ -96,7 +114,7 @@ public final class RedisPublisher implements AutoCloseable {
      */
     public static RedisPublisher create(RedisURI uri, HistoryOptions history) {
         Objects.requireNonNull(history, "history");
-        Lettuce.OwnedClient owned = Lettuce.newClient(uri, RedisMessageSource.DEFAULT_REQUEST_QUEUE_SIZE);
+        Lettuce.OwnedClient<RedisClient> owned = Lettuce.newClient(uri, RedisMessageSource.DEFAULT_REQUEST_QUEUE_SIZE);
         return new RedisPublisher(owned.client, uri, owned, history);
     }
 
@@ -128,6 +146,74 @@ public final class RedisPublisher implements AutoCloseable {
     }
 
     /**
+     * Creates a publisher to a Redis Cluster that owns its client: messages go out with {@code SPUBLISH} to the
+     * master of the topic's slot, for {@link RedisClusterMessageSource}s (see the class comment).
+     *
+     * @param seeds one or more Redis URIs of cluster nodes, separated by commas, such as
+     *     {@code redis://127.0.0.1:30001,redis://127.0.0.1:30002}
+     * @return a new publisher; close it to release its client
+     * @throws IllegalArgumentException when there is no URI, or one cannot be parsed
+     */
+    public static RedisPublisher createCluster(String seeds) {
+        return createCluster(Lettuce.seeds(seeds));
+    }
+
+    /**
+     * Creates a publisher to a Redis Cluster that owns its client, as {@link #createCluster(String)}.
+     *
+     * @param seeds one or more cluster nodes
+     * @return a new publisher; close it to release its client
+     */
+    public static RedisPublisher createCluster(List<RedisURI> seeds) {
+        return ownedCluster(seeds, null);
+    }
+
+    /**
+     * Creates a publisher to a Redis Cluster that owns its client and keeps history for the topics {@code history}
+     * names, with the script the {@link RedisClusterMessageSource}s read (its envelope goes out with
+     * {@code SPUBLISH}). Give it the options the sources have.
+     *
+     * @param seeds one or more cluster nodes
+     * @param history how much history to keep, and for which topics
+     * @return a new publisher; close it to release its client
+     */
+    public static RedisPublisher createCluster(List<RedisURI> seeds, HistoryOptions history) {
+        return ownedCluster(seeds, Objects.requireNonNull(history, "history"));
+    }
+
+    /**
+     * Creates a publisher on a Redis Cluster client the caller owns; {@link #close()} never shuts it down.
+     *
+     * @param client the client, owned by the caller
+     * @return a new publisher
+     */
+    public static RedisPublisher createCluster(RedisClusterClient client) {
+        return new RedisPublisher(PublishConnection.cluster(Objects.requireNonNull(client, "client"),
+                "redis-cluster"), "redis-cluster", null, null);
+    }
+
+    /**
+     * Creates a publisher on a Redis Cluster client the caller owns that keeps history for the topics
+     * {@code history} names, as {@link #createCluster(List, HistoryOptions)}.
+     *
+     * @param client the client, owned by the caller
+     * @param history how much history to keep, and for which topics
+     * @return a new publisher
+     */
+    public static RedisPublisher createCluster(RedisClusterClient client, HistoryOptions history) {
+        return new RedisPublisher(PublishConnection.cluster(Objects.requireNonNull(client, "client"),
+                "redis-cluster"), "redis-cluster", null, Objects.requireNonNull(history, "history"));
+    }
+
+    private static RedisPublisher ownedCluster(List<RedisURI> seeds, HistoryOptions history) {
+        List<RedisURI> copy = List.copyOf(seeds);
+        Lettuce.OwnedClient<RedisClusterClient> owned = Lettuce.newClusterClient(copy,
+                RedisMessageSource.DEFAULT_REQUEST_QUEUE_SIZE, RedisClusterMessageSource.DEFAULT_TOPOLOGY_REFRESH);
+        String description = copy.stream().map(Lettuce::describe).collect(Collectors.joining(","));
+        return new RedisPublisher(PublishConnection.cluster(owned.client, description), description, owned, history);
+    }
+
+    /**
      * Tells whether a publish to the topic keeps history and gives a position.
      *
      * @param channel a topic
@@ -154,8 +240,9 @@ public final class RedisPublisher implements AutoCloseable {
             return CompletableFuture.failedFuture(new SourceException("PUBLISH " + channel
                     + ": publisher is closed"));
         }
-        return hasHistory(channel) ? history.publish(channel, payload).thenApply(RedisHistory.Published::receivers)
-                : connection.publish(channel, payload);
+        return retried(() -> hasHistory(channel)
+                ? history.publish(channel, payload).thenApply(RedisHistory.Published::receivers)
+                : connection.publish(channel, payload));
     }
 
     /**
@@ -178,7 +265,12 @@ public final class RedisPublisher implements AutoCloseable {
             return CompletableFuture.failedFuture(new SourceException("PUBLISH " + channel
                     + ": publisher is closed"));
         }
-        return history.publish(channel, payload).thenApply(RedisHistory.Published::position);
+        return retried(() -> history.publish(channel, payload).thenApply(RedisHistory.Published::position));
+    }
+
+    /** On a cluster, a publish Redis did not run (a slot migrating, a master failing over) is tried again. */
+    private <T> CompletableFuture<T> retried(java.util.function.Supplier<CompletableFuture<T>> publish) {
+        return connection.sharded() ? ClusterRetry.ifNotRun(publish, () -> closed) : publish.get();
     }
 
     /**

@@ -7,16 +7,16 @@ import io.pushline.SourceState;
 import io.pushline.internal.LogText;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A {@link RedisMessageSource}'s listener side: its {@link SourceState}, and the subscriber connection's events
- * turned into listener calls, on that connection's I/O thread (never concurrently). Listener exceptions are caught
- * and logged (under {@link RedisMessageSource}'s logger). Nothing reaches the listener after {@link #close()}.
+ * A source's listener side: its {@link SourceState}, and the subscriber connection's events turned into listener
+ * calls, on that connection's I/O thread (never concurrently). {@link RedisClusterMessageSource} passes its shard
+ * connections' messages through it and reports the state it works out itself ({@link #report}). Listener
+ * exceptions are caught and logged (under the source's logger). Nothing reaches the listener after
+ * {@link #close()}.
  */
-final class SourceEvents implements PubSubConnection.Events {
-    private static final Logger LOG = LoggerFactory.getLogger(RedisMessageSource.class);
-
+final class SourceEvents implements PubSubEvents {
+    private final Logger log;
     private final String description;
     private final Object stateLock = new Object();
     private volatile MessageListener listener;
@@ -26,8 +26,9 @@ final class SourceEvents implements PubSubConnection.Events {
     // only touched on the subscriber's I/O thread
     private boolean invalidTopicLogged;
 
-    SourceEvents(String description) {
+    SourceEvents(String description, Logger log) {
         this.description = description;
+        this.log = log;
     }
 
     /** Sets the listener, before the connection starts. */
@@ -49,6 +50,18 @@ final class SourceEvents implements PubSubConnection.Events {
         }
     }
 
+    /** Sets the state without telling the listener: the state a source starts in. */
+    void initial(SourceState initial) {
+        synchronized (stateLock) {
+            state = initial;
+        }
+    }
+
+    /** Reports a new state; returns false (and reports nothing) when the state did not change or after close. */
+    boolean report(SourceState newState) {
+        return changeState(newState);
+    }
+
     /** Reports a new state; returns false (and reports nothing) when the state did not change. */
     private boolean changeState(SourceState newState) {
         synchronized (stateLock) {
@@ -60,7 +73,7 @@ final class SourceEvents implements PubSubConnection.Events {
         try {
             listener.onStateChange(newState);
         } catch (RuntimeException e) {
-            LOG.warn("listener failed on state change to {}", newState, e);
+            log.warn("listener failed on state change to {}", newState, e);
         }
         return true;
     }
@@ -77,7 +90,7 @@ final class SourceEvents implements PubSubConnection.Events {
                 listener.onPatternMessage(pattern, message);
             }
         } catch (RuntimeException e) {
-            LOG.warn("listener failed on a message from topic {}{}", message.topic(),
+            log.warn("listener failed on a message from topic {}{}", message.topic(),
                     pattern == null ? "" : " (pattern " + pattern + ")", e);
         }
     }
@@ -90,16 +103,16 @@ final class SourceEvents implements PubSubConnection.Events {
     public void invalidChannel(String channel, String problem) {
         if (!invalidTopicLogged) {
             invalidTopicLogged = true;
-            LOG.warn("dropping messages on channels that are not valid topics, first: '{}' ({}); further drops "
+            log.warn("dropping messages on channels that are not valid topics, first: '{}' ({}); further drops "
                     + "are counted as {} and logged at DEBUG", LogText.escape(channel), problem,
                     DropReason.INVALID_TOPIC);
         } else {
-            LOG.debug("dropping a message on channel '{}': {}", LogText.escape(channel), problem);
+            log.debug("dropping a message on channel '{}': {}", LogText.escape(channel), problem);
         }
         try {
             listener.onMessagesDropped(DropReason.INVALID_TOPIC, 1);
         } catch (RuntimeException e) {
-            LOG.warn("listener failed on a dropped message", e);
+            log.warn("listener failed on a dropped message", e);
         }
     }
 
@@ -119,25 +132,33 @@ final class SourceEvents implements PubSubConnection.Events {
         if (closed) {
             return;
         }
-        LOG.info("Redis source reconnected to {} and re-subscribed", description);
+        log.info("Redis source reconnected to {} and re-subscribed", description);
+        notifyResubscribed();
+    }
+
+    /** Tells the listener its subscriptions are confirmed again (no log line). */
+    void notifyResubscribed() {
+        if (closed) {
+            return;
+        }
         try {
             listener.onResubscribed();
         } catch (RuntimeException e) {
-            LOG.warn("listener failed on the re-subscription", e);
+            log.warn("listener failed on the re-subscription", e);
         }
     }
 
     @Override
     public void down() {
         if (changeState(SourceState.DOWN)) {
-            LOG.warn("Redis source lost its connection to {}; reconnecting", description);
+            log.warn("Redis source lost its connection to {}; reconnecting", description);
         }
     }
 
     @Override
     public void stalled() {
         if (changeState(SourceState.DOWN)) {
-            LOG.warn("Redis at {} has sent nothing for {} s although a PING is outstanding (stopped, or the "
+            log.warn("Redis at {} has sent nothing for {} s although a PING is outstanding (stopped, or the "
                     + "network path is down); reporting {}", description,
                     TimeUnit.NANOSECONDS.toSeconds(LagProbe.STALL_NANOS),
                     SourceState.DOWN);
@@ -147,7 +168,7 @@ final class SourceEvents implements PubSubConnection.Events {
     @Override
     public void responsive() {
         if (changeState(SourceState.UP)) {
-            LOG.info("Redis at {} answers again on the same connection; its subscriptions held", description);
+            log.info("Redis at {} answers again on the same connection; its subscriptions held", description);
         }
     }
 
@@ -156,7 +177,7 @@ final class SourceEvents implements PubSubConnection.Events {
         try {
             listener.onMessagesDropped(DropReason.SERVER_OVERLOADED, count);
         } catch (RuntimeException e) {
-            LOG.warn("listener failed on {} shed messages", count, e);
+            log.warn("listener failed on {} shed messages", count, e);
         }
     }
 }

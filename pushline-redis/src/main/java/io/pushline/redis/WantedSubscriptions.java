@@ -11,12 +11,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the subscriber should hold (the channels and patterns to restore after a reconnect) and the futures waiting
- * for Redis to confirm a change. Changes are made from any thread; the connection's event loop reads them.
- * Thread-safe: one lock, held briefly.
+ * What the subscriber of a {@link RedisMessageSource} should hold (the channels and patterns to restore after a
+ * reconnect) and the futures waiting for Redis to confirm a change: the classic
+ * {@link Subscriptions}, one channel or pattern per command. Changes are made from any thread; the
+ * connection's event loop reads them. Thread-safe: one lock, held briefly.
  */
-final class WantedSubscriptions {
+final class WantedSubscriptions implements Subscriptions {
     private final Object lock = new Object();
+    private final String description;
     // guarded by lock
     private final Set<String> channels = new LinkedHashSet<>();
     private final Set<String> patterns = new LinkedHashSet<>();
@@ -26,6 +28,38 @@ final class WantedSubscriptions {
 
     /** What a new connection subscribes: the wanted channels and patterns, in the order they were wanted. */
     record Snapshot(List<String> channels, List<String> patterns) {
+    }
+
+    /** Subscriptions of the subscriber to {@code description} (named in refusals). */
+    WantedSubscriptions(String description) {
+        this.description = description;
+    }
+
+    /** For tests: refusals name "redis". */
+    WantedSubscriptions() {
+        this("redis");
+    }
+
+    @Override
+    public void connected(PubSubConnection connection) {
+        Snapshot subscribe = forNewConnection();
+        subscribe.channels().forEach(name -> connection.send("subscribe", List.of(name)));
+        subscribe.patterns().forEach(name -> connection.send("psubscribe", List.of(name)));
+    }
+
+    @Override
+    public void answered(String verb, String name, String error) {
+        complete(verb + " " + name, error == null ? null : Subscriptions.refusal(verb, name, description, error));
+    }
+
+    @Override
+    public void unsubscribedByServer(String verb, String name) {
+        // classic channels and patterns are never ended by Redis itself; nothing is held that was not asked for
+    }
+
+    @Override
+    public void disconnected() {
+        // forNewConnection() settles what the next connection makes moot
     }
 
     /**

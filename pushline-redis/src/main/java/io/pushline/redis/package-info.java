@@ -1,6 +1,7 @@
 /**
- * Redis for Pushline: a {@link io.pushline.MessageSource} on Redis Pub/Sub (its subscriber connection is RESP on
- * Netty, its publishing connection Lettuce), and a Lettuce publisher for host applications.
+ * Redis for Pushline: a {@link io.pushline.MessageSource} on Redis Pub/Sub and one on Redis Cluster with sharded
+ * Pub/Sub (their subscriber connections are RESP on Netty, their publishing connections Lettuce), and a Lettuce
+ * publisher for host applications.
  *
  * <h2>Starting points</h2>
  * <ul>
@@ -10,7 +11,14 @@
  *       messages rather than be cut off by Redis when it falls behind. Create it with
  *       {@code RedisMessageSource.create("redis://host:6379")} (it owns its client) or on a {@code RedisClient} you
  *       own.</li>
- *   <li>{@link io.pushline.redis.RedisPublisher}: {@code PUBLISH} from host code, returning the receiver count.</li>
+ *   <li>{@link io.pushline.redis.RedisClusterMessageSource}: the same on a Redis Cluster, with sharded Pub/Sub
+ *       ({@code SSUBSCRIBE}/{@code SPUBLISH}): one subscriber connection per master that owns subscribed slots,
+ *       subscriptions that follow failovers and slot migrations, {@link io.pushline.SourceState#DEGRADED DEGRADED}
+ *       while some masters are unreachable; no patterns. Create it with
+ *       {@code RedisClusterMessageSource.create("redis://host1:6379,redis://host2:6379")}.</li>
+ *   <li>{@link io.pushline.redis.RedisPublisher}: {@code PUBLISH} from host code, returning the receiver count;
+ *       {@code RedisPublisher.createCluster(...)} publishes with {@code SPUBLISH} to the master of the topic's
+ *       slot.</li>
  *   <li>History: both, created with the same {@link io.pushline.HistoryOptions}, keep the last messages of the
  *       topics the options name in Redis (a hash and a stream per topic, in the topic's cluster slot), give each a
  *       {@link io.pushline.Position} through a Lua script, and the source reads them back

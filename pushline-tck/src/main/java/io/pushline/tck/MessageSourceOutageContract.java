@@ -14,8 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@link MessageSourceContract} plus what happens when the broker goes away and comes back, for sources whose
- * broker the test can stop and start: the states reported, the re-subscription, and messages flowing again on
- * every topic and pattern subscribed before or during the outage.
+ * broker the test can stop and start: the states reported ({@link SourceState#DOWN}, then {@link SourceState#UP},
+ * with {@link SourceState#DEGRADED} allowed on the way for a source whose broker connections drop and return one by
+ * one), one re-subscription, and messages flowing again on every topic and pattern subscribed before or during the
+ * outage.
  *
  * <pre>{@code
  * class MySourceContractIT extends MessageSourceOutageContract {
@@ -61,7 +63,11 @@ public abstract class MessageSourceOutageContract extends MessageSourceContract 
             startBroker();
         }
         within(() -> source().state() == SourceState.UP && recorder().resubscriptions() == 1, "UP and resubscribed");
-        assertThat(recorder().states()).containsExactly(SourceState.DOWN, SourceState.UP);
+        // a source with several broker connections (a cluster's shards) may pass through DEGRADED while they drop
+        // and return one by one; the outage itself is DOWN, then UP, each once
+        assertThat(recorder().states()).as("states reported").filteredOn(s -> s != SourceState.DEGRADED)
+                .containsExactly(SourceState.DOWN, SourceState.UP);
+        assertThat(recorder().states()).as("states reported").endsWith(SourceState.UP);
 
         publishUntilDelivered("tck.outage");
         publishUntilDelivered("tck.outage.during");

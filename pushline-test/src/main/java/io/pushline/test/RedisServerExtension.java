@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -97,7 +96,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
         if (isRunning()) {
             return;
         }
-        String binary = findBinary();
+        String binary = RedisBinaries.server();
         List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--protected-mode", "no"));
         cmd.addAll(extraArgs);
@@ -240,26 +239,6 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
      */
     public long numpat() {
         return (Long) command("PUBSUB", "NUMPAT");
-    }
-
-    private static String findBinary() {
-        String configured = System.getenv("REDIS_SERVER");
-        if (configured != null && !configured.isBlank()) {
-            if (Files.isExecutable(Path.of(configured))) {
-                return configured;
-            }
-            throw new IllegalStateException("REDIS_SERVER=" + configured + " is not an executable file");
-        }
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "redis-server");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        throw new IllegalStateException("redis-server was not found on the PATH. These tests run a private Redis: "
-                + "install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) "
-                + "or set REDIS_SERVER to the binary's path.");
     }
 
     private static int freePort() {

@@ -7,6 +7,9 @@
  *       test class, which tests can stop and restart to simulate outages.</li>
  *   <li>{@link io.pushline.test.NatsServerExtension}: the same for {@code nats-server} with JetStream, which tests
  *       can also restart with its streams wiped.</li>
+ *   <li>{@link io.pushline.test.RedisClusterExtension}: a private Redis Cluster (3 masters with a replica each, by
+ *       default) per test class, with failovers (graceful, forced, {@code kill -9}), slot migrations, and nodes
+ *       stopped and started; its {@link io.pushline.test.ClusterNode}s are the processes.</li>
  *   <li>{@link io.pushline.test.LeakDetectionExtension}: fails a test when Netty reports a leaked buffer.
  *       Run tests with {@code -Dio.netty.leakDetection.level=paranoid} and
  *       {@code -Dio.netty.customResourceLeakDetector=io.pushline.test.RecordingLeakDetector}; without them it

@@ -14,6 +14,8 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -26,9 +28,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pushline publish}: publishes to a Redis or NATS topic with positions (Redis: the history script; NATS: the
- * topic's JetStream stream), so that clients of a {@code server --redis/--nats ... --history} can resume; prints
- * each message's position. The message is the argument, or each line of standard input when there is none.
+ * {@code pushline publish}: publishes to a Redis, Redis Cluster or NATS topic with positions (Redis: the history
+ * script, in the topic's slot on a cluster; NATS: the topic's JetStream stream), so that clients of a
+ * {@code server --redis/--redis-cluster/--nats ... --history} can resume; prints each message's position. The
+ * message is the argument, or each line of standard input when there is none.
  */
 @Command(name = "publish", mixinStandardHelpOptions = true,
         description = "Publishes to a Redis or NATS topic with positions (history), printing each message's "
@@ -41,6 +44,11 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--nats", paramLabel = "URL",
             description = "NATS URL(s), e.g. nats://127.0.0.1:4222; history goes to the topic's JetStream stream.")
     String nats;
+
+    @Option(names = "--redis-cluster", paramLabel = "URI[,URI...]", description = "Redis Cluster seed nodes, e.g. "
+            + "redis://127.0.0.1:30001,redis://127.0.0.1:30002: publishes with SPUBLISH to the master of the "
+            + "topic's slot; exclusive with --redis, one of them is needed.")
+    String redisCluster;
 
     @Option(names = "--history-size", paramLabel = "N", defaultValue = "1000", converter = Converters.Positive.class,
             description = "Most messages kept per topic, as on the server (default: ${DEFAULT-VALUE}).")
@@ -72,8 +80,10 @@ final class PublishCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if ((redis == null) == (nats == null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --redis and --nats");
+        int brokers = (redis == null ? 0 : 1) + (redisCluster == null ? 0 : 1) + (nats == null ? 0 : 1);
+        if (brokers != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give exactly one of --redis, --redis-cluster and --nats");
         }
         String problem = nats != null ? PatternDialect.natsSubjects().topicProblem(topic) : Topics.problem(topic);
         if (problem != null) {
@@ -99,8 +109,7 @@ final class PublishCommand implements Callable<Integer> {
                         : (t, p) -> publisher.publishWithPosition(t, p).thenApply(Position::toString), out);
             }
         }
-        RedisURI uri = RedisURI.create(redis);
-        try (RedisPublisher publisher = plain ? RedisPublisher.create(uri) : RedisPublisher.create(uri, history)) {
+        try (RedisPublisher publisher = publisher(history)) {
             return publishAll(plain ? (t, p) -> publisher.publish(t, p).thenApply(receivers -> "-")
                     : (t, p) -> publisher.publishWithPosition(t, p).thenApply(Position::toString), out);
         }
@@ -118,6 +127,21 @@ final class PublishCommand implements Callable<Integer> {
             ok &= publish(publish, line, out);
         }
         return ok ? 0 : 1;
+    }
+
+    private RedisPublisher publisher(HistoryOptions history) {
+        if (redisCluster != null) {
+            List<RedisURI> seeds = seeds(redisCluster);
+            return plain ? RedisPublisher.createCluster(seeds) : RedisPublisher.createCluster(seeds, history);
+        }
+        RedisURI uri = RedisURI.create(redis);
+        return plain ? RedisPublisher.create(uri) : RedisPublisher.create(uri, history);
+    }
+
+    /** The seed URIs of a {@code --redis-cluster} value: comma-separated. */
+    static List<RedisURI> seeds(String uris) {
+        return Arrays.stream(uris.split(",")).map(String::trim).filter(u -> !u.isEmpty()).map(RedisURI::create)
+                .toList();
     }
 
     /** Publishes one message and prints its position ({@code -} with {@code --plain}); false when it failed. */

@@ -15,6 +15,7 @@ import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTls;
 import io.pushline.nats.NatsMessageSource;
+import io.pushline.redis.RedisClusterMessageSource;
 import io.pushline.redis.RedisMessageSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,8 +31,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code pushline server}: runs a push server until SIGTERM or Ctrl-C, which close it gracefully (exit status 0).
- * Without {@code --redis} or {@code --nats} it runs on the in-memory source and publishes every line typed on
- * standard input to the first topic.
+ * Without {@code --redis}, {@code --redis-cluster} or {@code --nats} it runs on the in-memory source and publishes
+ * every line typed on standard input to the first topic.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Runs a push server. Without --redis or --nats, lines typed on standard input are pushed.")
@@ -55,6 +56,11 @@ final class ServerCommand implements Callable<Integer> {
             + "nats://127.0.0.1:4222 or nats://user:password@host:4222 (default: the embedded in-memory source). "
             + "Topics are subjects and PSUB takes NATS wildcards: * is one token, a last > one or more.")
     String nats;
+
+    @Option(names = "--redis-cluster", paramLabel = "URI[,URI...]", description = "Redis Cluster seed nodes, e.g. "
+            + "redis://127.0.0.1:30001,redis://127.0.0.1:30002: sharded Pub/Sub (SSUBSCRIBE, one subscriber "
+            + "connection per master that holds subscribed topics), no patterns; exclusive with --redis.")
+    String redisCluster;
 
     @Option(names = "--topic", converter = Converters.Topic.class, paramLabel = "TOPIC", defaultValue = "updates",
             description = "Default topic every client gets; repeatable (default: ${DEFAULT-VALUE}).")
@@ -150,9 +156,10 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--history", description = "Keep history for every topic: messages get positions, and "
             + "commands clients resume after a reconnect (SUB ... FROM) or start with the latest messages (SUB ... "
-            + "LAST). With --redis the history is kept in Redis (a stream per topic), with --nats in JetStream (a "
-            + "stream per topic, created on first use), and only messages published with positions (the server's "
-            + "PUB, 'pushline publish', RedisPublisher, NatsPublisher) get one (default: off).")
+            + "LAST). With --redis or --redis-cluster the history is kept in Redis (a stream per topic, in the "
+            + "topic's slot), with --nats in JetStream (a stream per topic, created on first use), and only "
+            + "messages published with positions (the server's PUB, 'pushline publish', RedisPublisher, "
+            + "NatsPublisher) get one (default: off).")
     boolean history;
 
     @Option(names = "--history-size", converter = Converters.Positive.class, paramLabel = "N", defaultValue = "1000",
@@ -233,11 +240,11 @@ final class ServerCommand implements Callable<Integer> {
                 + (tlsCert == null ? "" : tlsCa == null ? "TLS, " : "mutual TLS, ")
                 + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
                 // the source describes itself without credentials; the --redis/--nats text may hold a password
-                + (redis == null && nats == null ? "in-memory" : source.toString())
+                + (redis == null && nats == null && redisCluster == null ? "in-memory" : source.toString())
                 + (historyOptions == null ? "" : " with history of " + historyOptions.size() + " messages for "
                         + historyOptions.ttl().toSeconds() + "s per topic")
                 + (protocol == Protocol.RAW ? ", topics: " + String.join(",", topics) : "") + ")");
-        if (redis == null && nats == null) {
+        if (redis == null && nats == null && redisCluster == null) {
             System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'"
                     + (protocol == Protocol.COMMANDS ? " (commands clients get it after SUB " + topics.get(0) + ")"
                             : ""));
@@ -247,10 +254,12 @@ final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** At most one broker: {@code --redis} and {@code --nats} exclude each other. */
+    /** At most one broker: {@code --redis}, {@code --redis-cluster} and {@code --nats} exclude each other. */
     void checkBroker() {
-        if (redis != null && nats != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--redis and --nats exclude each other");
+        int brokers = (redis == null ? 0 : 1) + (redisCluster == null ? 0 : 1) + (nats == null ? 0 : 1);
+        if (brokers > 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--redis, --redis-cluster and --nats exclude each other");
         }
     }
 
@@ -273,8 +282,15 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    /** The source: in-memory, Redis with {@code --redis} or NATS with {@code --nats}, with {@code history} if set. */
+    /**
+     * The source: in-memory, Redis ({@code --redis}), Redis Cluster ({@code --redis-cluster}) or NATS
+     * ({@code --nats}), with {@code history} when not null.
+     */
     private MessageSource source(HistoryOptions history) {
+        if (redisCluster != null) {
+            return history == null ? RedisClusterMessageSource.create(redisCluster)
+                    : RedisClusterMessageSource.create(PublishCommand.seeds(redisCluster), history);
+        }
         if (nats != null) {
             return history == null ? NatsMessageSource.create(nats) : NatsMessageSource.create(nats, history);
         }

@@ -42,14 +42,14 @@ class CliErrorsTest {
             server --max-frame-length lots    | pushline server: --max-frame-length: expected a size such as 65536, 256k or 32m
             server --history-size 5           | pushline server: --history-size needs --history
             server --bogus                    | pushline server: Unknown option: '--bogus'
-            server --port 0 --redis redis://h:1 --nats nats://h:2 | pushline server: --redis and --nats exclude each other
+            server --port 0 --redis redis://h:1 --nats nats://h:2 | pushline server: --redis, --redis-cluster and --nats exclude each other
             client localhost:abc              | pushline client: HOST:PORT: 'localhost:abc': the port is not a number
             client localhost                  | pushline client: HOST:PORT: 'localhost' is not HOST:PORT
             client localhost:1 --from 3.x     | pushline client: --from and --last need --sub
             client localhost:1 --sub a --from nowhere | pushline client: --from: 'nowhere' is not a position
             client localhost:1 --psub bad%20pattern | pushline client: --psub: 'bad pattern': pattern contains a space
             publish --redis notaurl t m       | pushline publish: --redis: not a Redis URI
-            publish t m                       | pushline publish: give exactly one of --redis and --nats
+            publish t m                       | pushline publish: give exactly one of --redis, --redis-cluster and --nats
             """)
     void aBadValueIsOneLineAndExitStatusTwo(String command, String expected) {
         String[] args = command.trim().split(" +");

@@ -98,6 +98,21 @@ class CliOptionsTest {
     }
 
     @Test
+    void redisAndRedisClusterExcludeEachOtherAndPublishNeedsOne() {
+        StringWriter err = new StringWriter();
+        assertThat(execute(err, "server", "--port", "0", "--redis", "redis://127.0.0.1:1", "--redis-cluster",
+                "redis://127.0.0.1:2")).isEqualTo(2);
+        assertThat(err.toString()).contains("--redis, --redis-cluster and --nats exclude each other");
+        StringWriter none = new StringWriter();
+        assertThat(execute(none, "publish", "news", "x")).isEqualTo(2);
+        assertThat(none.toString()).contains("give exactly one of --redis, --redis-cluster and --nats");
+        assertThat(parseServer("server", "--redis-cluster", "redis://127.0.0.1:1,redis://127.0.0.1:2").redisCluster)
+                .isEqualTo("redis://127.0.0.1:1,redis://127.0.0.1:2");
+        assertThat(PublishCommand.seeds(" redis://a:1, redis://b:2 ,")).extracting(u -> u.getHost() + ":" + u.getPort())
+                .containsExactly("a:1", "b:2");
+    }
+
+    @Test
     void clientStartsFromAPositionOrWithTheLatestMessages() {
         assertThat(parseClient("client", "h:1", "--sub", "news", "--from", "42.Xk3v9QaZ").startPositions())
                 .containsExactly(Map.entry("news", Position.of(42, "Xk3v9QaZ")));
