@@ -9,8 +9,10 @@ import picocli.CommandLine.Command;
  * {@code java -cp pushline-bench.jar org.openjdk.jmh.Main}.
  */
 @Command(name = "pushline-bench", mixinStandardHelpOptions = true, version = "pushline-bench 0.1.0",
-        description = "Pushline benchmarks: fan-out load against Redis-direct and NATS-direct, and the bench server.",
-        subcommands = {LoadCommand.class, StormCommand.class, PublishCostCommand.class, BenchServerCommand.class})
+        description = "Pushline benchmarks: fan-out load against Redis-direct and NATS-direct, the cost of Redis "
+                + "Cluster sharded Pub/Sub, and the bench server.",
+        subcommands = {LoadCommand.class, StormCommand.class, PublishCostCommand.class, ClusterCostCommand.class,
+            BenchServerCommand.class})
 public final class Bench {
     private Bench() {
     }
