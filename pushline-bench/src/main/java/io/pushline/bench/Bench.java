@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pushline-bench", mixinStandardHelpOptions = true, version = "pushline-bench 0.1.0",
         description = "Pushline benchmarks: fan-out load against Redis-direct, and the bench server.",
-        subcommands = {LoadCommand.class, StormCommand.class, PublishCostCommand.class, BenchServerCommand.class})
+        subcommands = {LoadCommand.class, StormCommand.class, PublishCostCommand.class, ClusterCostCommand.class,
+            BenchServerCommand.class})
 public final class Bench {
     private Bench() {
     }

@@ -4,6 +4,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -33,6 +34,12 @@ import org.slf4j.LoggerFactory;
 final class Lettuce {
     /** Channel names are UTF-8 strings, payloads stay raw bytes. */
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    /**
+     * How long a cluster client's connection attempt may take: 2 s. A topology refresh connects to every known node,
+     * so one dead host that drops packets would otherwise hold it (and the failover) for Lettuce's default 10 s.
+     */
+    static final Duration CLUSTER_CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
     /** How long {@code close()} waits for one connection to close, or for owned resources to shut down. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
@@ -95,7 +102,8 @@ final class Lettuce {
     /**
      * Creates a Redis Cluster client for the seed nodes with Pushline's settings: as {@link #newClient}, and besides:
      * commands for a master that is disconnected fail at once instead of waiting in a queue for a node that may never
-     * come back (a killed master's slots move to its replica; the caller publishes again), and the topology is
+     * come back (a killed master's slots move to its replica; the caller publishes again), connections give up after
+     * {@link #CLUSTER_CONNECT_TIMEOUT} (a topology refresh asks every known node, a dead one too), and the topology is
      * refreshed every {@code refreshPeriod} and whenever a command is redirected, a slot is uncovered or a node
      * cannot be reconnected (Lettuce's adaptive triggers, all on by default; here at most once a second).
      */
@@ -111,6 +119,7 @@ final class Lettuce {
                     .autoReconnect(true)
                     .requestQueueSize(requestQueueSize)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .socketOptions(SocketOptions.builder().connectTimeout(CLUSTER_CONNECT_TIMEOUT).build())
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enablePeriodicRefresh(refreshPeriod)
                                                         .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))

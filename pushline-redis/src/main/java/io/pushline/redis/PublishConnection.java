@@ -13,6 +13,8 @@ import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.pushline.SourceException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,11 +32,16 @@ import org.slf4j.LoggerFactory;
 final class PublishConnection<C extends BaseRedisAsyncCommands<String, byte[]>
         & RedisScriptingAsyncCommands<String, byte[]>> {
     private static final Logger LOG = LoggerFactory.getLogger(PublishConnection.class);
+    /** The least time between two topology refreshes made because a master could not take a command. */
+    static final long REFRESH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final Supplier<CompletableFuture<? extends StatefulConnection<String, byte[]>>> connector;
     private final Function<StatefulConnection<String, byte[]>, C> commands;
     private final String description;
     private final boolean sharded;
+    private final Runnable refreshTopology;
+    /** When the topology was last refreshed on a failure ({@code System.nanoTime()}). */
+    private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - REFRESH_INTERVAL_NANOS);
 
     // guarded by this
     private CompletableFuture<StatefulConnection<String, byte[]>> connection;
@@ -43,11 +50,13 @@ final class PublishConnection<C extends BaseRedisAsyncCommands<String, byte[]>
     private boolean closed;
 
     private PublishConnection(Supplier<CompletableFuture<? extends StatefulConnection<String, byte[]>>> connector,
-            Function<StatefulConnection<String, byte[]>, C> commands, String description, boolean sharded) {
+            Function<StatefulConnection<String, byte[]>, C> commands, String description, boolean sharded,
+            Runnable refreshTopology) {
         this.connector = connector;
         this.commands = commands;
         this.description = description;
         this.sharded = sharded;
+        this.refreshTopology = refreshTopology;
     }
 
     /** A connection to one Redis, publishing with {@code PUBLISH}. */
@@ -55,7 +64,7 @@ final class PublishConnection<C extends BaseRedisAsyncCommands<String, byte[]>
     static PublishConnection<RedisAsyncCommands<String, byte[]>> standalone(RedisClient client, RedisURI uri,
             String description) {
         return new PublishConnection<>(() -> client.connectAsync(Lettuce.CODEC, uri).toCompletableFuture(),
-                c -> ((StatefulRedisConnection<String, byte[]>) c).async(), description, false);
+                c -> ((StatefulRedisConnection<String, byte[]>) c).async(), description, false, () -> { });
     }
 
     /** A connection to a Redis Cluster, publishing with {@code SPUBLISH}; the client holds the seed nodes. */
@@ -65,7 +74,25 @@ final class PublishConnection<C extends BaseRedisAsyncCommands<String, byte[]>
         // the client connects only once it knows the topology: read it first (also after a failed attempt)
         return new PublishConnection<>(() -> client.refreshPartitionsAsync().toCompletableFuture()
                 .thenCompose(loaded -> client.connectAsync(Lettuce.CODEC)),
-                c -> ((StatefulRedisClusterConnection<String, byte[]>) c).async(), description, true);
+                c -> ((StatefulRedisClusterConnection<String, byte[]>) c).async(), description, true,
+                () -> client.refreshPartitionsAsync().whenComplete((ok, e) -> {
+                    if (e != null) {
+                        LOG.debug("topology refresh of {} failed: {}", description, e.toString());
+                    }
+                }));
+    }
+
+    /**
+     * A command failed because its slot's master could not take it (dead, failing over, slot migrating): on a
+     * cluster, has the client read the topology again, at most every {@link #REFRESH_INTERVAL_NANOS} ns, so that the
+     * next attempts go to the slot's new master without waiting for Lettuce's own refresh triggers.
+     */
+    void masterUnavailable() {
+        long last = lastRefresh.get();
+        long now = System.nanoTime();
+        if (sharded && now - last >= REFRESH_INTERVAL_NANOS && lastRefresh.compareAndSet(last, now)) {
+            refreshTopology.run();
+        }
     }
 
     /** Whether this connection publishes to shard channels ({@code SPUBLISH}, Redis Cluster). */

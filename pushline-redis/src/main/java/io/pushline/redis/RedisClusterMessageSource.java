@@ -293,7 +293,7 @@ public final class RedisClusterMessageSource implements MessageSource {
         String topic = message.topic();
         byte[] payload = MessageAccess.payloadArray(message); // read by Lettuce only, never changed
         return ClusterRetry.ifNotRun(() -> hasHistory(topic) ? history.publish(topic, payload).thenApply(p -> null)
-                : publisher.publish(topic, payload).thenApply(receivers -> null), () -> closed);
+                : publisher.publish(topic, payload).thenApply(receivers -> null), publisher, () -> closed);
     }
 
     /**
@@ -315,7 +315,7 @@ public final class RedisClusterMessageSource implements MessageSource {
         if (!hasHistory(topic)) {
             return CompletableFuture.failedFuture(new UnsupportedOperationException("no history for " + topic));
         }
-        return ClusterRetry.always(() -> history.read(topic, query), () -> closed);
+        return ClusterRetry.always(() -> history.read(topic, query), publisher, () -> closed);
     }
 
     private <T> CompletableFuture<T> refused(String what, ClusterSubscriber s) {

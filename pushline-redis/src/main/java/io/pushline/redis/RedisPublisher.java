@@ -270,7 +270,7 @@ public final class RedisPublisher implements AutoCloseable {
 
     /** On a cluster, a publish Redis did not run (a slot migrating, a master failing over) is tried again. */
     private <T> CompletableFuture<T> retried(java.util.function.Supplier<CompletableFuture<T>> publish) {
-        return connection.sharded() ? ClusterRetry.ifNotRun(publish, () -> closed) : publish.get();
+        return connection.sharded() ? ClusterRetry.ifNotRun(publish, connection, () -> closed) : publish.get();
     }
 
     /**
