@@ -25,7 +25,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * servers and 60 clients, while the cluster goes through {@code pushline.cluster.rounds} operations (20 by default) in
  * turn: {@code kill -9} of a master, graceful failover, migration of 500 slots between two masters. (Not a forced
  * failover: with its master still taking writes, Redis drops the writes the master took after its replica took over,
- * acknowledged ones too, so no source can deliver those exactly once.)
+ * acknowledged ones too, so no source can deliver those exactly once. With {@code -Dpushline.cluster.force=true}
+ * forced failovers join the turn, and the run checks instead that no loss goes unannounced: after a {@code $lost}
+ * notice every client holds exactly what Redis's history holds.)
  * Each round prints how long every server took to hold its subscriptions again (the source back {@code UP} after a
  * kill, or re-subscribed) and to deliver again, on every server, a message published on the affected shard after
  * the operation began. At the end every client must have every message exactly once, in order, and no client
@@ -44,6 +46,7 @@ class RedisClusterSoakIT {
     @Test
     void failoversAndMigrationsInALoopDuringAStreamLoseNothing() throws Exception {
         int rounds = Integer.getInteger("pushline.cluster.rounds", 20);
+        boolean force = Boolean.getBoolean("pushline.cluster.force");
         long seed = Long.getLong("pushline.cluster.seed", System.nanoTime());
         Random random = new Random(seed);
         List<String> topics = new ArrayList<>();
@@ -63,7 +66,9 @@ class RedisClusterSoakIT {
         Map<String, List<Long>> held = new HashMap<>();
         Map<String, List<Long>> delivering = new HashMap<>();
         for (int round = 0; round < rounds; round++) {
-            String op = List.of("kill -9", "failover", "reshard 500").get(round % 3);
+            List<String> ops = force ? List.of("kill -9", "failover", "failover force", "reshard 500")
+                    : List.of("kill -9", "failover", "reshard 500");
+            String op = ops.get(round % ops.size());
             List<ClusterNode> masters = cluster.masters();
             ClusterNode master = masters.get(random.nextInt(masters.size()));
             Set<Integer> affected = new HashSet<>(cluster.slotsOf(master));
@@ -73,6 +78,7 @@ class RedisClusterSoakIT {
             switch (op) {
                 case "kill -9" -> cluster.kill(master);
                 case "failover" -> cluster.failover(cluster.replicaOf(master));
+                case "failover force" -> cluster.forceFailover(cluster.replicaOf(master));
                 default -> {
                     ClusterNode to = masters.get((masters.indexOf(master) + 1) % masters.size());
                     affected = new HashSet<>(cluster.slotsOf(master).subList(0, 500));
@@ -102,6 +108,12 @@ class RedisClusterSoakIT {
                     + "after %d ms; %d messages confirmed so far%n", round + 1, op, master, heldMs, deliveringMs,
                     run.stream.confirmed());
             cluster.heal();
+        }
+        if (force) {
+            long notices = run.finishAllowingAnnouncedLoss(cluster);
+            System.out.printf("cluster soak with forced failovers: %d rounds, %d $lost notices, seed %d%n", rounds,
+                    notices, seed);
+            return;
         }
         long deliveries = run.finish();
         for (String op : held.keySet()) {

@@ -27,6 +27,8 @@ final class StreamClient implements AutoCloseable {
     final Map<String, Position> tops = new ConcurrentHashMap<>();
     final Map<String, List<Position>> positions = new ConcurrentHashMap<>();
     final Map<String, List<String>> payloads = new ConcurrentHashMap<>();
+    /** Per topic, in arrival order: {@code <position> <payload>} per message, {@code $lost <position>} per notice. */
+    final Map<String, List<String>> events = new ConcurrentHashMap<>();
     final List<String> lost = new CopyOnWriteArrayList<>();
     final List<String> unexpected = new CopyOnWriteArrayList<>();
     private volatile Throwable ended;
@@ -48,6 +50,7 @@ final class StreamClient implements AutoCloseable {
         }
         positions.put(topic, Collections.synchronizedList(new ArrayList<>()));
         payloads.put(topic, Collections.synchronizedList(new ArrayList<>()));
+        events.put(topic, Collections.synchronizedList(new ArrayList<>()));
     }
 
     /** Sends a raw line and reads the next line: for commands made before any reading starts. */
@@ -87,9 +90,13 @@ final class StreamClient implements AutoCloseable {
         String[] parts = line.split(" ", 4);
         if (parts.length == 4 && parts[0].equals("MSG") && parts[1].equals("$lost")) {
             lost.add(line);
+            if (events.containsKey(parts[3])) {
+                events.get(parts[3]).add("$lost " + parts[2]);
+            }
         } else if (parts.length == 4 && parts[0].equals("MSG") && positions.containsKey(parts[1])) {
             positions.get(parts[1]).add(parts[2].equals("-") ? null : Position.parse(parts[2]).orElseThrow());
             payloads.get(parts[1]).add(parts[3]);
+            events.get(parts[1]).add(parts[2] + " " + parts[3]);
         } else {
             unexpected.add(line);
         }

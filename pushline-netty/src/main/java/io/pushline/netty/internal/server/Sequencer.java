@@ -8,11 +8,13 @@ import io.pushline.MessageSource;
 import io.pushline.Position;
 import io.pushline.SourceState;
 import io.pushline.internal.LogText;
+import io.pushline.internal.MessageAccess;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * the missing range from history and delivers it first, holding the live messages that arrive meanwhile. What
  * history no longer holds is announced to the topic's clients as {@code MSG $lost <position> <topic>}, never
  * skipped in silence.
+ *
+ * <p>It also notices when the broker's history forked: a position that now names another message than the one
+ * delivered (a Redis master that died or was failed over by force before its replica had its last writes; the
+ * replica, promoted, gives their offsets to new messages). It keeps a checksum (CRC32C) of the last message
+ * delivered per topic, and compares it with a live message of the same position and with history's message at that
+ * position on every repair (which reads one message more for it). A fork is announced as {@code $lost} too, and
+ * delivery goes on with the broker's messages.
  *
  * <p>Threading: each topic's state is guarded by itself, taken by the source's thread for the topic and by the
  * thread that completes a repair read; under it only non-blocking work runs (framing and queueing to outboxes).
@@ -99,6 +108,8 @@ final class Sequencer implements MessageListener {
         final String name;
         /** The last position delivered, or null before the first message. */
         Position last;
+        /** The CRC32C of the payload of the message at {@link #last}. */
+        int lastCrc;
         /** Live messages that arrived while a repair was in flight, in arrival order. */
         final ArrayDeque<Message> held = new ArrayDeque<>();
         long heldBytes;
@@ -133,6 +144,9 @@ final class Sequencer implements MessageListener {
                 // the topic's history was lost (Redis restarted empty, keys expired): its clients must reload
                 lost(before(p));
                 deliver(m);
+            } else if (p.offset() == last.offset() && crc(m) != lastCrc) {
+                forked(m);
+                deliver(m);
             } else if (p.offset() <= last.offset()) {
                 LOG.debug("topic {}: dropped {} (already delivered up to {})", LogText.escape(name), p, last);
             } else {
@@ -144,7 +158,15 @@ final class Sequencer implements MessageListener {
 
         private void deliver(Message m) {
             last = m.position();
+            lastCrc = crc(m);
             fanOut.onMessage(m);
+        }
+
+        /** {@code m} has a position delivered before, with another message: history forked there. */
+        private void forked(Message m) {
+            LOG.warn("topic {}: the broker's history forked at {} (a message delivered there is not in history: "
+                    + "its master lost it); clients are told they lost messages", LogText.escape(name), m.position());
+            lost(before(m.position()));
         }
 
         /** Reads what follows {@link #last} from history (no-op while a repair runs or before any message). */
@@ -154,7 +176,10 @@ final class Sequencer implements MessageListener {
             }
             repairing = true;
             Position from = last;
-            reads.read(name, HistoryQuery.since(from.offset(), MAX_REPAIR))
+            // one message more than the gap: the last one delivered, to check that history still has it
+            boolean check = from.offset() > 0;
+            reads.read(name, check ? HistoryQuery.since(from.offset() - 1, MAX_REPAIR + 1)
+                    : HistoryQuery.since(from.offset(), MAX_REPAIR))
                     .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
                     .whenComplete((replay, error) -> {
                         synchronized (this) {
@@ -172,6 +197,13 @@ final class Sequencer implements MessageListener {
                         error.toString());
                 if (!held.isEmpty()) {
                     lost(before(held.peekFirst().position()));
+                }
+            } else if (forkedAt(from, replay) != null) {
+                Message fork = forkedAt(from, replay);
+                forked(fork);
+                int at = replay.read.firstAfter(from.offset() - 1);
+                for (int i = at; i < replay.read.messages().size(); i++) {
+                    deliver(replay.read.messages().get(i));
                 }
             } else if (replay.read.recoversFrom(from)) {
                 int first = replay.read.firstAfter(from.offset());
@@ -195,6 +227,16 @@ final class Sequencer implements MessageListener {
             drain();
         }
 
+        /** History's message at {@code from}, when it is not the one delivered there; null otherwise. */
+        private Message forkedAt(Position from, Replay replay) {
+            int at = replay.read.firstAfter(from.offset() - 1);
+            if (from.offset() == 0 || at >= replay.read.messages().size()) {
+                return null;
+            }
+            Message m = replay.read.messages().get(at);
+            return m.position() != null && m.position().equals(from) && crc(m) != lastCrc ? m : null;
+        }
+
         private void drain() {
             Message m;
             while (!repairing && (m = held.pollFirst()) != null) {
@@ -211,5 +253,11 @@ final class Sequencer implements MessageListener {
         private Position before(Position p) {
             return p.offset() == 0 ? p : Position.of(p.offset() - 1, p.epoch());
         }
+    }
+
+    private static int crc(Message m) {
+        CRC32C crc = new CRC32C();
+        crc.update(MessageAccess.payloadArray(m));
+        return (int) crc.getValue();
     }
 }
