@@ -67,6 +67,8 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
     private ClusterTopology topology;
     private SourceState state = SourceState.UP;
     private int unplaced;
+    /** Unsubscriptions of topics not subscribed, made while the state was not UP: completed once it is. */
+    private final List<CompletableFuture<Void>> noOps = new ArrayList<>();
     /** Subscriptions were lost since the last onResubscribed(). */
     private boolean dirty;
     private ScheduledFuture<?> ticker;
@@ -208,7 +210,11 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
     private void doUnsubscribe(String name, CompletableFuture<Void> done) {
         Topic t = topics.remove(name);
         if (t == null) {
-            done.complete(null);
+            if (state == SourceState.UP) {
+                done.complete(null); // nothing held anywhere
+            } else {
+                noOps.add(done); // while masters are unreachable, every change waits for them
+            }
             return;
         }
         unconfirmed.remove(name);
@@ -229,6 +235,8 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
             ticker.cancel(false);
         }
         SourceException gone = new SourceException("source is closed");
+        noOps.forEach(f -> f.completeExceptionally(gone));
+        noOps.clear();
         topics.values().forEach(t -> settle(t, gone));
         topics.clear();
         shards.values().forEach(ClusterShard::retire);
@@ -467,6 +475,10 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
                             now, down);
                 }
             }
+        }
+        if (state == SourceState.UP && !noOps.isEmpty()) {
+            noOps.forEach(f -> f.complete(null));
+            noOps.clear();
         }
         if (dirty && state == SourceState.UP && unconfirmed.isEmpty()) {
             dirty = false;

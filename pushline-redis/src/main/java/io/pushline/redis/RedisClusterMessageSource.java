@@ -55,6 +55,10 @@ import org.slf4j.LoggerFactory;
  *       when all are back or their slots have moved to masters that answer. After subscriptions were lost (a
  *       dropped connection, a failover, a migration) the listener gets {@link MessageListener#onResubscribed()} once
  *       every topic is confirmed again, so that a server repairs the gaps of topics with history.</li>
+ *   <li>{@code subscribe} and {@code unsubscribe} never block: their futures complete once the master of the
+ *       topic's slot confirmed. Changes made while that master is unreachable are not queued as commands: the
+ *       source keeps what it should hold and confirms it once the master, or the slot's new master, answers (an
+ *       unsubscription then completes, since a new connection holds nothing).</li>
  *   <li>Each connection has its own lag probe and sheds messages rather than be cut off by Redis, as
  *       {@link RedisMessageSource} describes.</li>
  *   <li>Patterns: sharded Pub/Sub has none; {@link #capabilities()} says so, so a server answers a {@code PSUB}

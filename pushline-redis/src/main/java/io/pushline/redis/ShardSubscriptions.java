@@ -79,11 +79,12 @@ final class ShardSubscriptions implements Subscriptions {
     /**
      * Unsubscribes the channel here (soon, batched).
      *
-     * @param done completed once Redis confirmed (at once when nothing is held here); may be null
+     * @param done completed once Redis confirmed; at once when the connection is up and holds nothing of it; when it
+     *     is down, once it is back (a new connection holds nothing); may be null
      */
     void release(String channel, CompletableFuture<Void> done) {
         assigned.remove(channel);
-        if (expected.contains(channel)) {
+        if (expected.contains(channel) || connection == null || !connection.isReady()) {
             if (done != null) {
                 releasing.computeIfAbsent(channel, k -> new ArrayList<>()).add(done);
             }
@@ -215,9 +216,7 @@ final class ShardSubscriptions implements Subscriptions {
     public void disconnected() {
         int count = held.size();
         held.clear();
-        expected.clear();
-        releasing.values().forEach(ShardSubscriptions::complete);
-        releasing.clear();
+        expected.clear(); // what waits for an unsubscription completes when a new connection is ready
         owner.disconnected(this, count);
     }
 
