@@ -53,8 +53,10 @@ import org.slf4j.LoggerFactory;
  *   <li>State: {@link SourceState#DEGRADED} while some of the masters that hold subscribed topics are unreachable
  *       (their topics wait; the others flow), {@link SourceState#DOWN} while all are, {@link SourceState#UP} again
  *       when all are back or their slots have moved to masters that answer. After subscriptions were lost (a
- *       dropped connection, a failover, a migration) the listener gets {@link MessageListener#onResubscribed()} once
- *       every topic is confirmed again, so that a server repairs the gaps of topics with history.</li>
+ *       dropped connection, a failover, a migration) the listener gets
+ *       {@link MessageListener#onTopicsResubscribed(java.util.Set)} with those topics (or
+ *       {@link MessageListener#onResubscribed()} when it was all of them) once every topic is confirmed again, so
+ *       that a server repairs the gaps of exactly those topics with history.</li>
  *   <li>{@code subscribe} and {@code unsubscribe} never block: their futures complete once the master of the
  *       topic's slot confirmed. Changes made while that master is unreachable are not queued as commands: the
  *       source keeps what it should hold and confirms it once the master, or the slot's new master, answers (an
