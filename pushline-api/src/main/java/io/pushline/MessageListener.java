@@ -1,5 +1,7 @@
 package io.pushline;
 
+import java.util.Set;
+
 /**
  * Receives what a {@link MessageSource} delivers. A server installs exactly one listener per source
  * with {@link MessageSource#start(MessageListener)}.
@@ -42,6 +44,19 @@ public interface MessageListener {
      * again: from then on messages flow as before. Sources that can tell report it; the default does nothing.
      */
     default void onResubscribed() {
+    }
+
+    /**
+     * Called instead of {@link #onResubscribed()} when only some subscriptions were lost and are confirmed by the
+     * broker again, the others having held throughout: a source with several broker connections (the shards of a
+     * cluster) reports the topics of a shard that failed over, or of a slot that migrated. The messages published to
+     * these topics meanwhile may have been missed; those of other topics were not. The default calls
+     * {@link #onResubscribed()}.
+     *
+     * @param topics the topics subscribed again; unmodifiable
+     */
+    default void onTopicsResubscribed(Set<String> topics) {
+        onResubscribed();
     }
 
     /**

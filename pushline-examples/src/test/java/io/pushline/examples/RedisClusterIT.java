@@ -5,7 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.pushline.HistoryOptions;
 import io.pushline.Position;
+import io.pushline.Protocol;
 import io.pushline.SourceState;
+import io.pushline.netty.PushServer;
+import io.pushline.redis.RedisClusterMessageSource;
 import io.pushline.redis.RedisPublisher;
 import io.pushline.test.ClusterNode;
 import io.pushline.test.CloseAfterEach;
@@ -51,7 +54,11 @@ class RedisClusterIT {
     }
 
     private StreamClient client(ClusterRun.Server s) {
-        return closer.add(new StreamClient(s.server.port()));
+        return client(s.server.port());
+    }
+
+    private StreamClient client(int port) {
+        return closer.add(new StreamClient(port));
     }
 
     /** Three servers with history, 30 clients on 6 topics each, a 1,000 msg/s stream over the topics. */
@@ -137,6 +144,28 @@ class RedisClusterIT {
         cluster.spublish("after.psub", "still here".getBytes(StandardCharsets.UTF_8));
         client.read(1);
         assertThat(client.payloads.get("after.psub")).containsExactly("still here");
+    }
+
+    @Test
+    void aClientsPubGoesToTheMasterOfTheTopicsSlotWithAPosition() {
+        PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).protocol(Protocol.COMMANDS)
+                .allowPublish(true).source(RedisClusterMessageSource.create(ClusterRun.seeds(cluster), history))
+                .build().start());
+        StreamClient reader = client(server.port());
+        StreamClient writer = client(server.port());
+        List<String> topics = new ArrayList<>();
+        for (ClusterNode master : cluster.masters()) {
+            topics.addAll(topics("pub." + master.port() + ".", 1, on(master)));
+        }
+        topics.forEach(reader::subscribe);
+        for (String topic : topics) {
+            assertThat(writer.command("PUB " + topic + " via the server")).isEqualTo("+OK");
+        }
+        reader.read(topics.size());
+        for (String topic : topics) {
+            assertThat(reader.positions.get(topic)).containsExactly(reader.tops.get(topic).plus(1));
+            assertThat(reader.payloads.get(topic)).containsExactly("via the server");
+        }
     }
 
     @Test

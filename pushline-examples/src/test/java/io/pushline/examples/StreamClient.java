@@ -18,7 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * order, {@code $lost} notices, and anything unexpected. It subscribes first ({@link #subscribe}), then reads either
  * on a thread of its own while a stream runs ({@link #startReading}) or, for a short burst that fits in the socket
  * buffers, on the caller's thread ({@link #read}). Speaks the wire protocol directly: what it records is what the
- * server sent.
+ * server sent. It answers the server's heartbeat {@code PING} with {@code PONG}.
  */
 final class StreamClient implements AutoCloseable {
     final int port;
@@ -87,6 +87,10 @@ final class StreamClient implements AutoCloseable {
     }
 
     private void record(String line) {
+        if (line.equals("PING")) { // the server's heartbeat, when the client was silent for 30 s
+            tcp.send("PONG\r\n");
+            return;
+        }
         String[] parts = line.split(" ", 4);
         if (parts.length == 4 && parts[0].equals("MSG") && parts[1].equals("$lost")) {
             lost.add(line);

@@ -18,6 +18,7 @@ import io.pushline.SourceState;
 import io.pushline.test.CloseAfterEach;
 import io.pushline.test.TcpTestClient;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,11 @@ class GapRepairTest {
         void reconnected() {
             listener.onStateChange(SourceState.UP);
             listener.onResubscribed();
+        }
+
+        /** What a source with several broker connections says after one of them came back. */
+        void reconnected(Set<String> topics) {
+            listener.onTopicsResubscribed(topics);
         }
 
         @Override
@@ -166,6 +172,27 @@ class GapRepairTest {
         source.reconnected();
         expectContiguous(c, "r", 6, 10);
         await().until(() -> server.metrics().history().messagesRepaired() == 10);
+    }
+
+    @Test
+    void whenSomeTopicsAreResubscribedOnlyTheyAreRepaired() {
+        LossySource source = new LossySource(HistoryOptions.defaults());
+        PushServer server = start(source);
+        TcpTestClient x = subscribed(server, "x");
+        TcpTestClient y = subscribed(server, "y");
+        publish(source, "x", 1);
+        publish(source, "y", 1);
+        expectContiguous(x, "x", 1, 1);
+        expectContiguous(y, "y", 1, 1);
+        source.drop = m -> m.position().offset() > 1; // the shard of both topics is down: 2, 3, 4 never arrive
+        publish(source, "x", 3);
+        publish(source, "y", 3);
+        source.reconnected(Set.of("x")); // only x's shard came back
+        expectContiguous(x, "x", 2, 3);
+        assertThat(server.metrics().history().messagesRepaired()).as("y was not read").isEqualTo(3);
+        source.reconnected(Set.of("y"));
+        expectContiguous(y, "y", 2, 3);
+        assertThat(server.metrics().history().messagesRepaired()).isEqualTo(6);
     }
 
     @Test

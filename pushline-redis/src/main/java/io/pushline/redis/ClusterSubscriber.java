@@ -30,10 +30,10 @@ import org.slf4j.Logger;
  *
  * <p>State: {@link SourceState#UP} while every connection that holds topics is up (a connection still being made
  * for the first time counts once it is up or has failed), {@link SourceState#DOWN} while none is,
- * {@link SourceState#DEGRADED} in between. After
- * subscriptions were lost (a connection dropped, Redis ended some, some moved) the listener hears
- * {@code onResubscribed()} once every topic is confirmed again and the state is UP: the server then repairs the
- * gaps of topics with history.
+ * {@link SourceState#DEGRADED} in between. After subscriptions were lost (a connection dropped, Redis ended some,
+ * some moved) the listener hears {@code onTopicsResubscribed(topics)} (or {@code onResubscribed()} when every topic
+ * was lost) once every topic is confirmed again and the state is UP: the server then repairs the gaps of those
+ * topics with history.
  *
  * <p>Threading: confined to the source's event loop, which also runs every subscriber connection, so the listener
  * is called from that one thread, and a topic's messages never overlap or reorder when its subscription moves.
@@ -69,8 +69,8 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
     private int unplaced;
     /** Unsubscriptions of topics not subscribed, made while the state was not UP: completed once it is. */
     private final List<CompletableFuture<Void>> noOps = new ArrayList<>();
-    /** Subscriptions were lost since the last onResubscribed(). */
-    private boolean dirty;
+    /** The topics whose subscription was lost since the listener last heard of a re-subscription. */
+    private final Set<String> lost = new HashSet<>();
     private ScheduledFuture<?> ticker;
     private boolean closed;
 
@@ -218,6 +218,7 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
             return;
         }
         unconfirmed.remove(name);
+        lost.remove(name);
         if (t.shard == null) {
             unplaced--;
             done.complete(null);
@@ -267,7 +268,7 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
         }
         if (t.shard != null) {
             if (t.shard.subs().isHeld(t.name)) {
-                dirty = true; // it was subscribed: messages may be missed until it is again
+                lost.add(t.name); // it was subscribed: messages may be missed until it is again
             }
             t.shard.subs().release(t.name, null);
         } else {
@@ -364,7 +365,7 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
         if (t == null) {
             return;
         }
-        dirty = true;
+        lost.add(channel);
         moveTo(t, null); // placed again when the refresh comes back
         requestRefresh();
     }
@@ -376,7 +377,7 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
             return;
         }
         if (held > 0) {
-            dirty = true;
+            lost.addAll(subs.channels());
         }
         unconfirmed.addAll(subs.channels());
     }
@@ -480,10 +481,15 @@ final class ClusterSubscriber implements ShardSubscriptions.Owner, ClusterShard.
             noOps.forEach(f -> f.complete(null));
             noOps.clear();
         }
-        if (dirty && state == SourceState.UP && unconfirmed.isEmpty()) {
-            dirty = false;
-            log.info("Redis Cluster source re-subscribed {} topics on {} shards", topics.size(), shards.size());
-            events.notifyResubscribed();
+        if (!lost.isEmpty() && state == SourceState.UP && unconfirmed.isEmpty()) {
+            Set<String> back = Set.copyOf(lost);
+            lost.clear();
+            log.info("Redis Cluster source re-subscribed {} of its {} topics", back.size(), topics.size());
+            if (back.size() == topics.size()) {
+                events.notifyResubscribed();
+            } else {
+                events.notifyResubscribed(back);
+            }
         }
     }
 }

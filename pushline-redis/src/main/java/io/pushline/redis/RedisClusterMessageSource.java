@@ -53,8 +53,10 @@ import org.slf4j.LoggerFactory;
  *   <li>State: {@link SourceState#DEGRADED} while some of the masters that hold subscribed topics are unreachable
  *       (their topics wait; the others flow), {@link SourceState#DOWN} while all are, {@link SourceState#UP} again
  *       when all are back or their slots have moved to masters that answer. After subscriptions were lost (a
- *       dropped connection, a failover, a migration) the listener gets {@link MessageListener#onResubscribed()} once
- *       every topic is confirmed again, so that a server repairs the gaps of topics with history.</li>
+ *       dropped connection, a failover, a migration) the listener gets
+ *       {@link MessageListener#onTopicsResubscribed(java.util.Set)} with those topics (or
+ *       {@link MessageListener#onResubscribed()} when it was all of them) once every topic is confirmed again, so
+ *       that a server repairs the gaps of exactly those topics with history.</li>
  *   <li>{@code subscribe} and {@code unsubscribe} never block: their futures complete once the master of the
  *       topic's slot confirmed. Changes made while that master is unreachable are not queued as commands: the
  *       source keeps what it should hold and confirms it once the master, or the slot's new master, answers (an
@@ -260,9 +262,9 @@ public final class RedisClusterMessageSource implements MessageSource {
     /**
      * Subscribes the topic's shard channel on the master of its slot ({@code SSUBSCRIBE}).
      *
-     * @return a future completed when that master confirmed; failed with a {@link SourceException} when Redis
-     *     refused (other than with a redirection, which is followed), with {@link IllegalStateException} before
-     *     {@code start}
+     * @return a future completed, on the source's subscriber I/O thread, when that master confirmed; failed with a
+     *     {@link SourceException} when Redis refused (other than with a redirection, which is followed) or the
+     *     source closed, with {@link IllegalStateException} before {@code start}
      */
     @Override
     public CompletableFuture<Void> subscribe(String topic) {
@@ -272,6 +274,13 @@ public final class RedisClusterMessageSource implements MessageSource {
         return refused != null ? refused : s.subscribe(topic);
     }
 
+    /**
+     * Ends the subscription of the topic's shard channel ({@code SUNSUBSCRIBE} on the master that holds it).
+     *
+     * @return a future completed, on the source's subscriber I/O thread, when that master confirmed, or at once when
+     *     nothing was subscribed and every master answers; failed with a {@link SourceException} after
+     *     {@code close}, with {@link IllegalStateException} before {@code start}
+     */
     @Override
     public CompletableFuture<Void> unsubscribe(String topic) {
         Objects.requireNonNull(topic, "topic");
@@ -285,7 +294,8 @@ public final class RedisClusterMessageSource implements MessageSource {
      * the history script there (the message gets the topic's next position).
      *
      * @param message the message; its id and position, if any, are not sent
-     * @return a future completed when Redis accepted the message, or failed with a {@link SourceException}
+     * @return a future completed, on a Lettuce I/O thread, when Redis accepted the message, or failed with a
+     *     {@link SourceException}
      */
     @Override
     public CompletableFuture<Void> publish(Message message) {

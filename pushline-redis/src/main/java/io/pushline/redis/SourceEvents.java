@@ -5,6 +5,7 @@ import io.pushline.Message;
 import io.pushline.MessageListener;
 import io.pushline.SourceState;
 import io.pushline.internal.LogText;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
@@ -134,6 +135,18 @@ final class SourceEvents implements PubSubEvents {
         }
         log.info("Redis source reconnected to {} and re-subscribed", description);
         notifyResubscribed();
+    }
+
+    /** Tells the listener these topics' subscriptions are confirmed again, the others having held (no log line). */
+    void notifyResubscribed(Set<String> topics) {
+        if (closed) {
+            return;
+        }
+        try {
+            listener.onTopicsResubscribed(topics);
+        } catch (RuntimeException e) {
+            log.warn("listener failed on the re-subscription of {} topics", topics.size(), e);
+        }
     }
 
     /** Tells the listener its subscriptions are confirmed again (no log line). */

@@ -2,24 +2,15 @@ package io.pushline.test;
 
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -117,9 +108,9 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
         int count = masters * (1 + replicasPerMaster);
         try {
             List<ClusterNode> created = new ArrayList<>();
-            for (int port : freePorts(count)) {
+            for (int port : ClusterProcesses.freePorts(count)) {
                 Path dir = Path.of("target", "redis-cluster-" + port).toAbsolutePath();
-                deleteRecursively(dir);
+                ClusterProcesses.deleteRecursively(dir);
                 created.add(new ClusterNode(port, dir, List.of("--cluster-node-timeout",
                         Long.toString(nodeTimeout.toMillis()), "--cluster-allow-replica-migration", "no",
                         "--loglevel", "notice")));
@@ -129,7 +120,7 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
             List<String> cmd = new ArrayList<>(List.of(RedisBinaries.cli(), "--cluster", "create"));
             nodes.forEach(n -> cmd.add(n.toString()));
             cmd.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
-            cli(cmd);
+            ClusterProcesses.cli(cmd);
             awaitHealthy();
             awaitReplicasInSync(); // a replica that has not synced yet cannot take over: kill -9 would be fatal
         } catch (RuntimeException | Error e) {
@@ -192,9 +183,9 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
      */
     public List<ClusterNode> masters() {
         Map<Integer, ClusterNode> byFirstSlot = new TreeMap<>();
-        for (NodeView v : view()) {
-            if (v.isMaster() && !v.slots.isEmpty()) {
-                byFirstSlot.put(v.slots.get(0)[0], node(v.port));
+        for (ClusterView v : view()) {
+            if (v.isMaster() && !v.slots().isEmpty()) {
+                byFirstSlot.put(v.slots().get(0)[0], node(v.port()));
             }
         }
         return List.copyOf(byFirstSlot.values());
@@ -227,9 +218,9 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
      * @return its master
      */
     public ClusterNode masterOfSlot(int slot) {
-        for (NodeView v : view()) {
+        for (ClusterView v : view()) {
             if (v.isMaster() && v.owns(slot)) {
-                return node(v.port);
+                return node(v.port());
             }
         }
         throw new IllegalStateException("no master owns slot " + slot);
@@ -243,9 +234,9 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
      */
     public List<Integer> slotsOf(ClusterNode master) {
         List<Integer> slots = new ArrayList<>();
-        for (NodeView v : view()) {
-            if (v.port == master.port()) {
-                v.slots.forEach(r -> {
+        for (ClusterView v : view()) {
+            if (v.port() == master.port()) {
+                v.slots().forEach(r -> {
                     for (int s = r[0]; s <= r[1]; s++) {
                         slots.add(s);
                     }
@@ -263,9 +254,9 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
      * @throws IllegalStateException when it has no replica
      */
     public ClusterNode replicaOf(ClusterNode master) {
-        for (NodeView v : view()) {
-            if (master.id().equals(v.masterId) && !v.flags.contains("fail")) {
-                return node(v.port);
+        for (ClusterView v : view()) {
+            if (master.id().equals(v.masterId()) && !v.flags().contains("fail")) {
+                return node(v.port());
             }
         }
         throw new IllegalStateException(master + " has no replica");
@@ -349,7 +340,7 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
      * @param slots how many
      */
     public void reshard(ClusterNode from, ClusterNode to, int slots) {
-        cli(List.of(RedisBinaries.cli(), "--cluster", "reshard", from.toString(), "--cluster-from", from.id(),
+        ClusterProcesses.cli(List.of(RedisBinaries.cli(), "--cluster", "reshard", from.toString(), "--cluster-from", from.id(),
                 "--cluster-to", to.id(), "--cluster-slots", Integer.toString(slots), "--cluster-yes"));
         awaitHealthy();
     }
@@ -380,12 +371,12 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
     private void awaitReplicasInSync() {
         await("every replica in sync").atMost(TIMEOUT).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
                 .until(() -> {
-                    List<NodeView> view = view();
-                    for (NodeView v : view) {
-                        if (v.isMaster() && v.slots.isEmpty()) {
+                    List<ClusterView> view = view();
+                    for (ClusterView v : view) {
+                        if (v.isMaster() && v.slots().isEmpty()) {
                             return false;
                         }
-                        long replicas = view.stream().filter(r -> v.id.equals(r.masterId)).count();
+                        long replicas = view.stream().filter(r -> v.id().equals(r.masterId())).count();
                         if (v.isMaster() && replicas < replicasPerMaster) {
                             return false;
                         }
@@ -438,16 +429,15 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
             if (!info.contains("cluster_state:ok") || !info.contains("cluster_slots_ok:16384")) {
                 return false;
             }
-            List<NodeView> view = parse((String) n.command("CLUSTER", "NODES"));
-            for (NodeView v : view) {
-                if (alive.contains(v.port) && (v.flags.contains("fail") || v.flags.contains("fail?")
-                        || v.flags.contains("handshake") || v.flags.contains("noaddr"))) {
+            List<ClusterView> view = ClusterView.parse((String) n.command("CLUSTER", "NODES"));
+            for (ClusterView v : view) {
+                if (alive.contains(v.port()) && v.isSuspect()) {
                     return false;
                 }
             }
-            String mine = view.stream().filter(v -> v.isMaster() && !v.slots.isEmpty())
-                    .sorted(Comparator.comparingInt(v -> v.slots.get(0)[0]))
-                    .map(v -> v.port + ":" + v.slots.stream().map(r -> r[0] + "-" + r[1])
+            String mine = view.stream().filter(v -> v.isMaster() && !v.slots().isEmpty())
+                    .sorted(Comparator.comparingInt(v -> v.slots().get(0)[0]))
+                    .map(v -> v.port() + ":" + v.slots().stream().map(r -> r[0] + "-" + r[1])
                             .collect(Collectors.joining(",")))
                     .collect(Collectors.joining(" "));
             if (owners != null && !owners.equals(mine)) {
@@ -458,8 +448,8 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
         return owners != null;
     }
 
-    private List<NodeView> view() {
-        return parse((String) anyRunning().command("CLUSTER", "NODES"));
+    private List<ClusterView> view() {
+        return ClusterView.parse((String) anyRunning().command("CLUSTER", "NODES"));
     }
 
     private ClusterNode anyRunning() {
@@ -470,98 +460,5 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
     private ClusterNode node(int port) {
         return nodes().stream().filter(n -> n.port() == port).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no node on port " + port));
-    }
-
-    /** One line of {@code CLUSTER NODES}: the node, its flags, whom it replicates, its slot ranges. */
-    private record NodeView(String id, int port, Set<String> flags, String masterId, List<int[]> slots) {
-        boolean isMaster() {
-            return flags.contains("master");
-        }
-
-        boolean owns(int slot) {
-            return slots.stream().anyMatch(r -> r[0] <= slot && slot <= r[1]);
-        }
-    }
-
-    private static List<NodeView> parse(String clusterNodes) {
-        List<NodeView> views = new ArrayList<>();
-        for (String line : clusterNodes.split("\n")) {
-            String[] f = line.trim().split(" ");
-            if (f.length < 8) {
-                continue;
-            }
-            String address = f[1].split("@")[0];
-            int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-            List<int[]> slots = new ArrayList<>();
-            for (int i = 8; i < f.length; i++) {
-                if (f[i].startsWith("[")) {
-                    continue; // a slot being imported or migrated
-                }
-                String[] range = f[i].split("-");
-                int first = Integer.parseInt(range[0]);
-                slots.add(new int[] {first, range.length == 2 ? Integer.parseInt(range[1]) : first});
-            }
-            slots.sort(Comparator.comparingInt(r -> r[0]));
-            views.add(new NodeView(f[0], port, new HashSet<>(List.of(f[2].split(","))), f[3], slots));
-        }
-        return views;
-    }
-
-    private static void cli(List<String> command) {
-        try {
-            Path log = Files.createTempFile(Files.createDirectories(Path.of("target")), "redis-cli-", ".log");
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within " + TIMEOUT
-                        + "; its output is in " + log.toAbsolutePath());
-            }
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed (" + p.exitValue() + "): "
-                        + Files.readString(log, StandardCharsets.UTF_8));
-            }
-            Files.delete(log);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + command.get(0), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running redis-cli", e);
-        }
-    }
-
-    /** {@code count} ports p, each free on 127.0.0.1 together with its cluster bus port p + 10000. */
-    private static List<Integer> freePorts(int count) {
-        List<Integer> ports = new ArrayList<>();
-        for (int attempt = 0; ports.size() < count; attempt++) {
-            if (attempt > 1_000) {
-                throw new IllegalStateException("no " + count + " free port pairs (p, p + 10000) on 127.0.0.1");
-            }
-            int port = ThreadLocalRandom.current().nextInt(20_000, 55_000);
-            if (!ports.contains(port) && free(port) && free(port + 10_000)) {
-                ports.add(port);
-            }
-        }
-        return ports;
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort() == port;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + dir, e);
-        }
     }
 }

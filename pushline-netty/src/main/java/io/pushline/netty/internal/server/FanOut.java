@@ -16,6 +16,7 @@ import io.pushline.internal.MessageAccess;
 import io.pushline.netty.internal.Frames;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,12 @@ final class FanOut implements MessageListener {
     @Override
     public void onResubscribed() {
         LOG.info("message source re-subscribed every topic and pattern that has clients");
+        listener.sourceResubscribed();
+    }
+
+    @Override
+    public void onTopicsResubscribed(Set<String> topics) {
+        LOG.info("message source re-subscribed {} topics that had lost their subscription", topics.size());
         listener.sourceResubscribed();
     }
 

@@ -12,6 +12,7 @@ import io.pushline.internal.MessageAccess;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Server-side gap repair, in front of the {@link FanOut}: per topic with history it remembers the position of the
  * last message delivered, and passes live messages on only in offset order, each once. When a message's offset
- * jumps (the source shed messages, or its broker connection dropped) or after the source re-subscribed, it reads
+ * jumps (the source shed messages, or its broker connection dropped) or after the source re-subscribed (every topic,
+ * or the topics it names), it reads
  * the missing range from history and delivers it first, holding the live messages that arrive meanwhile. What
  * history no longer holds is announced to the topic's clients as {@code MSG $lost <position> <topic>}, never
  * skipped in silence.
@@ -89,6 +91,20 @@ final class Sequencer implements MessageListener {
         for (Topic t : topics.values()) {
             synchronized (t) {
                 t.repair();
+            }
+        }
+    }
+
+    /** Some topics' subscriptions came back (a cluster shard failed over): they read what they may have missed. */
+    @Override
+    public void onTopicsResubscribed(Set<String> resubscribed) {
+        fanOut.onTopicsResubscribed(resubscribed);
+        for (String name : resubscribed) {
+            Topic t = topics.get(name);
+            if (t != null) {
+                synchronized (t) {
+                    t.repair();
+                }
             }
         }
     }
