@@ -109,7 +109,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         int verbEnd = space < 0 ? frame.writerIndex() : space;
         String verb = frame.toString(start, verbEnd - start, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
         ByteBuf args = space < 0 ? null : frame.slice(space + 1, frame.writerIndex() - space - 1);
-        if (!client.isAuthenticated() && !verb.equals("AUTH") && !verb.equals("QUIT")) {
+        if (!client.auth().isAuthenticated() && !verb.equals("AUTH") && !verb.equals("QUIT")) {
             quitting = true;
             client.closeReason(CloseReason.UNAUTHORIZED);
             replyErrorAndClose(ctx, "unauthorized");
@@ -182,7 +182,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             error("reserved " + (pattern ? "pattern" : "topic") + ": names starting with '$' belong to the server");
             return;
         }
-        if (!client.authorized(name, pattern, TopicAuthorizer.Action.SUBSCRIBE)) {
+        if (!client.auth().authorized(name, pattern, TopicAuthorizer.Action.SUBSCRIBE)) {
             error("forbidden");
             return;
         }
@@ -268,7 +268,7 @@ final class CommandsProtocolHandler extends ConnectionHandler {
             error("reserved topic: names starting with '$' belong to the server");
             return;
         }
-        if (!client.authorized(topic, false, TopicAuthorizer.Action.PUBLISH)) {
+        if (!client.auth().authorized(topic, false, TopicAuthorizer.Action.PUBLISH)) {
             error("forbidden");
             return;
         }
@@ -303,11 +303,11 @@ final class CommandsProtocolHandler extends ConnectionHandler {
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         Pending slot = enqueue(reply);
         authPending = true;
-        boolean again = client.isAuthenticated();
+        boolean again = client.auth().isAuthenticated();
         decision.whenComplete((auth, error) -> onLoop(() -> {
             authPending = false;
             if (error == null && auth != null) {
-                client.authenticated(auth);
+                client.auth().authenticated(auth);
                 LOG.debug("{} authenticated as {}", client, LogText.escape(auth.principal()));
                 if (again) {
                     dropUngranted();
@@ -330,12 +330,12 @@ final class CommandsProtocolHandler extends ConnectionHandler {
      */
     private void dropUngranted() {
         for (String topic : List.copyOf(client.held().topics)) {
-            if (!client.authorized(topic, false, TopicAuthorizer.Action.SUBSCRIBE)) {
+            if (!client.auth().authorized(topic, false, TopicAuthorizer.Action.SUBSCRIBE)) {
                 unsubscribeNow(topic, false);
             }
         }
         for (String pattern : List.copyOf(client.held().patterns)) {
-            if (!client.authorized(pattern, true, TopicAuthorizer.Action.SUBSCRIBE)) {
+            if (!client.auth().authorized(pattern, true, TopicAuthorizer.Action.SUBSCRIBE)) {
                 unsubscribeNow(pattern, true);
             }
         }

@@ -121,7 +121,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 return;
             }
             if (auth != null) {
-                client.authenticated(auth);
+                client.auth().authenticated(auth);
                 LOG.debug("{} authenticated by its certificate as {}", client, LogText.escape(auth.principal()));
             }
             register(ctx);
@@ -159,9 +159,9 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         server.metrics().connectionsOpened.increment();
         LOG.debug("{} connected", client);
         server.listener().clientConnected(client);
-        if (!client.isAuthenticated()) {
+        if (!client.auth().isAuthenticated()) {
             ctx.executor().schedule(() -> {
-                if (!client.isAuthenticated() && ctx.channel().isActive()) {
+                if (!client.auth().isAuthenticated() && ctx.channel().isActive()) {
                     LOG.debug("{}: not authenticated within {}, closing", client, server.config().authTimeout());
                     client.closeReason(CloseReason.UNAUTHORIZED);
                     replyErrorAndClose(ctx, "unauthorized");
@@ -188,7 +188,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             ctx.fireChannelInactive();
             return;
         }
-        client.cancelExpiry();
+        client.auth().cancelExpiry();
         server.subscriptions().remove(client);
         CloseReason reason = client.closeReason();
         server.metrics().closed(reason);

@@ -5,8 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.ScheduledFuture;
-import io.pushline.Authentication;
 import io.pushline.Client;
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
@@ -16,21 +14,17 @@ import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.PushlineException;
 import io.pushline.SlowConsumerPolicy;
-import io.pushline.TopicAuthorizer;
 import io.pushline.Topics;
 import io.pushline.internal.Checks;
 import io.pushline.internal.LogText;
 import io.pushline.netty.internal.Frames;
 import java.net.SocketAddress;
 import java.security.Principal;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,11 +51,8 @@ public final class NettyClient implements Client {
     /** Only touched on the event loop: drops not yet reported to a {@code commands} client. */
     private long droppedSinceHint;
     private volatile CloseReason closeReason;
-    /** Set on the event loop once the client authenticated (always true without an authenticator). */
-    private volatile boolean authenticated;
-    private volatile Authentication authentication;
-    /** Only touched on the event loop: ends the connection when the authentication expires. */
-    private ScheduledFuture<?> expiry;
+    /** Its authentication and authorization. */
+    private final ClientAuth auth;
     /** Only touched on the event loop; null until the client holds something. */
     private HeldSubscriptions held;
     /** Only touched on the event loop; null until the client resumes a topic. */
@@ -71,12 +62,12 @@ public final class NettyClient implements Client {
     private List<Runnable> beforeRegistration;
 
     NettyClient(String id, Channel channel, int partition, ServerContext server) {
-        this.authenticated = server.config().authenticator() == null;
         this.id = id;
         this.channel = channel;
         this.partition = partition;
         this.framing = server.config().framing();
         this.server = server;
+        this.auth = new ClientAuth(this, server);
     }
 
     @Override
@@ -104,8 +95,7 @@ public final class NettyClient implements Client {
 
     @Override
     public Optional<String> principal() {
-        Authentication auth = authentication;
-        return auth == null ? Optional.empty() : Optional.of(auth.principal());
+        return auth.principal();
     }
 
     @Override
@@ -379,55 +369,9 @@ public final class NettyClient implements Client {
         droppedSinceHint = 0;
     }
 
-    boolean isAuthenticated() {
-        return authenticated;
-    }
-
-    /**
-     * Records a successful authentication (on the event loop), replacing an earlier one, and ends the connection
-     * when it expires unless the client authenticates again first.
-     */
-    void authenticated(Authentication auth) {
-        this.authentication = auth;
-        this.authenticated = true;
-        server.listener().clientAuthenticated(this, auth);
-        cancelExpiry();
-        auth.expiresAt().ifPresent(at -> {
-            long delay = Math.max(0, Duration.between(Instant.now(), at).toNanos());
-            expiry = channel.eventLoop().schedule(() -> expire(auth), delay, TimeUnit.NANOSECONDS);
-        });
-    }
-
-    private void expire(Authentication auth) {
-        if (authentication != auth || !channel.isActive()) {
-            return;
-        }
-        LOG.debug("{}: authentication as {} expired, closing", this, LogText.escape(auth.principal()));
-        closeWith(CloseReason.AUTH_EXPIRED, "unauthorized: expired");
-    }
-
-    /** Cancels the expiry timer (a new authentication, or the end of the connection). */
-    void cancelExpiry() {
-        if (expiry != null) {
-            expiry.cancel(false);
-            expiry = null;
-        }
-    }
-
-    /** Who this client is for authorization: its authenticated name, else its TLS certificate's subject. */
-    String principalForAuthorization() {
-        Authentication auth = authentication;
-        return auth != null ? auth.principal() : peerPrincipal().map(Principal::getName).orElse(null);
-    }
-
-    /** Asks the authorizer; a failing authorizer denies. */
-    boolean authorized(String name, boolean pattern, TopicAuthorizer.Action action) {
-        try {
-            return server.config().authorizer().authorize(this, principalForAuthorization(), name, pattern, action);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: authorizer failed on {} {}, denying", this, action, LogText.escape(name), e);
-            return false;
-        }
+    /** Its authentication and the authorizer's decisions for it. */
+    ClientAuth auth() {
+        return auth;
     }
 
     /** Records why this connection ends; the first reason given wins. */

@@ -28,14 +28,14 @@ final class RawProtocolHandler extends ConnectionHandler {
 
     @Override
     void onConnected(ChannelHandlerContext ctx) {
-        if (client.isAuthenticated()) {
+        if (client.auth().isAuthenticated()) {
             subscribeDefaultTopics();
         }
     }
 
     private void subscribeDefaultTopics() {
         for (String topic : server.config().defaultTopics()) {
-            if (!client.authorized(topic, false, TopicAuthorizer.Action.SUBSCRIBE)) {
+            if (!client.auth().authorized(topic, false, TopicAuthorizer.Action.SUBSCRIBE)) {
                 LOG.debug("{}: not authorized for default topic '{}'", client, topic);
                 continue;
             }
@@ -46,7 +46,7 @@ final class RawProtocolHandler extends ConnectionHandler {
 
     @Override
     void onFrame(ChannelHandlerContext ctx, ByteBuf frame) {
-        if (client.isAuthenticated()) {
+        if (client.auth().isAuthenticated()) {
             server.config().frameHandler().onFrame(client, ByteBufUtil.getBytes(frame));
         } else if (!authenticating) {
             authenticating = true;
@@ -59,7 +59,7 @@ final class RawProtocolHandler extends ConnectionHandler {
         CompletableFuture<Authentication> decision = ask(() -> authenticator.authenticate(client, token));
         decision.whenComplete((auth, error) -> ctx.executor().execute(() -> {
             if (error == null && auth != null && ctx.channel().isActive()) {
-                client.authenticated(auth);
+                client.auth().authenticated(auth);
                 LOG.debug("{} authenticated as {}", client, LogText.escape(auth.principal()));
                 subscribeDefaultTopics();
             } else {
