@@ -3,21 +3,48 @@ package io.pushline.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
+import io.lettuce.core.RedisURI;
+import io.pushline.HistoryOptions;
+import io.pushline.InMemoryMessageSource;
+import io.pushline.Protocol;
+import io.pushline.netty.PushServer;
+import io.pushline.netty.ServerWebSocket;
+import io.pushline.redis.RedisPublisher;
+import io.pushline.test.CloseAfterEach;
+import io.pushline.test.RedisServerExtension;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** pushline.js in a real, headless Chromium. */
+/**
+ * pushline.js in a real, headless Chromium: its unit tests, the CLI's demo page receiving from Redis with history
+ * and resuming across a restart of the server with nothing lost, and the {@link WebSocketExample} page. The demo
+ * page's screenshot is saved as {@code target/browser/demo.png}.
+ */
 class BrowserIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Pattern BROWSERS = Pattern.compile("the demo page at http://localhost:(\\d+)/");
     private static Chromium browser;
+
+    @RegisterExtension
+    static final RedisServerExtension redis = new RedisServerExtension();
+
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
     @BeforeAll
     static void startBrowser() {
@@ -32,32 +59,103 @@ class BrowserIT {
     }
 
     @Test
-    void theJavaScriptUnitTestsPass() throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        for (String[] file : List.of(new String[] {"/pushline.js", "io/pushline/netty/pushline.js"},
-                new String[] {"/pushline-test.js", "browser/pushline-test.js"},
-                new String[] {"/pushline-test.html", "browser/pushline-test.html"})) {
-            byte[] body = resource(file[1]);
-            http.createContext(file[0], exchange -> {
-                exchange.getResponseHeaders().set("Content-Type",
-                        file[0].endsWith(".html") ? "text/html; charset=utf-8" : "text/javascript; charset=utf-8");
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
-            });
+    void theJavaScriptUnitTestsPass() {
+        PushServer server = closer.add(PushServer.builder().port(0).protocol(Protocol.COMMANDS)
+                .source(InMemoryMessageSource.create())
+                .webSocket(ServerWebSocket.builder().port(0).javaScriptClient(true)
+                        .resource("/pushline-test.html", "text/html; charset=utf-8",
+                                resource("browser/pushline-test.html"))
+                        .resource("/pushline-test.js", "text/javascript; charset=utf-8",
+                                resource("browser/pushline-test.js"))
+                        .build())
+                .build().start());
+        browser.open("http://127.0.0.1:" + server.webSocketPort() + "/pushline-test.html");
+        await().atMost(WAIT).until(() -> browser.eval("return window.pushlineTests") != null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) browser.eval("return window.pushlineTests");
+        assertThat((List<?>) result.get("failed")).isEmpty();
+        assertThat(((Number) result.get("total")).intValue()).isGreaterThan(20);
+        assertThat(result.get("passed")).isEqualTo(result.get("total"));
+    }
+
+    @Test
+    void theDemoPageGetsEveryMessageInOrderAndResumesAcrossAServerRestart() throws Exception {
+        RedisPublisher publisher = closer.add(RedisPublisher.create(RedisURI.create(redis.uri()),
+                HistoryOptions.builder().size(1_000).ttl(Duration.ofMinutes(10)).build()));
+        String[] args = {"--protocol", "commands", "--redis", redis.uri(), "--history", "--topic", "updates"};
+        CliProcess first = closer.add(server(args, 0, 0));
+        int port = first.awaitPort();
+        int webSocketPort = webSocketPort(first);
+        browser.open("http://localhost:" + webSocketPort + "/?topics=updates");
+        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(browser.eval(
+                "return window.pushlineDemo && window.pushlineDemo.subscribed.updates")));
+
+        publish(publisher, 1, 1_000);
+        await().atMost(WAIT).until(() -> received().size() >= 1_000);
+        assertThat(received()).containsExactlyElementsOf(offsets(1, 1_000));
+
+        assertThat(first.terminate(WAIT)).isZero(); // the page sees its connection closed, and retries
+        await().atMost(WAIT).until(() -> "disconnected".equals(browser.eval("return window.pushlineDemo.state"))
+                || "connecting".equals(browser.eval("return window.pushlineDemo.state")));
+        publish(publisher, 1_001, 1_200); // while no server runs
+        CliProcess second = closer.add(server(args, port, webSocketPort));
+        second.awaitPort();
+        publish(publisher, 1_201, 1_500); // while the page comes back
+        await().atMost(WAIT).until(() -> received().size() >= 1_500);
+        assertThat(received()).containsExactlyElementsOf(offsets(1, 1_500));
+        @SuppressWarnings("unchecked")
+        List<String> events = (List<String>) browser.eval("return window.pushlineDemo.events");
+        assertThat(events).anyMatch(e -> e.startsWith("recovered updates: "))
+                .noneMatch(e -> e.startsWith("lost"));
+        assertThat(browser.eval("return window.pushlineDemo.state")).isEqualTo("open");
+        browser.screenshot(Path.of("target", "browser", "demo.png"));
+    }
+
+    @Test
+    void theWebSocketExamplePageShowsTheClock() {
+        InMemoryMessageSource source = InMemoryMessageSource.withHistory(HistoryOptions.defaults());
+        PushServer server = closer.add(WebSocketExample.start(source, 0, 0));
+        browser.open("http://localhost:" + server.webSocketPort() + "/");
+        await().atMost(WAIT).until(() -> "open".equals(browser.eval(
+                "return document.getElementById('state').textContent")));
+        await().atMost(WAIT).until(() -> server.isSubscribed("clock"));
+        source.publish("clock", "12:00:00".getBytes(StandardCharsets.UTF_8)).join();
+        await().atMost(WAIT).until(() -> "12:00:00 (position 1.".equals(browser.eval(
+                "const li = document.querySelector('#ticks li'); return li && li.textContent.substring(0, 21)")));
+    }
+
+    private static CliProcess server(String[] args, int port, int webSocketPort) {
+        List<String> all = new ArrayList<>(List.of("server", "--port", Integer.toString(port), "--websocket",
+                Integer.toString(webSocketPort)));
+        all.addAll(List.of(args));
+        return new CliProcess(all.toArray(new String[0]));
+    }
+
+    private static int webSocketPort(CliProcess cli) {
+        return await().atMost(WAIT).until(() -> cli.stdout().stream().map(BROWSERS::matcher).filter(Matcher::find)
+                .map(m -> Integer.parseInt(m.group(1))).findFirst().orElse(-1), p -> p > 0);
+    }
+
+    /** Publishes messages {@code from..to} in order, each with its position; checks the offsets Redis gave. */
+    private static void publish(RedisPublisher publisher, int from, int to) {
+        List<CompletableFuture<io.pushline.Position>> positions = new ArrayList<>();
+        for (int i = from; i <= to; i++) {
+            positions.add(publisher.publishWithPosition("updates", ("message " + i).getBytes(StandardCharsets.UTF_8))
+                    .toCompletableFuture());
         }
-        http.start();
-        try {
-            browser.open("http://127.0.0.1:" + http.getAddress().getPort() + "/pushline-test.html");
-            await().atMost(Duration.ofSeconds(20)).until(() -> browser.eval("return window.pushlineTests") != null);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> result = (Map<String, Object>) browser.eval("return window.pushlineTests");
-            assertThat((List<?>) result.get("failed")).isEmpty();
-            assertThat(result.get("passed")).isEqualTo(result.get("total"));
-            assertThat(((Number) result.get("total")).intValue()).isGreaterThan(20);
-        } finally {
-            http.stop(0);
+        for (int i = 0; i < positions.size(); i++) {
+            assertThat(positions.get(i).join().offset()).isEqualTo(from + i);
         }
+    }
+
+    /** The offsets the demo page received on {@code updates}, in order. */
+    private static List<Long> received() {
+        Object offsets = browser.eval("return window.pushlineDemo.received.updates || []");
+        return ((List<?>) offsets).stream().map(o -> ((Number) o).longValue()).toList();
+    }
+
+    private static List<Long> offsets(long from, long to) {
+        return LongStream.rangeClosed(from, to).boxed().toList();
     }
 
     private static byte[] resource(String name) {
