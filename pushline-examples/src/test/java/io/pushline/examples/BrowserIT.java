@@ -21,7 +21,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.LongStream;
@@ -94,19 +99,21 @@ class BrowserIT {
         await().atMost(WAIT).until(() -> received().size() >= 1_000);
         assertThat(received()).containsExactlyElementsOf(offsets(1, 1_000));
 
+        // publishing goes on, one message every 2 ms, while the server stops and a new one starts on its ports
+        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        closer.add(pacer::shutdownNow);
+        CompletableFuture<Void> published = publishPaced(publisher, pacer, 1_001, 1_500);
         assertThat(first.terminate(WAIT)).isZero(); // the page sees its connection closed, and retries
-        await().atMost(WAIT).until(() -> "disconnected".equals(browser.eval("return window.pushlineDemo.state"))
-                || "connecting".equals(browser.eval("return window.pushlineDemo.state")));
-        publish(publisher, 1_001, 1_200); // while no server runs
+        await().atMost(WAIT).until(() -> !"open".equals(browser.eval("return window.pushlineDemo.state")));
         CliProcess second = closer.add(server(args, port, webSocketPort));
         second.awaitPort();
-        publish(publisher, 1_201, 1_500); // while the page comes back
+        published.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         await().atMost(WAIT).until(() -> received().size() >= 1_500);
         assertThat(received()).containsExactlyElementsOf(offsets(1, 1_500));
         @SuppressWarnings("unchecked")
         List<String> events = (List<String>) browser.eval("return window.pushlineDemo.events");
-        assertThat(events).anyMatch(e -> e.startsWith("recovered updates: "))
-                .noneMatch(e -> e.startsWith("lost"));
+        assertThat(events).anyMatch(e -> e.startsWith("disconnected"))
+                .anyMatch(e -> e.startsWith("recovered updates: ")).noneMatch(e -> e.startsWith("lost"));
         assertThat(browser.eval("return window.pushlineDemo.state")).isEqualTo("open");
         browser.screenshot(Path.of("target", "browser", "demo.png"));
     }
@@ -146,6 +153,51 @@ class BrowserIT {
         for (int i = 0; i < positions.size(); i++) {
             assertThat(positions.get(i).join().offset()).isEqualTo(from + i);
         }
+    }
+
+    /**
+     * Publishes messages {@code from..to}, one every 2 ms on {@code pacer}; the future completes when all are
+     * published with the expected offsets.
+     */
+    private static CompletableFuture<Void> publishPaced(RedisPublisher publisher, ScheduledExecutorService pacer,
+            int from, int to) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger next = new AtomicInteger(from);
+        pacer.scheduleAtFixedRate(() -> {
+            int i = next.getAndIncrement();
+            if (i > to) {
+                throw new CancellationException("all published"); // ends the schedule
+            }
+            try {
+                long offset = publisher.publishWithPosition("updates",
+                        ("message " + i).getBytes(StandardCharsets.UTF_8)).join().offset();
+                if (offset != i) {
+                    done.completeExceptionally(new AssertionError("message " + i + " got offset " + offset));
+                } else if (i == to) {
+                    done.complete(null);
+                }
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+                throw e;
+            }
+        }, 0, 2, TimeUnit.MILLISECONDS);
+        return done;
+    }
+
+    @Test
+    void theDemoPageOnARawServerShowsWhatIsTypedOnTheServer() throws Exception {
+        CliProcess cli = closer.add(new CliProcess("server", "--port", "0", "--websocket", "0"));
+        cli.awaitPort();
+        browser.open("http://127.0.0.1:" + webSocketPort(cli) + "/");
+        await().atMost(WAIT).until(() -> "open".equals(browser.eval("return window.pushlineDemo.state")));
+        await().atMost(WAIT).until(() -> {
+            cli.type("hello from the terminal"); // again until it arrives: the subscription may still be on its way
+            return browser.eval("return document.querySelector('#messages td.payload')?.textContent") != null;
+        });
+        assertThat(browser.eval("return document.querySelector('#messages td.payload').textContent"))
+                .isEqualTo("hello from the terminal");
+        assertThat(browser.eval("return document.getElementById('topics').textContent"))
+                .isEqualTo("raw: the server's topics updates");
     }
 
     /** The offsets the demo page received on {@code updates}, in order. */
