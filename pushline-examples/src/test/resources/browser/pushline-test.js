@@ -181,6 +181,11 @@ test('bad options are refused at once', () => {
   assertEq(refused(() => c.subscribe('x'.repeat(257))), 'RangeError');
   assertEq(refused(() => c.subscribe('é'.repeat(128))), 'accepted');
   assertEq(refused(() => c.subscribe('é'.repeat(129))), 'RangeError');
+  assertEq(refused(() => c.subscribe('tab\there')), 'RangeError');
+  assertEq(refused(() => c.subscribe('c1\u0085')), 'RangeError');
+  assertEq(refused(() => c.subscribe('lone\ud800')), 'RangeError');
+  assertEq(refused(() => c.subscribe('emoji\ud83d\ude00')), 'accepted');
+  assertEq(refused(() => c.subscribe('no\u00a0break')), 'accepted');
 });
 
 test('replies are matched with their commands in order, pushes and server pings between them', async () => {

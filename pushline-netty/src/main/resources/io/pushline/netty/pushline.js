@@ -150,7 +150,9 @@ function checkName(topic) {
     throw new TypeError('topic: expected a string');
   }
   const length = utf8.encode(topic).length;
-  if (length < 1 || length > 256 || /[\s\x00-\x1f\x7f]/.test(topic) || topic.startsWith('$')) {
+  // the server's rules (Topics.problem): no space, no control character, no lone surrogate, at most 256 bytes
+  if (length < 1 || length > 256 || /[ \x00-\x1f\x7f-\x9f\u2028\u2029]|\p{Cs}/u.test(topic)
+      || topic.startsWith('$')) {
     throw new RangeError(`topic: '${topic}' (expected: 1 to 256 bytes of UTF-8, no spaces or control `
         + 'characters, not starting with $)');
   }
