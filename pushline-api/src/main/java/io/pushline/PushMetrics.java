@@ -28,6 +28,8 @@ import java.util.Map;
  * @param sourceDowntime total time the source was down (including now, if it is down); messages published to
  *     the broker meanwhile reached this server only on topics with history (repaired from it)
  * @param history reads, resumes and gap repairs on topics with history
+ * @param webSocket the WebSocket share of the connections and pushes ({@link WebSocketMetrics#NONE} without a
+ *     WebSocket port)
  */
 public record PushMetrics(
         int connections,
@@ -46,7 +48,8 @@ public record PushMetrics(
         SourceState sourceState,
         long sourceDownEvents,
         Duration sourceDowntime,
-        HistoryMetrics history) {
+        HistoryMetrics history,
+        WebSocketMetrics webSocket) {
     /**
      * Creates a snapshot, copying the maps.
      *
@@ -67,6 +70,7 @@ public record PushMetrics(
      * @param sourceDownEvents source down events
      * @param sourceDowntime total source downtime
      * @param history history counters
+     * @param webSocket WebSocket counters
      */
     public PushMetrics {
         connectionsClosed = Map.copyOf(connectionsClosed);

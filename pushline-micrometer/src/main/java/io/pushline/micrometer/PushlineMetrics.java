@@ -46,6 +46,13 @@ import java.util.function.ToDoubleFunction;
  *       <td></td></tr>
  *   <tr><td>{@code pushline.history.gaps}</td><td>counter (gaps repaired)</td><td></td></tr>
  *   <tr><td>{@code pushline.history.lost}</td><td>counter ({@code $lost} notices)</td><td></td></tr>
+ *   <tr><td>{@code pushline.websocket.connections}</td><td>gauge (the WebSocket share of
+ *       {@code pushline.connections})</td><td></td></tr>
+ *   <tr><td>{@code pushline.websocket.opened}, {@code pushline.websocket.handshakes.refused}</td><td>counter</td>
+ *       <td></td></tr>
+ *   <tr><td>{@code pushline.websocket.messages.delivered}</td><td>counter (the WebSocket share of
+ *       {@code pushline.messages.delivered})</td><td></td></tr>
+ *   <tr><td>{@code pushline.websocket.bytes.delivered}</td><td>counter (bytes)</td><td></td></tr>
  * </table>
  *
  * <p>Each meter reads a fresh snapshot when the registry polls it. The registry keeps the binder (and so the
@@ -119,6 +126,21 @@ public final class PushlineMetrics implements MeterBinder {
         counter(registry, "pushline.source.downtime", "Time the source was down", "seconds",
                 m -> m.sourceDowntime().toNanos() / 1e9, Tags.empty());
         bindHistory(registry);
+        bindWebSocket(registry);
+    }
+
+    private void bindWebSocket(MeterRegistry registry) {
+        gauge(registry, "pushline.websocket.connections", "Open WebSocket connections",
+                m -> m.webSocket().connections());
+        counter(registry, "pushline.websocket.opened", "WebSocket connections upgraded and admitted", null,
+                m -> m.webSocket().connectionsOpened(), Tags.empty());
+        counter(registry, "pushline.websocket.handshakes.refused",
+                "WebSocket upgrades refused (origin, request, deadline)", null,
+                m -> m.webSocket().handshakesRefused(), Tags.empty());
+        counter(registry, "pushline.websocket.messages.delivered", "Pushes written to WebSocket clients", null,
+                m -> m.webSocket().messagesDelivered(), Tags.empty());
+        counter(registry, "pushline.websocket.bytes.delivered", "Bytes pushed to WebSocket clients",
+                BaseUnits.BYTES, m -> m.webSocket().bytesDelivered(), Tags.empty());
     }
 
     private void bindHistory(MeterRegistry registry) {

@@ -9,7 +9,10 @@ import io.pushline.HistoryOptions;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.Protocol;
 import io.pushline.netty.PushServer;
+import io.pushline.netty.ServerWebSocket;
 import io.pushline.test.TcpTestClient;
+import io.pushline.test.WebSocketTestClient;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +71,36 @@ class PushlineMetricsTest {
             assertThat(registry.get("pushline.history.reads").tag("shared", "false").functionCounter().count())
                     .isEqualTo(3);
             assertThat(registry.get("pushline.history.lost").functionCounter().count()).isZero();
+        }
+    }
+
+    @Test
+    void webSocketMetersCountTheWebSocketShare() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        InMemoryMessageSource source = InMemoryMessageSource.create();
+        try (PushServer server = PushServer.builder().host("127.0.0.1").port(0).protocol(Protocol.COMMANDS)
+                .source(source).webSocket(ServerWebSocket.builder().port(0).build()).build().start();
+                WebSocketTestClient ws = WebSocketTestClient.connect(
+                        URI.create("ws://127.0.0.1:" + server.webSocketPort() + "/ws"));
+                TcpTestClient tcp = new TcpTestClient(server.port())) {
+            PushlineMetrics.of(server::metrics).bindTo(registry);
+            ws.send("SUB w");
+            assertThat(ws.nextText()).startsWith("+OK");
+            tcp.send("SUB w\r\n");
+            assertThat(tcp.readLine()).startsWith("+OK");
+            source.publish("w", "hi".getBytes(StandardCharsets.UTF_8)).join();
+            assertThat(ws.nextText()).isEqualTo("MSG w - hi");
+            assertThat(tcp.readLine()).isEqualTo("MSG w - hi");
+            await().untilAsserted(() -> assertThat(registry.get("pushline.messages.delivered").functionCounter()
+                    .count()).isEqualTo(2));
+            assertThat(registry.get("pushline.connections").gauge().value()).isEqualTo(2);
+            assertThat(registry.get("pushline.websocket.connections").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("pushline.websocket.opened").functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("pushline.websocket.messages.delivered").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("pushline.websocket.bytes.delivered").functionCounter().count())
+                    .isEqualTo(2 + "MSG w - hi".length());
+            assertThat(registry.get("pushline.websocket.handshakes.refused").functionCounter().count()).isZero();
         }
     }
 }

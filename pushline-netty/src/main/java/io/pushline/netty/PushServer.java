@@ -103,6 +103,17 @@ public final class PushServer implements AutoCloseable {
     }
 
     /**
+     * Returns the port of the WebSocket endpoint ({@link PushServerBuilder#webSocket(ServerWebSocket)}): the
+     * configured one, or the one the system picked for {@code port(0)}.
+     *
+     * @return the bound WebSocket port
+     * @throws IllegalStateException when the server is not started or has no WebSocket port
+     */
+    public int webSocketPort() {
+        return runtime.webSocketAddress().getPort();
+    }
+
+    /**
      * Returns the address the server is bound to.
      *
      * @return the bound address

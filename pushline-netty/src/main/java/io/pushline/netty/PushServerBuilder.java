@@ -1,6 +1,7 @@
 package io.pushline.netty;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import io.pushline.Authenticator;
 import io.pushline.ClientFrameHandler;
 import io.pushline.ClientHandlers;
@@ -46,6 +47,7 @@ public final class PushServerBuilder {
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
     private EventLoopGroup eventLoopGroup;
     private boolean nativeTransport = true;
+    private ServerWebSocket webSocket;
 
     PushServerBuilder() {
     }
@@ -261,6 +263,18 @@ public final class PushServerBuilder {
     }
 
     /**
+     * Also serves WebSocket clients (browsers) on a port of their own, with the same protocol, topics, limits,
+     * authentication and resume, and the same TLS unless {@code webSocket} says otherwise. Off by default.
+     *
+     * @param webSocket the WebSocket port's settings
+     * @return this builder
+     */
+    public PushServerBuilder webSocket(ServerWebSocket webSocket) {
+        this.webSocket = Objects.requireNonNull(webSocket, "webSocket");
+        return this;
+    }
+
+    /**
      * Sets the number of event loop threads the server creates. Defaults to the number of processors.
      * Ignored when {@link #eventLoopGroup(EventLoopGroup)} is set.
      *
@@ -301,9 +315,13 @@ public final class PushServerBuilder {
      * Checks the settings together and builds the server (not yet started).
      *
      * @return the server
-     * @throws IllegalStateException when the idle timeout does not exceed the heartbeat interval
+     * @throws IllegalStateException when the idle timeout does not exceed the heartbeat interval, or the WebSocket
+     *     port is the TCP port
      */
     public PushServer build() {
+        if (webSocket != null && webSocket.port() != 0 && webSocket.port() == port) {
+            throw new IllegalStateException("webSocket port " + port + " is the TCP port (expected: another port)");
+        }
         Duration idle = timeouts.idleTimeout(protocol).orElse(null);
         if (idle != null && idle.compareTo(timeouts.heartbeatInterval()) <= 0) {
             throw new IllegalStateException("idleTimeout (" + idle + ") must exceed heartbeatInterval ("
@@ -312,6 +330,14 @@ public final class PushServerBuilder {
         MessageSource src = source != null ? source : InMemoryMessageSource.create();
         return PushServer.create(new ServerConfig(host, port, src, source == null || closeSource, framing, protocol,
                 allowPublish, authenticator, authorizer, defaultTopics, frameHandler, listener, limits, timeouts,
-                tls == null ? null : tls.context(), eventLoopThreads, eventLoopGroup, nativeTransport));
+                tls == null ? null : tls.context(), eventLoopThreads, eventLoopGroup, nativeTransport, webSocket,
+                webSocketSslContext()));
+    }
+
+    private SslContext webSocketSslContext() {
+        if (webSocket == null || webSocket.plain()) {
+            return null;
+        }
+        return webSocket.tls().map(ServerTls::context).orElse(tls == null ? null : tls.context());
     }
 }

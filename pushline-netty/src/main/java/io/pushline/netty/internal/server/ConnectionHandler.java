@@ -7,6 +7,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.pushline.Authentication;
@@ -49,6 +50,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        // on WebSocket this handler is added after the upgrade: it never sees channelActive, but OPENED
         if (ctx.pipeline().get(PushChannelInitializer.TLS) == null) {
             register(ctx);
         }
@@ -57,17 +59,17 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof SslHandshakeCompletionEvent) {
+        if (evt == WebSocketBridge.OPENED) {
+            // added once the WebSocket upgrade completed, after TLS if any: the connection starts now
+            if (ctx.pipeline().get(PushChannelInitializer.TLS) == null) {
+                register(ctx);
+            } else {
+                tlsEstablished(ctx);
+            }
+        } else if (evt instanceof SslHandshakeCompletionEvent) {
             SslHandshakeCompletionEvent handshake = (SslHandshakeCompletionEvent) evt;
             if (handshake.isSuccess()) {
-                // hooks see the client, and its certificate, only once TLS is established
-                X509Certificate[] chain = peerCertificates(ctx);
-                Authenticator authenticator = server.config().authenticator();
-                if (authenticator != null && chain != null) {
-                    authenticateCertificate(ctx, authenticator, chain);
-                } else {
-                    register(ctx);
-                }
+                tlsEstablished(ctx);
             } else {
                 LOG.debug("{}: TLS handshake failed: {}", client, handshake.cause().toString());
                 client.closeReason(CloseReason.TLS_HANDSHAKE);
@@ -75,6 +77,17 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             }
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /** Hooks see the client, and its certificate, only once TLS is established. */
+    private void tlsEstablished(ChannelHandlerContext ctx) {
+        X509Certificate[] chain = peerCertificates(ctx);
+        Authenticator authenticator = server.config().authenticator();
+        if (authenticator != null && chain != null) {
+            authenticateCertificate(ctx, authenticator, chain);
+        } else {
+            register(ctx);
+        }
     }
 
     /** The client's verified certificate chain, or null when it presented none. */
@@ -154,6 +167,10 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private void register(ChannelHandlerContext ctx) {
         registered = true;
+        if (client.webSocket()) {
+            server.metrics().webSocketConnections.incrementAndGet(); // before it can be a subscriber
+            server.metrics().webSocketOpened.increment();
+        }
         server.subscriptions().add(client);
         client.registered();
         server.metrics().connectionsOpened.increment();
@@ -190,6 +207,9 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         }
         client.auth().cancelExpiry();
         server.subscriptions().remove(client);
+        if (client.webSocket()) {
+            server.metrics().webSocketConnections.decrementAndGet();
+        }
         CloseReason reason = client.closeReason();
         server.metrics().closed(reason);
         LOG.debug("{} disconnected ({})", client, reason);
@@ -241,6 +261,10 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             client.closeReason(CloseReason.IDLE_TIMEOUT);
             LOG.debug("{}: {}, closing", client, cause.getMessage());
             replyErrorAndClose(ctx, "frame timeout");
+        } else if (cause instanceof DecompressionException) {
+            client.closeReason(CloseReason.BAD_FRAME);
+            LOG.debug("{}: compressed message inflates past the maximum frame length, closing", client);
+            replyErrorAndClose(ctx, "frame too long");
         } else if (cause instanceof CorruptedFrameException) {
             client.closeReason(CloseReason.BAD_FRAME);
             LOG.debug("{}: corrupted frame, closing", client, cause);

@@ -14,6 +14,7 @@ import io.pushline.SourceState;
 import io.pushline.Topics;
 import io.pushline.internal.MessageAccess;
 import io.pushline.netty.internal.Frames;
+import io.pushline.netty.internal.WebSocketFrames;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -121,6 +122,7 @@ final class FanOut implements MessageListener {
         }
         Message notice = Message.wrap(LOST_TOPIC, topic.getBytes(StandardCharsets.UTF_8), continueFrom);
         ByteBuf frame = null;
+        ByteBuf wsFrame = null;
         try {
             for (int p = 0; p < outboxes.length; p++) {
                 List<NettyClient> clients = registry.subscribers(topic, p);
@@ -128,14 +130,14 @@ final class FanOut implements MessageListener {
                     continue;
                 }
                 if (frame == null) {
-                    frame = Frames.commandsPush(alloc, framing, Frames.commandsHeader(notice), notice);
+                    byte[] header = Frames.commandsHeader(notice);
+                    frame = Frames.commandsPush(alloc, framing, header, notice);
+                    wsFrame = webSocketClients() ? WebSocketFrames.push(alloc, header, notice) : null;
                 }
-                outboxes[p].offer(frame.retain(), notice, null, clients);
+                outboxes[p].offer(frame.retain(), wsFrame == null ? null : wsFrame.retain(), notice, null, clients);
             }
         } finally {
-            if (frame != null) {
-                frame.release();
-            }
+            release(frame, wsFrame);
         }
     }
 
@@ -159,6 +161,7 @@ final class FanOut implements MessageListener {
         }
         metrics.messagesReceived.increment();
         ByteBuf frame = null;
+        ByteBuf wsFrame = null;
         try {
             for (int p = 0; p < outboxes.length; p++) {
                 List<NettyClient> clients = pattern == null
@@ -172,13 +175,30 @@ final class FanOut implements MessageListener {
                     if (frame == null) {
                         return;
                     }
+                    if (webSocketClients()) {
+                        wsFrame = WebSocketFrames.push(alloc, commands ? Frames.commandsHeader(message) : null,
+                                message);
+                    }
                 }
-                outboxes[p].offer(frame.retain(), message, pattern, clients);
+                outboxes[p].offer(frame.retain(), wsFrame == null ? null : wsFrame.retain(), message, pattern,
+                        clients);
             }
         } finally {
-            if (frame != null) {
-                frame.release();
-            }
+            release(frame, wsFrame);
+        }
+    }
+
+    /** Whether WebSocket clients are connected: only then is each message also encoded for WebSocket here. */
+    private boolean webSocketClients() {
+        return metrics.webSocketConnections.get() > 0;
+    }
+
+    private static void release(ByteBuf frame, ByteBuf wsFrame) {
+        if (frame != null) {
+            frame.release();
+        }
+        if (wsFrame != null) {
+            wsFrame.release();
         }
     }
 

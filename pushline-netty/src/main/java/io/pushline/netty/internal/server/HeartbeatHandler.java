@@ -3,6 +3,7 @@ package io.pushline.netty.internal.server;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.pushline.CloseReason;
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
  *   <li>once the client has been silent for the idle timeout, the connection is closed (after
  *       {@code -ERR idle timeout} on {@code commands}).</li>
  * </ul>
+ * On WebSocket, reader idleness gets a WebSocket ping in both protocols, and the browser's pong counts as activity.
  * One instance per channel; everything runs on its event loop.
  */
 final class HeartbeatHandler extends ChannelDuplexHandler {
@@ -34,6 +36,8 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
     private final long idleTimeoutNanos;
     private final boolean replyOnTimeout;
     private long silentNanos;
+    /** On WebSocket: pings are WebSocket pings, which browsers answer by themselves, in both protocols. */
+    private final boolean webSocket;
 
     /**
      * @param client the connection's client, to record why it closes
@@ -43,6 +47,15 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
      */
     HeartbeatHandler(NettyClient client, Framing framing, byte[] ping, Duration interval, Duration idleTimeout,
             boolean commands) {
+        this(client, framing, ping, interval, idleTimeout, commands, false);
+    }
+
+    /**
+     * @param webSocket whether the connection is a WebSocket: reader idleness then gets a WebSocket ping
+     */
+    HeartbeatHandler(NettyClient client, Framing framing, byte[] ping, Duration interval, Duration idleTimeout,
+            boolean commands, boolean webSocket) {
+        this.webSocket = webSocket;
         this.client = client;
         this.framing = framing;
         this.ping = ping;
@@ -69,10 +82,12 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
                 } else {
                     ctx.close();
                 }
+            } else if (webSocket && ctx.channel().isWritable()) {
+                ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
             } else if (replyOnTimeout && ping != null && ctx.channel().isWritable()) {
                 ctx.writeAndFlush(Frames.frame(ctx.alloc(), framing, ping), ctx.voidPromise());
             }
-        } else if (idle.state() == IdleState.WRITER_IDLE && !replyOnTimeout && ping != null
+        } else if (idle.state() == IdleState.WRITER_IDLE && !webSocket && !replyOnTimeout && ping != null
                 && ctx.channel().isWritable()) {
             // a heartbeat counts against the outbound bound like anything else: none while the buffer is full
             ctx.writeAndFlush(Frames.frame(ctx.alloc(), framing, ping), ctx.voidPromise());

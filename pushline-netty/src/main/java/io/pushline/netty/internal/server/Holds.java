@@ -3,7 +3,6 @@ package io.pushline.netty.internal.server;
 import io.netty.buffer.ByteBuf;
 import io.pushline.Message;
 import io.pushline.Position;
-import io.pushline.netty.internal.Frames;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -79,7 +78,9 @@ final class Holds {
         List<NettyClient> toFlush = new ArrayList<>(1);
         if (replay != null && from < replay.read.messages().size()) {
             List<Message> replayed = replay.read.messages().subList(from, replay.read.messages().size());
-            ByteBuf frames = replay.frames(client.framing(), from, replay.read.messages().size());
+            int to = replay.read.messages().size();
+            ByteBuf frames = client.sharedWebSocketFrames() ? replay.webSocketFrames(client.framing(), from, to)
+                    : replay.frames(client.framing(), from, to);
             try {
                 if (client.write(frames, null, replayed, toFlush)) {
                     client.server().metrics().replayedMessages.add(replay.sendable(client.framing(), from));
@@ -97,8 +98,7 @@ final class Holds {
                 continue; // in the history read: replayed above, or before what the client asked for
             }
             end(hold); // live has passed the top: the fence is done
-            ByteBuf frame = Frames.commandsPush(client.channel().alloc(), client.framing(), Frames.commandsHeader(m),
-                    m);
+            ByteBuf frame = client.encodePush(m);
             try {
                 client.write(frame, m, null, toFlush);
             } finally {

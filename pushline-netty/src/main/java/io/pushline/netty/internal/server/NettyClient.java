@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.handler.ssl.SslHandler;
 import io.pushline.Client;
 import io.pushline.CloseReason;
@@ -18,6 +20,7 @@ import io.pushline.Topics;
 import io.pushline.internal.Checks;
 import io.pushline.internal.LogText;
 import io.pushline.netty.internal.Frames;
+import io.pushline.netty.internal.WebSocketFrames;
 import java.net.SocketAddress;
 import java.security.Principal;
 import java.util.ArrayList;
@@ -60,6 +63,12 @@ public final class NettyClient implements Client {
     /** Only touched on the event loop: whether the client is in the registry, and host subscriptions made before. */
     private boolean registered;
     private List<Runnable> beforeRegistration;
+    /** Where pushes are written: the channel, or on WebSocket the context under the frame converter. */
+    private ChannelOutboundInvoker out;
+    /** Set once on the loop when the WebSocket upgrade completes; read by the Outbox on the same loop. */
+    private boolean webSocket;
+    /** On WebSocket: pushes go out as frames encoded once for every client (false when compression is on). */
+    private boolean sharedWebSocketFrames;
 
     NettyClient(String id, Channel channel, int partition, ServerContext server) {
         this.id = id;
@@ -68,6 +77,37 @@ public final class NettyClient implements Client {
         this.framing = server.config().framing();
         this.server = server;
         this.auth = new ClientAuth(this, server);
+        this.out = channel;
+    }
+
+    /**
+     * On the loop, when the WebSocket upgrade completed: pushes are written under {@code converter}, encoded once
+     * for every WebSocket client, unless {@code compressed}: then each push goes through the converter and the
+     * compressor, one by one.
+     */
+    void webSocketOpened(ChannelHandlerContext converter, boolean compressed) {
+        webSocket = true;
+        sharedWebSocketFrames = !compressed;
+        if (!compressed) {
+            out = converter;
+        }
+    }
+
+    /** On the loop: whether this is a WebSocket connection. */
+    boolean webSocket() {
+        return webSocket;
+    }
+
+    /** On the loop: whether pushes to it are the shared WebSocket encoding (else the shared TCP framing). */
+    boolean sharedWebSocketFrames() {
+        return sharedWebSocketFrames;
+    }
+
+    /** On the loop: one push framed for this connection alone (held messages written after a replay). */
+    ByteBuf encodePush(Message m) {
+        byte[] header = Frames.commandsHeader(m);
+        return sharedWebSocketFrames ? WebSocketFrames.push(channel.alloc(), header, m)
+                : Frames.commandsPush(channel.alloc(), framing, header, m);
     }
 
     @Override
@@ -330,7 +370,7 @@ public final class NettyClient implements Client {
 
     /** On the loop: whether pushes must be looked at one by one (deduplication, or a topic held for a resume). */
     boolean writesOneByOne() {
-        return deduplicates() || (holds != null && !holds.isEmpty());
+        return deduplicates() || (holds != null && !holds.isEmpty()) || (webSocket && !sharedWebSocketFrames);
     }
 
     /**
@@ -346,7 +386,7 @@ public final class NettyClient implements Client {
             return false;
         }
         dropping = false;
-        channel.write(frames.retainedDuplicate(), channel.voidPromise());
+        out.write(frames.retainedDuplicate(), channel.voidPromise());
         if (!flushPending) {
             flushPending = true;
             toFlush.add(this);

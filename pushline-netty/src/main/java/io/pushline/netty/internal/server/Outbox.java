@@ -7,6 +7,8 @@ import io.netty.util.internal.PlatformDependent;
 import io.pushline.DropReason;
 import io.pushline.Message;
 import io.pushline.PushListener;
+import io.pushline.netty.internal.Frames;
+import io.pushline.netty.internal.WebSocketFrames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -43,6 +45,8 @@ final class Outbox implements Runnable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final PushListener listener;
+    /** Whether pushes are {@code commands} pushes (with a header) or {@code raw} payloads. */
+    private final boolean commands;
     /** Only touched on the loop. */
     private final List<NettyClient> toFlush = new ArrayList<>();
     /** Only touched on the loop: the run of deliveries being joined. */
@@ -50,27 +54,36 @@ final class Outbox implements Runnable {
     /** Only touched on the loop: pushes and bytes written in the current task, for the metrics. */
     private long pushes;
     private long bytes;
+    private long wsPushes;
+    private long wsBytes;
     /** Only touched on the loop: the messages of {@link #run}. */
     private final List<Message> runMessages = new ArrayList<>();
 
-    Outbox(EventLoop loop, ByteBufAllocator alloc, ServerMetrics metrics, PushListener listener) {
+    Outbox(EventLoop loop, ByteBufAllocator alloc, ServerMetrics metrics, PushListener listener, boolean commands) {
         this.loop = loop;
+        this.commands = commands;
         this.alloc = alloc;
         this.listener = listener;
         this.metrics = metrics;
     }
 
-    /** Takes ownership of {@code frame} (one reference). */
-    void offer(ByteBuf frame, Message message, String pattern, List<NettyClient> clients) {
-        int size = frame.readableBytes();
+    /**
+     * Takes ownership of {@code frame} and {@code wsFrame} (one reference each). {@code wsFrame} is the message's
+     * WebSocket encoding, or null when the fan-out saw no WebSocket connection (it is then made here if needed).
+     */
+    void offer(ByteBuf frame, ByteBuf wsFrame, Message message, String pattern, List<NettyClient> clients) {
+        int size = frame.readableBytes() + (wsFrame == null ? 0 : wsFrame.readableBytes());
         if (pendingBytes.addAndGet(size) > MAX_PENDING_BYTES) {
             pendingBytes.addAndGet(-size);
             frame.release();
+            if (wsFrame != null) {
+                wsFrame.release();
+            }
             metrics.dropped(DropReason.SERVER_OVERLOADED);
             listener.messageDropped(message, DropReason.SERVER_OVERLOADED);
             return;
         }
-        queue.add(new Delivery(frame, message, pattern, clients));
+        queue.add(new Delivery(frame, wsFrame, size, message, pattern, clients));
         schedule();
     }
 
@@ -90,6 +103,8 @@ final class Outbox implements Runnable {
         scheduled.set(false);
         pushes = 0;
         bytes = 0;
+        wsPushes = 0;
+        wsBytes = 0;
         try {
             int n = 0;
             Delivery d;
@@ -104,6 +119,10 @@ final class Outbox implements Runnable {
         } finally {
             metrics.messagesDelivered.add(pushes);
             metrics.bytesDelivered.add(bytes);
+            if (wsPushes > 0) {
+                metrics.webSocketMessages.add(wsPushes);
+                metrics.webSocketBytes.add(wsBytes);
+            }
             for (NettyClient client : toFlush) {
                 client.flushIfPending();
             }
@@ -121,17 +140,24 @@ final class Outbox implements Runnable {
 
     private void deliver(Delivery d) {
         try {
-            int written = 0;
             for (NettyClient client : d.clients) {
-                if (client.push(d.frame, d.message, d.pattern, toFlush)) {
-                    written++;
+                ByteBuf frame = d.frameFor(client, alloc, commands);
+                if (client.push(frame, d.message, d.pattern, toFlush)) {
+                    counted(client, 1, frame.readableBytes());
                 }
             }
-            pushes += written;
-            bytes += (long) written * d.frame.readableBytes();
         } finally {
-            pendingBytes.addAndGet(-d.frame.readableBytes());
-            d.frame.release();
+            d.release(pendingBytes);
+        }
+    }
+
+    /** Counts {@code n} pushes of {@code length} bytes in all written to {@code client}. */
+    private void counted(NettyClient client, int n, long length) {
+        pushes += n;
+        bytes += length;
+        if (client.webSocket()) {
+            wsPushes += n;
+            wsBytes += length;
         }
     }
 
@@ -150,52 +176,119 @@ final class Outbox implements Runnable {
             length += next.frame.readableBytes();
         }
         ByteBuf joined = null;
+        ByteBuf wsJoined = null;
         try {
-            joined = alloc.directBuffer(length);
             for (Delivery d : run) {
-                joined.writeBytes(d.frame, d.frame.readerIndex(), d.frame.readableBytes());
                 runMessages.add(d.message);
             }
-            int written = 0;
             for (NettyClient client : first.clients) {
                 if (client.writesOneByOne()) {
                     // one publish may also reach it through a pattern, or its topic is held: each message on its own
                     for (Delivery d : run) {
-                        if (client.push(d.frame, d.message, null, toFlush)) {
-                            pushes++;
-                            bytes += d.frame.readableBytes();
+                        ByteBuf frame = d.frameFor(client, alloc, commands);
+                        if (client.push(frame, d.message, null, toFlush)) {
+                            counted(client, 1, frame.readableBytes());
                         }
                     }
-                } else if (client.pushAll(joined, runMessages, toFlush)) {
-                    written++;
+                    continue;
+                }
+                ByteBuf frames;
+                if (client.sharedWebSocketFrames()) {
+                    if (wsJoined == null) {
+                        wsJoined = join(run, true);
+                    }
+                    frames = wsJoined;
+                } else {
+                    if (joined == null) {
+                        joined = join(run, false);
+                    }
+                    frames = joined;
+                }
+                if (client.pushAll(frames, runMessages, toFlush)) {
+                    counted(client, run.size(), frames.readableBytes());
                 }
             }
-            pushes += (long) written * run.size();
-            bytes += (long) written * length;
             return run.size() - 1;
         } finally {
             if (joined != null) {
                 joined.release();
             }
-            pendingBytes.addAndGet(-length);
+            if (wsJoined != null) {
+                wsJoined.release();
+            }
             for (Delivery d : run) {
-                d.frame.release();
+                d.release(pendingBytes);
             }
             run.clear();
             runMessages.clear();
         }
     }
 
+    /** Copies the run's frames, TCP or WebSocket, into one buffer, once for all the clients that take it. */
+    private ByteBuf join(List<Delivery> deliveries, boolean webSocket) {
+        int length = 0;
+        for (Delivery d : deliveries) {
+            length += (webSocket ? d.wsFrame(alloc, commands) : d.frame).readableBytes();
+        }
+        ByteBuf joined = alloc.directBuffer(length);
+        for (Delivery d : deliveries) {
+            ByteBuf f = webSocket ? d.wsFrame(alloc, commands) : d.frame;
+            joined.writeBytes(f, f.readerIndex(), f.readableBytes());
+        }
+        return joined;
+    }
+
     private void discardAll() {
         scheduled.set(false);
         Delivery d;
         while ((d = queue.poll()) != null) {
-            pendingBytes.addAndGet(-d.frame.readableBytes());
-            d.frame.release();
+            d.release(pendingBytes);
         }
     }
 
-    /** {@code pattern} is the matching pattern for a pattern delivery, null for a topic delivery. */
-    private record Delivery(ByteBuf frame, Message message, String pattern, List<NettyClient> clients) {
+    /**
+     * One message for the loop's subscribers: its TCP frame and its WebSocket frame (made on the loop, once, when the
+     * fan-out did not make it), {@code pattern} the matching pattern for a pattern delivery, null for a topic one.
+     * Only touched on the loop once queued.
+     */
+    private static final class Delivery {
+        final ByteBuf frame;
+        private ByteBuf wsFrame;
+        /** The bytes counted against {@link #MAX_PENDING_BYTES} when it was offered. */
+        private final int counted;
+        final Message message;
+        final String pattern;
+        final List<NettyClient> clients;
+
+        Delivery(ByteBuf frame, ByteBuf wsFrame, int counted, Message message, String pattern,
+                List<NettyClient> clients) {
+            this.frame = frame;
+            this.wsFrame = wsFrame;
+            this.counted = counted;
+            this.message = message;
+            this.pattern = pattern;
+            this.clients = clients;
+        }
+
+        /** The frame {@code client} takes: the shared WebSocket encoding, or the TCP framing. */
+        ByteBuf frameFor(NettyClient client, ByteBufAllocator alloc, boolean commands) {
+            return client.sharedWebSocketFrames() ? wsFrame(alloc, commands) : frame;
+        }
+
+        ByteBuf wsFrame(ByteBufAllocator alloc, boolean commands) {
+            if (wsFrame == null) {
+                // a WebSocket client registered after the fan-out looked: encode here, once for this loop
+                wsFrame = WebSocketFrames.push(alloc, commands ? Frames.commandsHeader(message) : null, message);
+            }
+            return wsFrame;
+        }
+
+        void release(AtomicLong pendingBytes) {
+            pendingBytes.addAndGet(-counted);
+            frame.release();
+            if (wsFrame != null) {
+                wsFrame.release();
+            }
+        }
     }
 }

@@ -33,13 +33,18 @@ final class PushChannelInitializer extends ChannelInitializer<Channel> {
         this.server = server;
     }
 
+    /** A new client id, unique across the server's ports. */
+    String nextId() {
+        return Long.toString(ids.incrementAndGet());
+    }
+
     @Override
     protected void initChannel(Channel ch) {
         Integer partition = server.partitions().get(ch.eventLoop());
         if (partition == null) {
             throw new IllegalStateException("channel registered on an event loop outside the server's group");
         }
-        NettyClient client = new NettyClient(Long.toString(ids.incrementAndGet()), ch, partition, server);
+        NettyClient client = new NettyClient(nextId(), ch, partition, server);
         ChannelPipeline p = ch.pipeline();
         ServerConfig config = server.config();
         if (config.sslContext() != null) {

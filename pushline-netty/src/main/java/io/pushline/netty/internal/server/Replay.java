@@ -2,10 +2,12 @@ package io.pushline.netty.internal.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.pushline.Framing;
 import io.pushline.HistoryRead;
 import io.pushline.Message;
 import io.pushline.netty.internal.Frames;
+import io.pushline.netty.internal.WebSocketFrames;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -18,6 +20,8 @@ final class Replay {
     final HistoryRead read;
     /** Frames of every message, back to back, and where each starts (one more entry: the end). */
     private volatile Framed framed;
+    /** The same as WebSocket frames. */
+    private volatile Framed webSocketFramed;
 
     Replay(HistoryRead read) {
         this.read = read;
@@ -26,6 +30,16 @@ final class Replay {
     /** The messages from index {@code from} to {@code to} (exclusive), framed, as one buffer to write. */
     ByteBuf frames(Framing framing, int from, int to) {
         Framed f = framed(framing);
+        return Unpooled.wrappedBuffer(f.bytes, f.starts[from], f.starts[to] - f.starts[from]);
+    }
+
+    /** The same as {@link #frames}, as WebSocket frames (skipping what {@code framing} cannot carry, as live does). */
+    ByteBuf webSocketFrames(Framing framing, int from, int to) {
+        Framed f = webSocketFramed;
+        if (f == null) {
+            f = frameWebSocket(framing, read.messages());
+            webSocketFramed = f; // a race frames twice, identically: harmless
+        }
         return Unpooled.wrappedBuffer(f.bytes, f.starts[from], f.starts[to] - f.starts[from]);
     }
 
@@ -94,6 +108,30 @@ final class Replay {
             }
         }
         return new Framed(out.array(), starts);
+    }
+
+    private static Framed frameWebSocket(Framing framing, List<Message> messages) {
+        ByteBuf[] frames = new ByteBuf[messages.size()];
+        int[] starts = new int[messages.size() + 1];
+        int length = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            starts[i] = length;
+            Message m = messages.get(i);
+            byte[] header = Frames.commandsHeader(m);
+            if (framing.canFrame(m) && header.length + m.payloadLength() <= framing.maxFrameLength()) {
+                frames[i] = WebSocketFrames.push(UnpooledByteBufAllocator.DEFAULT, header, m);
+                length += frames[i].readableBytes();
+            }
+        }
+        starts[messages.size()] = length;
+        byte[] out = new byte[length];
+        for (int i = 0; i < frames.length; i++) {
+            if (frames[i] != null) {
+                frames[i].readBytes(out, starts[i], frames[i].readableBytes());
+                frames[i].release();
+            }
+        }
+        return new Framed(out, starts);
     }
 
     private record Framed(byte[] bytes, int[] starts) {

@@ -13,6 +13,7 @@ import io.pushline.SlowConsumerPolicy;
 import io.pushline.TopicAuthorizer;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTimeouts;
+import io.pushline.netty.ServerWebSocket;
 import java.time.Duration;
 import java.util.List;
 
@@ -39,6 +40,8 @@ import java.util.List;
  * @param eventLoopThreads how many event loops the server makes
  * @param eventLoopGroup the host's group, or null
  * @param nativeTransport whether to prefer epoll
+ * @param webSocket the WebSocket port's settings, or null for none
+ * @param webSocketSslContext the WebSocket port's TLS context, or null for plain
  */
 public record ServerConfig(
         String host,
@@ -58,7 +61,41 @@ public record ServerConfig(
         SslContext sslContext,
         int eventLoopThreads,
         EventLoopGroup eventLoopGroup,
-        boolean nativeTransport) {
+        boolean nativeTransport,
+        ServerWebSocket webSocket,
+        SslContext webSocketSslContext) {
+
+    /**
+     * The settings of a server without a WebSocket port.
+     *
+     * @param host the address to bind, or null for every interface
+     * @param port the port, 0 for any
+     * @param source the message source
+     * @param closeSource whether the server closes the source
+     * @param framing the framing
+     * @param protocol the protocol
+     * @param allowPublish whether clients may publish
+     * @param authenticator the authenticator, or null
+     * @param authorizer the authorizer
+     * @param defaultTopics the raw protocol's default topics
+     * @param frameHandler what happens to raw frames
+     * @param listener the host's listener
+     * @param limits the limits
+     * @param timeouts the timeouts
+     * @param sslContext the TLS context, or null
+     * @param eventLoopThreads how many event loops the server makes
+     * @param eventLoopGroup the host's group, or null
+     * @param nativeTransport whether to prefer epoll
+     */
+    public ServerConfig(String host, int port, MessageSource source, boolean closeSource, Framing framing,
+            Protocol protocol, boolean allowPublish, Authenticator authenticator, TopicAuthorizer authorizer,
+            List<String> defaultTopics, ClientFrameHandler frameHandler, PushListener listener, ServerLimits limits,
+            ServerTimeouts timeouts, SslContext sslContext, int eventLoopThreads, EventLoopGroup eventLoopGroup,
+            boolean nativeTransport) {
+        this(host, port, source, closeSource, framing, protocol, allowPublish, authenticator, authorizer,
+                defaultTopics, frameHandler, listener, limits, timeouts, sslContext, eventLoopThreads, eventLoopGroup,
+                nativeTransport, null, null);
+    }
 
     int maxQueuedBytes() {
         return limits.maxQueuedBytes();

@@ -5,6 +5,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.pushline.ClientRegistry;
+import io.pushline.Protocol;
 import io.pushline.PushListener;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -51,7 +52,7 @@ public record ServerContext(
         for (EventExecutor executor : loops) {
             EventLoop loop = (EventLoop) executor;
             partitions.put(loop, outboxes.size());
-            outboxes.add(new Outbox(loop, alloc, metrics, listener));
+            outboxes.add(new Outbox(loop, alloc, metrics, listener, config.protocol() == Protocol.COMMANDS));
         }
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
         FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,

@@ -6,9 +6,11 @@ import io.pushline.HistoryMetrics;
 import io.pushline.ResumeOutcome;
 import io.pushline.PushMetrics;
 import io.pushline.SourceState;
+import io.pushline.WebSocketMetrics;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -30,6 +32,12 @@ final class ServerMetrics {
     final LongAdder gapsRepaired = new LongAdder();
     final LongAdder messagesRepaired = new LongAdder();
     final LongAdder topicsLost = new LongAdder();
+    /** Open WebSocket connections (upgraded and registered); the fan-out encodes for WebSocket only while any are. */
+    final AtomicInteger webSocketConnections = new AtomicInteger();
+    final LongAdder webSocketOpened = new LongAdder();
+    final LongAdder webSocketRefused = new LongAdder();
+    final LongAdder webSocketMessages = new LongAdder();
+    final LongAdder webSocketBytes = new LongAdder();
     private final Map<ResumeOutcome, LongAdder> resumes = new EnumMap<>(ResumeOutcome.class);
     private final Map<CloseReason, LongAdder> closed = new EnumMap<>(CloseReason.class);
     private final Map<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
@@ -96,7 +104,8 @@ final class ServerMetrics {
         return new PushMetrics(connections, connectionsOpened.sum(), connectionsRefused.sum(), closedNow, topics,
                 patterns, messagesReceived.sum(), messagesDelivered.sum(), bytesDelivered.sum(),
                 framesReceived.sum(), bytesReceived.sum(), droppedNow, slowConsumers.sum(), sourceState, downEvents,
-                Duration.ofNanos(downtime), history());
+                Duration.ofNanos(downtime), history(), new WebSocketMetrics(webSocketConnections.get(),
+                webSocketOpened.sum(), webSocketRefused.sum(), webSocketMessages.sum(), webSocketBytes.sum()));
     }
 
     private HistoryMetrics history() {

@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -42,6 +43,7 @@ public final class ServerRuntime {
     /** Set once, under the lifecycle lock, when the server has started; read without it. */
     private volatile ServerContext context;
     private volatile Channel serverChannel;
+    private volatile Channel webSocketChannel;
     private EventLoopGroup group;
     private boolean ownsGroup;
     private boolean closed;
@@ -84,6 +86,10 @@ public final class ServerRuntime {
             try {
                 serverChannel = bind(transport);
             } catch (RuntimeException e) {
+                Channel ws = webSocketChannel;
+                if (ws != null) {
+                    ws.close().awaitUninterruptibly();
+                }
                 if (ownsGroup) {
                     group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
                 }
@@ -97,6 +103,10 @@ public final class ServerRuntime {
                     serverChannel.localAddress(), transport, config.framing(), config.protocol(),
                     context.registry().partitions(), config.sslContext() == null ? ""
                             : ", TLS by " + Tls.implementation(config.sslContext()));
+            if (webSocketChannel != null) {
+                LOG.info("WebSocket endpoint on {}{} path {}", webSocketChannel.localAddress(),
+                        config.webSocketSslContext() == null ? "" : " (TLS)", config.webSocket().path());
+            }
         }
     }
 
@@ -104,8 +114,20 @@ public final class ServerRuntime {
         ServerContext ctx = ServerContext.wire(config, group, new ConnectionLimits(
                 connectionLimit(config.limits().maxConnections()), config.limits().maxConnectionsPerAddress()));
         config.source().start(ctx.sequencer());
+        PushChannelInitializer tcp = new PushChannelInitializer(ctx);
+        context = ctx;
+        if (config.webSocket() != null) {
+            // first, so that a TCP client never finds the server up while the WebSocket port fails to bind
+            InetSocketAddress wsAddress = address(config.webSocket().port());
+            webSocketChannel = bind(bootstrap(transport, new WebSocketChannelInitializer(ctx, tcp,
+                    config.webSocketSslContext())), wsAddress);
+        }
+        return bind(bootstrap(transport, tcp), address());
+    }
+
+    private ServerBootstrap bootstrap(Transport transport, ChannelHandler initializer) {
         int high = config.maxQueuedBytes();
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        return new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -114,11 +136,13 @@ public final class ServerRuntime {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
-                .childHandler(new PushChannelInitializer(ctx));
-        context = ctx;
-        ChannelFuture bound = bootstrap.bind(address()).awaitUninterruptibly();
+                .childHandler(initializer);
+    }
+
+    private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address) {
+        ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
-            throw new PushlineException("cannot bind " + address() + ": " + bound.cause().getMessage(),
+            throw new PushlineException("cannot bind " + address + ": " + bound.cause().getMessage(),
                     bound.cause());
         }
         return bound.channel();
@@ -145,8 +169,26 @@ public final class ServerRuntime {
     }
 
     private InetSocketAddress address() {
-        return config.host() == null ? new InetSocketAddress(config.port())
-                : new InetSocketAddress(config.host(), config.port());
+        return address(config.port());
+    }
+
+    private InetSocketAddress address(int port) {
+        return config.host() == null ? new InetSocketAddress(port) : new InetSocketAddress(config.host(), port);
+    }
+
+    /**
+     * Returns the bound address of the WebSocket port.
+     *
+     * @return the address
+     * @throws IllegalStateException when not started, or without a WebSocket port
+     */
+    public InetSocketAddress webSocketAddress() {
+        Channel ch = webSocketChannel;
+        if (ch == null) {
+            throw new IllegalStateException(config.webSocket() == null ? "server has no WebSocket port"
+                    : "server not started");
+        }
+        return (InetSocketAddress) ch.localAddress();
     }
 
     /**
@@ -288,6 +330,10 @@ public final class ServerRuntime {
         long timeoutMillis = config.shutdownTimeout().toMillis();
         if (server != null) {
             server.close().awaitUninterruptibly(timeoutMillis);
+        }
+        Channel ws = webSocketChannel;
+        if (ws != null) {
+            ws.close().awaitUninterruptibly(timeoutMillis);
         }
         if (ctx != null) {
             ctx.fanOut().stop();
