@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Pushline benchmarks: fan-out load against Redis-direct and NATS-direct, the cost of Redis "
                 + "Cluster sharded Pub/Sub, and the bench server.",
         subcommands = {LoadCommand.class, StormCommand.class, PublishCostCommand.class, ClusterCostCommand.class,
-            BenchServerCommand.class})
+            WebSocketLoadCommand.class, BenchServerCommand.class})
 public final class Bench {
     private Bench() {
     }

@@ -10,6 +10,7 @@ import io.pushline.PushMetrics;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.PushServer;
 import io.pushline.netty.PushServerBuilder;
+import io.pushline.netty.ServerWebSocket;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTls;
 import io.pushline.nats.NatsMessageSource;
@@ -60,6 +61,9 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--commands", description = "Speak the commands protocol (clients SUB) instead of raw.")
     boolean commands;
 
+    @Option(names = "--websocket-port", description = "Also serve WebSocket clients on this port (/ws).")
+    int webSocketPort = -1;
+
     @Option(names = "--nio", description = "Use the NIO transport instead of epoll.")
     boolean nio;
 
@@ -92,6 +96,9 @@ final class BenchServerCommand implements Callable<Integer> {
         }
         if (threads > 0) {
             builder.eventLoopThreads(threads);
+        }
+        if (webSocketPort >= 0) {
+            builder.webSocket(ServerWebSocket.builder().port(webSocketPort).build());
         }
         if (tlsCert != null) {
             builder.tls(ServerTls.builder(tlsCert, tlsKey).provider(tlsProvider).build());

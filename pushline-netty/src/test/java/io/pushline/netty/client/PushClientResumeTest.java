@@ -422,7 +422,7 @@ class PushClientResumeTest {
         // the buffers drain, then the server says how many it dropped
         await().atMost(TIMEOUT).until(() -> !sink.notices.isEmpty());
         assertThat(sink.notices.get(0).topic()).isEqualTo("$dropped");
-        assertThat(sink.size()).isLessThan(n);
+        // (how many the client holds by now depends on how fast its resumes ran: not asserted, it raced)
         // what the server wrote between drops showed gaps, and the client resumed them; a gap the last drops left
         // shows with the next live message (which may itself be dropped while a big replay fills the buffer)
         AtomicInteger published = new AtomicInteger(n);

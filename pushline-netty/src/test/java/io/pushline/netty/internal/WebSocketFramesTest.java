@@ -34,7 +34,7 @@ class WebSocketFramesTest {
     void pushesOfEverySizeClassDecodeToTheSameBytes() {
         for (int length : new int[] {0, 1, 125 - 10, 200, 65_535 - 10, 65_536, 100_000}) {
             byte[] payload = "p".repeat(length).getBytes(StandardCharsets.US_ASCII);
-            Message m = Message.wrap("t", payload, null);
+            Message m = Message.wrap("t", payload, (String) null);
             byte[] header = Frames.commandsHeader(m);
             WebSocketFrame f = decode(WebSocketFrames.push(UnpooledByteBufAllocator.DEFAULT, header, m));
             try {
@@ -51,7 +51,7 @@ class WebSocketFramesTest {
     void payloadsThatAreNotUtf8AreBinaryAndRawPushesHaveNoHeader() {
         byte[] payload = {'a', (byte) 0xc3, '(', 0};
         WebSocketFrame f = decode(WebSocketFrames.push(UnpooledByteBufAllocator.DEFAULT, null,
-                Message.wrap("t", payload, null)));
+                Message.wrap("t", payload, (String) null)));
         try {
             assertThat(f).isInstanceOf(BinaryWebSocketFrame.class);
             byte[] read = new byte[f.content().readableBytes()];
