@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisURI;
+import io.pushline.Authentication;
+import io.pushline.Authenticator;
 import io.pushline.HistoryOptions;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.Protocol;
@@ -81,6 +83,43 @@ class BrowserIT {
         assertThat((List<?>) result.get("failed")).isEmpty();
         assertThat(((Number) result.get("total")).intValue()).isGreaterThan(20);
         assertThat(result.get("passed")).isEqualTo(result.get("total"));
+    }
+
+    @Test
+    void pushlineJsAuthenticatesWithAFreshTokenAndReadsTextAndBinaryMessages() {
+        InMemoryMessageSource source = InMemoryMessageSource.withHistory(HistoryOptions.defaults());
+        Authenticator goodOnly = (client, token) -> CompletableFuture.completedFuture(
+                "good".equals(new String(token, StandardCharsets.UTF_8)) ? Authentication.of("browser") : null);
+        PushServer server = closer.add(PushServer.builder().port(0).protocol(Protocol.COMMANDS).source(source)
+                .authenticator(goodOnly)
+                .webSocket(ServerWebSocket.builder().port(0).javaScriptClient(true)
+                        .resource("/blank.html", "text/html; charset=utf-8", new byte[0]).build())
+                .build().start());
+        browser.open("http://127.0.0.1:" + server.webSocketPort() + "/blank.html");
+        Object subscribed = browser.evalAsync("""
+                const done = arguments[arguments.length - 1];
+                import('/pushline.js').then(({ PushlineClient }) => {
+                  let tokens = 0;
+                  const t = window.t = { got: [], errors: [] };
+                  const client = new PushlineClient('ws://' + location.host + '/ws', {
+                    token: async () => (++tokens === 1 ? 'bad' : 'good'), // refused, then a fresh one
+                    reconnect: { base: 10, max: 50 },
+                    onError: (e) => t.errors.push(e.message),
+                  });
+                  client.subscribe('bin', (m) => t.got.push(
+                      [m.position.split('.')[0], m.payload, m.bytes && Array.from(m.bytes)]))
+                    .then((reply) => done('subscribed at ' + reply.top.split('.')[0] + ' after ' + tokens + ' tokens'),
+                      (e) => done('refused: ' + e.message));
+                  client.connect();
+                }, (e) => done('import failed: ' + e));
+                """);
+        assertThat(subscribed).isEqualTo("subscribed at 0 after 2 tokens");
+        assertThat(browser.eval("return window.t.errors")).asString().contains("the server refused the token");
+        source.publish("bin", "héllo wörld".getBytes(StandardCharsets.UTF_8)).join();
+        source.publish("bin", new byte[] {(byte) 0xff, 'a', 0}).join(); // not UTF-8: a binary message
+        await().atMost(WAIT).until(() -> ((List<?>) browser.eval("return window.t.got")).size() == 2);
+        assertThat(browser.eval("return JSON.stringify(window.t.got)"))
+                .isEqualTo("[[\"1\",\"héllo wörld\",null],[\"2\",\"\uFFFDa\\u0000\",[255,97,0]]]");
     }
 
     @Test

@@ -60,6 +60,11 @@ final class Chromium implements AutoCloseable {
         return driver.executeScript(script, args);
     }
 
+    /** Runs an asynchronous script: it ends by calling its last argument with the value to return. */
+    Object evalAsync(String script, Object... args) {
+        return driver.executeAsyncScript(script, args);
+    }
+
     /** Saves a screenshot of the window as a PNG file. */
     void screenshot(Path file) {
         byte[] png = driver.getScreenshotAs(OutputType.BYTES);
