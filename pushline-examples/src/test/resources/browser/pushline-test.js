@@ -154,10 +154,11 @@ test('reconnect delays grow while attempts fail, and start over after a connecti
     h.socket().drop();
     h.timers.fire();
   }
-  assertEq(h.timers.delays.filter((ms) => ms !== 10000), [10, 20, 40, 50, 50]);
+  const reconnects = () => h.timers.delays.filter((ms) => ms !== 10000 && ms !== 30000);
+  assertEq(reconnects(), [10, 20, 40, 50, 50]);
   h.socket().open();
   h.socket().drop();
-  assertEq(h.timers.delays.filter((ms) => ms !== 10000).pop(), 10, 'after a connection');
+  assertEq(reconnects().pop(), 10, 'after a connection');
   assertEq(FakeSocket.all.length, 6);
 });
 
@@ -458,6 +459,26 @@ test('commands waiting on a lost connection fail; subscriptions are sent again',
   h.client.connect();
   h.socket().open();
   assertEq(h.socket().take(), ['SUB a']);
+});
+
+test('a silent connection is pinged, and closed when the PING gets no answer either', async () => {
+  const h = harness({ heartbeat: 777 });
+  h.client.connect();
+  h.socket().open();
+  h.timers.fire(777);
+  assertEq(h.socket().take(), ['PING'], 'silent: ping');
+  h.socket().receive('PONG');
+  h.timers.fire(777);
+  assertEq(h.socket().take(), [], 'heard: no ping');
+  h.timers.fire(777);
+  assertEq(h.socket().take(), ['PING'], 'silent again: ping');
+  h.timers.fire(777);
+  assertTrue(h.socket().closedByClient, 'no answer: closed');
+  assertEq(h.client.state, 'disconnected');
+  h.timers.fire();
+  assertEq(FakeSocket.all.length, 2, 'reconnected');
+  FakeSocket.all[0].drop(); // the dead socket's close event comes late, and changes nothing
+  assertEq([FakeSocket.all.length, h.client.state], [2, 'connecting']);
 });
 
 test('a callback that throws does not stop the others', async () => {

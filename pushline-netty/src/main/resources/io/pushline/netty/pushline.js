@@ -59,6 +59,10 @@
  *   - `onError(error)`: what went wrong and is not the answer to a call (a server `-ERR` with no command
  *     pending, a refused token, a refused resume); default `console.warn`;
  *   - `openTimeout`: milliseconds for a WebSocket to open (default 10000);
+ *   - `heartbeat`: milliseconds (default 30000), or `false`: when nothing arrived for that long the client sends
+ *     `PING`, and when nothing arrives for that long again it takes the connection as dead, closes it and
+ *     reconnects (a browser does not see the server's WebSocket pings, and a vanished network path may otherwise
+ *     go unnoticed for many minutes); on `raw` there is no `PING`, so the heartbeat is off;
  *   - `WebSocket`, `setTimeout`, `clearTimeout`, `random`: replacements for the browser's, for tests.
  * - `connect()`: starts connecting (and reconnecting); returns a promise of the first `'open'`. Callbacks run on
  *   the page's event loop, in the order the server sent the frames; what they throw is caught and reported to
@@ -92,6 +96,7 @@ const MAX_PENDING = 1000;
 const RESUBSCRIBE_DELAY = 1000;
 const DEFAULT_RECONNECT = Object.freeze({ base: 100, max: 10000 });
 const DEFAULT_OPEN_TIMEOUT = 10000;
+const DEFAULT_HEARTBEAT = 30000;
 const MAX_DELAY = 24 * 3600 * 1000;
 
 /** An error of the protocol: a server's `-ERR` (then `refused` is true), or a lost or closed connection. */
@@ -221,6 +226,10 @@ export class PushlineClient {
   #attempts = 0;
   #timer = null;
   #openTimer = null;
+  #heartbeatTimer = null;
+  /** Whether a frame arrived since the last heartbeat check; whether a PING waits for any frame. */
+  #heard = false;
+  #pinged = false;
   #connectWaiters = [];
   /** Commands sent and not answered, oldest first; and commands waiting for room. */
   #inFlight = [];
@@ -476,6 +485,7 @@ export class PushlineClient {
   #readyOn() {
     this.#ready = true;
     this.#attempts = 0;
+    this.#armHeartbeat();
     this.#resubscribe(); // first, so that commands sent from the state callback follow them
     this.#setState('open');
     this.#takeConnectWaiters().forEach((w) => w.resolve(this));
@@ -493,6 +503,10 @@ export class PushlineClient {
   /** Forgets the current socket: fails every command waiting for a reply on it. */
   #dropConnection(cause) {
     this.#clearOpenTimer();
+    if (this.#heartbeatTimer !== null) {
+      this.#clearTimeout(this.#heartbeatTimer);
+      this.#heartbeatTimer = null;
+    }
     this.#ws = null;
     this.#ready = false;
     const commands = this.#inFlight.concat(this.#queued);
@@ -519,6 +533,35 @@ export class PushlineClient {
     this.#timer = this.#setTimeout(() => this.#attempt(), delay);
   }
 
+  #armHeartbeat() {
+    const interval = this.#options.heartbeat === undefined ? DEFAULT_HEARTBEAT : this.#options.heartbeat;
+    if (!interval || this.#options.protocol !== 'commands') {
+      return;
+    }
+    this.#heard = false;
+    this.#pinged = false;
+    const ws = this.#ws;
+    const beat = () => {
+      this.#heartbeatTimer = null;
+      if (ws !== this.#ws || !this.#ready) {
+        return;
+      }
+      if (this.#heard) {
+        this.#pinged = false;
+      } else if (this.#pinged) { // silent for two intervals, even to a PING: the connection is dead
+        ws.close(4000, 'no reply to PING');
+        this.#lost(ws, { code: 4000, reason: 'no reply to PING' });
+        return;
+      } else {
+        this.#pinged = true;
+        this.#send({ line: 'PING', verb: 'PING', kind: 'pong', settle: () => {} });
+      }
+      this.#heard = false;
+      this.#heartbeatTimer = this.#setTimeout(beat, interval);
+    };
+    this.#heartbeatTimer = this.#setTimeout(beat, interval);
+  }
+
   #cancelTimer() {
     if (this.#timer !== null) {
       this.#clearTimeout(this.#timer);
@@ -542,6 +585,7 @@ export class PushlineClient {
   // ---- frames and commands
 
   #frame(ws, data) {
+    this.#heard = true;
     let text;
     let bytes = null;
     if (typeof data === 'string') {
