@@ -13,7 +13,7 @@ class ReadmeSnippetTest {
     @ParameterizedTest
     @CsvSource({"RedisToTcpExample, builder", "TickerClientExample, client", "UserTopicsExample, userTopics",
         "ResumeExample, historyServer", "ResumeExample, historyPublisher", "ResumeExample, resumingClient",
-        "TestKitSnippetIT, testKit", "NatsToTcpExample, builder"})
+        "TestKitSnippetIT, testKit", "NatsToTcpExample, builder", "WebSocketExample, webSocketServer"})
     void readmeShowsTheCompiledSnippet(String example, String tag) throws IOException {
         Path main = Path.of("src/main/java/io/pushline/examples/" + example + ".java");
         String source = Files.readString(Files.exists(main) ? main

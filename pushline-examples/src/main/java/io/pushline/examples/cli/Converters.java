@@ -4,6 +4,7 @@ import io.lettuce.core.RedisURI;
 import io.pushline.Framing;
 import io.pushline.PatternDialect;
 import io.pushline.Topics;
+import io.pushline.netty.ServerWebSocket;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -120,6 +121,20 @@ final class Converters {
                 throw new TypeConversionException("'" + value + "': " + problem);
             }
             return value;
+        }
+    }
+
+    /** A web origin for the WebSocket allow-list: {@code scheme://host[:port]}. */
+    static final class Origin implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                ServerWebSocket.builder().allowedOrigins(value);
+                return value;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not an origin (expected: scheme://host[:port], "
+                        + "such as https://app.example.com)");
+            }
         }
     }
 

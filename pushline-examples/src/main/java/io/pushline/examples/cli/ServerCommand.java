@@ -14,6 +14,7 @@ import io.pushline.netty.PushServer;
 import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTls;
+import io.pushline.netty.ServerWebSocket;
 import io.pushline.nats.NatsMessageSource;
 import io.pushline.redis.RedisClusterMessageSource;
 import io.pushline.redis.RedisMessageSource;
@@ -68,6 +69,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     FramingOptions framingOptions = new FramingOptions();
+
+    @picocli.CommandLine.Mixin
+    WebSocketOptions webSocketOptions = new WebSocketOptions();
 
     @Option(names = "--protocol", defaultValue = "raw",
             description = "raw or commands (default: ${DEFAULT-VALUE}); see PROTOCOL.md.")
@@ -224,6 +228,10 @@ final class ServerCommand implements Callable<Integer> {
         if (host != null) {
             builder.host(host);
         }
+        ServerWebSocket webSocket = webSocketOptions.webSocket(spec, protocol, topics, history, allowPublish);
+        if (webSocket != null) {
+            builder.webSocket(webSocket);
+        }
         MessageSource source = source(historyOptions);
         PushServer server = builder.source(source).build().start();
         if (stats != null) {
@@ -244,6 +252,12 @@ final class ServerCommand implements Callable<Integer> {
                 + (historyOptions == null ? "" : " with history of " + historyOptions.size() + " messages for "
                         + historyOptions.ttl().toSeconds() + "s per topic")
                 + (protocol == Protocol.RAW ? ", topics: " + String.join(",", topics) : "") + ")");
+        if (webSocket != null) {
+            String address = (host == null ? "localhost" : host) + ":" + server.webSocketPort();
+            String scheme = tlsCert == null ? "" : "s";
+            System.out.println("browsers: the demo page at http" + scheme + "://" + address + "/, pushline.js beside it, "
+                    + "the WebSocket endpoint at ws" + scheme + "://" + address + ServerWebSocket.DEFAULT_PATH);
+        }
         if (redis == null && nats == null && redisCluster == null) {
             System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'"
                     + (protocol == Protocol.COMMANDS ? " (commands clients get it after SUB " + topics.get(0) + ")"

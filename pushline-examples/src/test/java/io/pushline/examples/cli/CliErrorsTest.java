@@ -42,6 +42,9 @@ class CliErrorsTest {
             server --max-frame-length lots    | pushline server: --max-frame-length: expected a size such as 65536, 256k or 32m
             server --history-size 5           | pushline server: --history-size needs --history
             server --bogus                    | pushline server: Unknown option: '--bogus'
+            server --websocket 70000          | pushline server: --websocket: 70000 is not a port (0..65535)
+            server --websocket 0 --websocket-origin example.com | pushline server: --websocket-origin: 'example.com' is not an origin (expected: scheme://host[:port], such as https://app.example.com)
+            server --port 0 --websocket-origin https://a.example | pushline server: --websocket-origin needs --websocket
             server --port 0 --redis redis://h:1 --nats nats://h:2 | pushline server: --redis, --redis-cluster and --nats exclude each other
             client localhost:abc              | pushline client: HOST:PORT: 'localhost:abc': the port is not a number
             client localhost                  | pushline client: HOST:PORT: 'localhost' is not HOST:PORT

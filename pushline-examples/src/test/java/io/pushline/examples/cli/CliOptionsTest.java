@@ -8,6 +8,8 @@ import io.pushline.Position;
 import io.pushline.Protocol;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.ServerLimits;
+import io.pushline.netty.ServerWebSocket;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -52,6 +54,24 @@ class CliOptionsTest {
         assertThat(server.framingOptions.framing()).isEqualTo(io.pushline.Framing.lines());
         assertThat(new SizeConverter().convert("32m")).isEqualTo(32 * 1024 * 1024);
         assertThat(new DurationConverter().convert("5m")).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void webSocketServesTheDemoPageWithTheServersSettings() {
+        ServerCommand server = parseServer("server", "--websocket", "0", "--websocket-origin", "https://app.example",
+                "--protocol", "commands", "--topic", "a\"<b>", "--topic", "news");
+        ServerWebSocket ws = server.webSocketOptions.webSocket(server.spec, server.protocol, server.topics, true,
+                false);
+        assertThat(ws.port()).isZero();
+        assertThat(ws.path()).isEqualTo("/ws");
+        assertThat(ws.allowedOrigins()).containsExactly("https://app.example");
+        assertThat(ws.resources()).containsKeys("/", ServerWebSocket.JAVASCRIPT_CLIENT_PATH);
+        String page = new String(ws.resources().get("/").body(), StandardCharsets.UTF_8);
+        assertThat(page).contains("<meta name=\"pushline-config\" content=\"{&quot;topics&quot;:[&quot;a\\&quot;"
+                + "&lt;b&gt;&quot;,&quot;news&quot;],&quot;protocol&quot;:&quot;commands&quot;,&quot;path&quot;:"
+                + "&quot;/ws&quot;,&quot;history&quot;:true,&quot;allowPublish&quot;:false}\">");
+        assertThat(parseServer("server").webSocketOptions.webSocket(server.spec, Protocol.RAW, server.topics, false,
+                false)).isNull();
     }
 
     private static ClientCommand parseClient(String... args) {
