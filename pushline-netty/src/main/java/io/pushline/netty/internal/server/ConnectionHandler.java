@@ -201,6 +201,8 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
             client.onWritable();
+        } else {
+            client.onUnwritable();
         }
         ctx.fireChannelWritabilityChanged();
     }

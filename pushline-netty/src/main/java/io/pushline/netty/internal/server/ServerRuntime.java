@@ -104,7 +104,7 @@ public final class ServerRuntime {
         ServerContext ctx = ServerContext.wire(config, group, new ConnectionLimits(
                 connectionLimit(config.limits().maxConnections()), config.limits().maxConnectionsPerAddress()));
         config.source().start(ctx.sequencer());
-        int high = config.maxQueuedBytes();
+        int high = config.limits().behindQueuedBytes(); // not writable: behind; policy per NettyClient.overLimit
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
