@@ -46,14 +46,22 @@ final class LoadClients implements AutoCloseable {
     private final List<Channel> channels = new ArrayList<>();
     private final Map<EventLoop, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
     private final LongAdder deliveries = new LongAdder();
+    /** Socket reads that returned data (one {@code channelRead} each) and the bytes they returned. */
+    private final LongAdder reads = new LongAdder();
+    private final LongAdder bytesRead = new LongAdder();
+    /** The client event loops' threads, for their CPU time. */
+    private final Map<Long, Boolean> loopThreads = new ConcurrentHashMap<>();
+    /** CPU nanoseconds each client spends per delivery, on top of parsing (a reader doing work per message). */
+    private final long costNanos;
     private final LongAdder disconnects = new LongAdder();
     private final AtomicInteger subscribed = new AtomicInteger();
     private volatile MessageTracker tracker;
     private volatile long lastDeliveryNanos;
     private volatile boolean closing;
 
-    LoadClients(int threads, MessageTracker tracker) {
+    LoadClients(int threads, MessageTracker tracker, long costNanos) {
         this.tracker = tracker;
+        this.costNanos = costNanos;
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("bench-client", true),
                 Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
@@ -144,6 +152,25 @@ final class LoadClients implements AutoCloseable {
         return deliveries.sum();
     }
 
+    long reads() {
+        return reads.sum();
+    }
+
+    long bytesRead() {
+        return bytesRead.sum();
+    }
+
+    /** CPU seconds the client event loop threads have used so far. */
+    double loopCpuSeconds() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (long id : loopThreads.keySet()) {
+            long t = mx.getThreadCpuTime(id);
+            total += Math.max(0, t);
+        }
+        return total / 1e9;
+    }
+
     long disconnects() {
         return disconnects.sum();
     }
@@ -186,6 +213,16 @@ final class LoadClients implements AutoCloseable {
         public void handlerAdded(ChannelHandlerContext ctx) {
             recorder = recorders.computeIfAbsent(ctx.channel().eventLoop(),
                     loop -> new SingleWriterRecorder(TimeUnit.SECONDS.toNanos(120), 3));
+            loopThreads.put(Thread.currentThread().getId(), Boolean.TRUE);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (msg instanceof ByteBuf) {
+                reads.increment();
+                bytesRead.add(((ByteBuf) msg).readableBytes());
+            }
+            super.channelRead(ctx, msg);
         }
 
         @Override
@@ -222,6 +259,9 @@ final class LoadClients implements AutoCloseable {
                     if (t != null) {
                         t.delivered(seq, latency);
                     }
+                    if (costNanos > 0) {
+                        spin(costNanos);
+                    }
                     count++;
                 } else if (first == 's' && in.toString(start, Math.min(9, eol - start), StandardCharsets.US_ASCII)
                         .equals("subscribe")) {
@@ -232,6 +272,14 @@ final class LoadClients implements AutoCloseable {
             if (count > 0) {
                 deliveries.add(count);
                 lastDeliveryNanos = now;
+            }
+        }
+
+        /** Busy for {@code nanos} of the thread's time: the work a real reader does per message. */
+        private void spin(long nanos) {
+            long end = System.nanoTime() + nanos;
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
             }
         }
 

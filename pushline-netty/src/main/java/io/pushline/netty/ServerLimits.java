@@ -11,7 +11,8 @@ import java.util.Objects;
  * bounded whatever clients do. Every limit has a safe default; {@code SECURITY.md} says what happens at each.
  *
  * <pre>{@code
- * PushServer.builder().limits(ServerLimits.builder().maxQueuedBytes(4 * 1024 * 1024)
+ * PushServer.builder().limits(ServerLimits.builder().maxQueuedBytes(16 * 1024 * 1024)
+ *         .softQueuedLimit(2 * 1024 * 1024, Duration.ofSeconds(30))
  *         .slowConsumerPolicy(SlowConsumerPolicy.DROP).build())
  * }</pre>
  *
@@ -51,8 +52,8 @@ public final class ServerLimits {
     /** The most messages one resume ({@code SUB ... FROM} or {@code LAST}) replays, by default. */
     public static final int DEFAULT_MAX_REPLAY_MESSAGES = 1_000;
     /**
-     * The most payload bytes one resume replays, by default: half the default outbound bound, so that a replay alone
-     * never makes a client a slow consumer.
+     * The most payload bytes one resume replays, by default: half the default soft outbound limit, so that a replay
+     * alone never puts a client behind.
      */
     public static final int DEFAULT_MAX_REPLAY_BYTES = 512 * 1024;
 
