@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -53,15 +54,18 @@ final class LoadClients implements AutoCloseable {
     private final Map<Long, Boolean> loopThreads = new ConcurrentHashMap<>();
     /** CPU nanoseconds each client spends per delivery, on top of parsing (a reader doing work per message). */
     private final long costNanos;
+    /** Bytes each socket read asks for; 0 = Netty's adaptive guess (the default of a Netty reader). */
+    private final int readBuffer;
     private final LongAdder disconnects = new LongAdder();
     private final AtomicInteger subscribed = new AtomicInteger();
     private volatile MessageTracker tracker;
     private volatile long lastDeliveryNanos;
     private volatile boolean closing;
 
-    LoadClients(int threads, MessageTracker tracker, long costNanos) {
+    LoadClients(int threads, MessageTracker tracker, long costNanos, int readBuffer) {
         this.tracker = tracker;
         this.costNanos = costNanos;
+        this.readBuffer = readBuffer;
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("bench-client", true),
                 Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
@@ -99,7 +103,11 @@ final class LoadClients implements AutoCloseable {
     }
 
     private Bootstrap bootstrap(InetSocketAddress server, boolean stalled, SslContext tls) {
-        return new Bootstrap().group(group)
+        Bootstrap b = new Bootstrap();
+        if (readBuffer > 0) {
+            b.option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(readBuffer));
+        }
+        return b.group(group)
                 .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, !stalled)

@@ -116,6 +116,10 @@ final class LoadCommand implements Callable<Integer> {
             + "nanoseconds per delivery, after parsing it: a reader doing work per message (default: ${DEFAULT-VALUE}).")
     long clientCostNanos;
 
+    @Option(names = "--client-read-buffer", paramLabel = "BYTES", description = "Bytes each client socket read asks "
+            + "for; 0 = Netty's adaptive guess, as a Netty reader does by default (default: ${DEFAULT-VALUE}).")
+    int clientReadBuffer;
+
     @Option(names = "--bind", split = ",", description = "Local source addresses for the clients, round robin "
             + "(e.g. 127.0.0.2,127.0.0.3), when one address runs out of ports.")
     List<String> bind = new ArrayList<>();
@@ -157,7 +161,8 @@ final class LoadCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "scenario: %d clients (+%d stalled), %s, %d-byte payloads, %s s measured after %s s "
                 + "warm-up, %d cores%n", clients, stalled, idle ? "idle" : rate <= 0 ? "full-speed publisher"
                 : (long) rate + " msg/s", size, duration, warmup, Runtime.getRuntime().availableProcessors());
-        out.printf(Locale.ROOT, "clients: %d event loops%s%s%n", clientThreads, clientCostNanos > 0
+        out.printf(Locale.ROOT, "clients: %d event loops, %s reads%s%s%n", clientThreads, clientReadBuffer > 0
+                ? clientReadBuffer + "-byte" : "adaptive", clientCostNanos > 0
                 ? ", busy " + clientCostNanos + " ns per delivery" : "", maxBehind > 0
                 ? "; publisher closed loop: pauses at " + maxBehind + " undelivered messages per client" : "");
         List<LoadResult> results = new ArrayList<>();
@@ -245,7 +250,7 @@ final class LoadCommand implements Callable<Integer> {
             SslContext tls = tlsCa == null || target.direct() ? null
                     : SslContextBuilder.forClient().trustManager(tlsCa).protocols("TLSv1.3", "TLSv1.2").build();
             MessageTracker tracker = null;
-            try (LoadClients load = new LoadClients(clientThreads, null, clientCostNanos)) {
+            try (LoadClients load = new LoadClients(clientThreads, null, clientCostNanos, clientReadBuffer)) {
                 r.connectSeconds = load.connect(address, locals, clients, hello, false, tls);
                 if (stalled > 0) {
                     load.connect(address, locals, stalled, hello, true, tls);
