@@ -20,14 +20,18 @@ import java.util.Objects;
  */
 public final class ServerLimits {
     /**
-     * The default hard outbound limit per connection: 8 MiB. Past it the slow-consumer policy applies at once. A
-     * broadcast shared by many clients is held once in memory, whatever the number of clients queueing it.
+     * The default hard outbound limit per connection: 32 MiB, Redis's hard limit for a Pub/Sub subscriber. Past it
+     * the slow-consumer policy applies at once. A broadcast shared by many clients is held once in memory, whatever
+     * the number of clients queueing it.
      */
-    public static final int DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
-    /** The default soft outbound limit per connection: 1 MiB, tolerated for {@link #DEFAULT_SOFT_QUEUED_DURATION}. */
-    public static final int DEFAULT_SOFT_QUEUED_BYTES = 1024 * 1024;
-    /** How long a connection may stay over its soft outbound limit by default: 10 seconds. */
-    public static final Duration DEFAULT_SOFT_QUEUED_DURATION = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+    /**
+     * The default soft outbound limit per connection: 8 MiB, tolerated for {@link #DEFAULT_SOFT_QUEUED_DURATION}
+     * (Redis's soft limit for a Pub/Sub subscriber).
+     */
+    public static final int DEFAULT_SOFT_QUEUED_BYTES = 8 * 1024 * 1024;
+    /** How long a connection may stay over its soft outbound limit by default: 60 seconds, as in Redis. */
+    public static final Duration DEFAULT_SOFT_QUEUED_DURATION = Duration.ofSeconds(60);
     /** The default slow-consumer policy: disconnect. */
     public static final SlowConsumerPolicy DEFAULT_SLOW_CONSUMER_POLICY = SlowConsumerPolicy.DISCONNECT;
     /** The default limit on open connections: 1,000,000 (the open-file limit usually binds first). */
@@ -52,8 +56,8 @@ public final class ServerLimits {
     /** The most messages one resume ({@code SUB ... FROM} or {@code LAST}) replays, by default. */
     public static final int DEFAULT_MAX_REPLAY_MESSAGES = 1_000;
     /**
-     * The most payload bytes one resume replays, by default: half the default soft outbound limit, so that a replay
-     * alone never puts a client behind.
+     * The most payload bytes one resume replays, by default: 512 KiB, a sixteenth of the default soft outbound
+     * limit, so that a replay alone never puts a client behind.
      */
     public static final int DEFAULT_MAX_REPLAY_BYTES = 512 * 1024;
 

@@ -79,17 +79,17 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--echo", description = "Echo every frame back to the client that sent it.")
     boolean echo;
 
-    @Option(names = "--max-queued", paramLabel = "SIZE", defaultValue = "8m", converter = Converters.QueuedSize.class,
+    @Option(names = "--max-queued", paramLabel = "SIZE", defaultValue = "32m", converter = Converters.QueuedSize.class,
             description = "Hard outbound limit per connection: past it the slow-consumer policy applies at once, e.g. "
                     + "256k, 32m (default: ${DEFAULT-VALUE}).")
     int maxQueued;
 
-    @Option(names = "--soft-queued", paramLabel = "SIZE", defaultValue = "1m", converter = Converters.QueuedSize.class,
+    @Option(names = "--soft-queued", paramLabel = "SIZE", defaultValue = "8m", converter = Converters.QueuedSize.class,
             description = "Soft outbound limit per connection: a client over it for longer than --soft-queued-for is "
                     + "a slow consumer (default: ${DEFAULT-VALUE}).")
     int softQueued;
 
-    @Option(names = "--soft-queued-for", paramLabel = "DURATION", defaultValue = "10s",
+    @Option(names = "--soft-queued-for", paramLabel = "DURATION", defaultValue = "60s",
             converter = Converters.NonNegativeDuration.class,
             description = "How long a client may stay over --soft-queued; 0s makes it a hard limit "
                     + "(default: ${DEFAULT-VALUE}).")

@@ -113,9 +113,9 @@ public record PushlineProperties(
      * @param ratePolicy What to do with a client over a rate limit: throttle or disconnect.
      */
     public record Limits(
-            @DefaultValue("8MB") DataSize maxQueued,
-            @DefaultValue("1MB") DataSize softQueued,
-            @DefaultValue("10s") Duration softQueuedFor,
+            @DefaultValue("32MB") DataSize maxQueued,
+            @DefaultValue("8MB") DataSize softQueued,
+            @DefaultValue("60s") Duration softQueuedFor,
             @DefaultValue("disconnect") SlowConsumerPolicy slowConsumerPolicy,
             @DefaultValue("1000000") int maxConnections,
             @DefaultValue("1000") int maxConnectionsPerAddress,
