@@ -3,6 +3,7 @@ package io.pushline.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.channel.ChannelOutboundBuffer;
 import io.pushline.Client;
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,6 +57,11 @@ class SlowConsumerLimitsTest {
     private static NettyClient serverSide(PushServer server, TcpTestClient client) {
         await().until(() -> server.clients().stream().anyMatch(c -> isOf(c, client) && server.topics(c).contains("t")));
         return (NettyClient) server.clients().stream().filter(c -> isOf(c, client)).findFirst().orElseThrow();
+    }
+
+    private static long queued(NettyClient client) {
+        ChannelOutboundBuffer out = client.channel().unsafe().outboundBuffer();
+        return out == null ? -1 : out.totalPendingWriteBytes();
     }
 
     private static boolean isOf(Client c, TcpTestClient client) {
@@ -137,13 +144,19 @@ class SlowConsumerLimitsTest {
         AtomicInteger next = new AtomicInteger(publishUntilBehind(stalledSide, 0));
         // still published to, far under the hard limit: queued for it until the soft duration is over, then it is
         // disconnected, or its pushes are dropped and it stays connected
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            for (int i = 0; i < 20; i++) {
-                publish(next.getAndIncrement());
-            }
-            return policy == SlowConsumerPolicy.DISCONNECT ? !slow.isEmpty()
-                    : server.metrics().messagesDropped().getOrDefault(DropReason.SLOW_CONSUMER, 0L) > 0;
-        });
+        List<String> trace = new CopyOnWriteArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                for (int i = 0; i < 200; i++) {
+                    publish(next.getAndIncrement());
+                }
+                trace.add((stalledSide.channel().isWritable() ? "writable " : "behind ") + queued(stalledSide));
+                return policy == SlowConsumerPolicy.DISCONNECT ? !slow.isEmpty()
+                        : server.metrics().messagesDropped().getOrDefault(DropReason.SLOW_CONSUMER, 0L) > 0;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not a slow consumer; the stalled client at each poll: " + trace, e);
+        }
         if (policy == SlowConsumerPolicy.DISCONNECT) {
             assertThat(stalled.closedByServerAfterDraining(hard)).isTrue();
             assertThat(server.metrics().connectionsClosed()).containsEntry(CloseReason.SLOW_CONSUMER, 1L);
