@@ -52,6 +52,13 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--max-queued", description = "Per-connection outbound bound in bytes (default: ${DEFAULT-VALUE}).")
     int maxQueued = ServerLimits.DEFAULT_MAX_QUEUED_BYTES;
 
+    @Option(names = "--soft-queued", description = "Soft outbound limit in bytes (default: ${DEFAULT-VALUE}).")
+    int softQueued = ServerLimits.DEFAULT_SOFT_QUEUED_BYTES;
+
+    @Option(names = "--soft-queued-seconds", description = "How long a connection may stay over --soft-queued "
+            + "(default: ${DEFAULT-VALUE}).")
+    long softQueuedSeconds = ServerLimits.DEFAULT_SOFT_QUEUED_DURATION.toSeconds();
+
     @Option(names = "--slow-policy", description = "DISCONNECT or DROP (default: ${DEFAULT-VALUE}).")
     SlowConsumerPolicy slowPolicy = SlowConsumerPolicy.DISCONNECT;
 
@@ -86,7 +93,9 @@ final class BenchServerCommand implements Callable<Integer> {
                 .host("127.0.0.1")
                 .source(source())
                 // every load-tool client comes from 127.0.0.1 (unless --bind): the per-address limit would cap the run
-                .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy)
+                .limits(l -> l.maxQueuedBytes(maxQueued)
+                        .softQueuedLimit(softQueued, java.time.Duration.ofSeconds(softQueuedSeconds))
+                        .slowConsumerPolicy(slowPolicy)
                         .maxConnectionsPerAddress(Integer.MAX_VALUE))
                 .nativeTransport(!nio);
         if (commands) {

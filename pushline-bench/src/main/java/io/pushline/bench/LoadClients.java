@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -46,14 +47,25 @@ final class LoadClients implements AutoCloseable {
     private final List<Channel> channels = new ArrayList<>();
     private final Map<EventLoop, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
     private final LongAdder deliveries = new LongAdder();
+    /** Socket reads that returned data (one {@code channelRead} each) and the bytes they returned. */
+    private final LongAdder reads = new LongAdder();
+    private final LongAdder bytesRead = new LongAdder();
+    /** The client event loops' threads, for their CPU time. */
+    private final Map<Long, Boolean> loopThreads = new ConcurrentHashMap<>();
+    /** CPU nanoseconds each client spends per delivery, on top of parsing (a reader doing work per message). */
+    private final long costNanos;
+    /** Bytes each socket read asks for; 0 = Netty's adaptive guess (the default of a Netty reader). */
+    private final int readBuffer;
     private final LongAdder disconnects = new LongAdder();
     private final AtomicInteger subscribed = new AtomicInteger();
     private volatile MessageTracker tracker;
     private volatile long lastDeliveryNanos;
     private volatile boolean closing;
 
-    LoadClients(int threads, MessageTracker tracker) {
+    LoadClients(int threads, MessageTracker tracker, long costNanos, int readBuffer) {
         this.tracker = tracker;
+        this.costNanos = costNanos;
+        this.readBuffer = readBuffer;
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("bench-client", true),
                 Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
@@ -91,7 +103,11 @@ final class LoadClients implements AutoCloseable {
     }
 
     private Bootstrap bootstrap(InetSocketAddress server, boolean stalled, SslContext tls) {
-        return new Bootstrap().group(group)
+        Bootstrap b = new Bootstrap();
+        if (readBuffer > 0) {
+            b.option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(readBuffer));
+        }
+        return b.group(group)
                 .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, !stalled)
@@ -144,6 +160,25 @@ final class LoadClients implements AutoCloseable {
         return deliveries.sum();
     }
 
+    long reads() {
+        return reads.sum();
+    }
+
+    long bytesRead() {
+        return bytesRead.sum();
+    }
+
+    /** CPU seconds the client event loop threads have used so far. */
+    double loopCpuSeconds() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (long id : loopThreads.keySet()) {
+            long t = mx.getThreadCpuTime(id);
+            total += Math.max(0, t);
+        }
+        return total / 1e9;
+    }
+
     long disconnects() {
         return disconnects.sum();
     }
@@ -186,6 +221,16 @@ final class LoadClients implements AutoCloseable {
         public void handlerAdded(ChannelHandlerContext ctx) {
             recorder = recorders.computeIfAbsent(ctx.channel().eventLoop(),
                     loop -> new SingleWriterRecorder(TimeUnit.SECONDS.toNanos(120), 3));
+            loopThreads.put(Thread.currentThread().getId(), Boolean.TRUE);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (msg instanceof ByteBuf) {
+                reads.increment();
+                bytesRead.add(((ByteBuf) msg).readableBytes());
+            }
+            super.channelRead(ctx, msg);
         }
 
         @Override
@@ -222,6 +267,9 @@ final class LoadClients implements AutoCloseable {
                     if (t != null) {
                         t.delivered(seq, latency);
                     }
+                    if (costNanos > 0) {
+                        spin(costNanos);
+                    }
                     count++;
                 } else if (first == 's' && in.toString(start, Math.min(9, eol - start), StandardCharsets.US_ASCII)
                         .equals("subscribe")) {
@@ -232,6 +280,14 @@ final class LoadClients implements AutoCloseable {
             if (count > 0) {
                 deliveries.add(count);
                 lastDeliveryNanos = now;
+            }
+        }
+
+        /** Busy for {@code nanos} of the thread's time: the work a real reader does per message. */
+        private void spin(long nanos) {
+            long end = System.nanoTime() + nanos;
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
             }
         }
 

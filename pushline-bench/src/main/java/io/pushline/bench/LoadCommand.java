@@ -95,6 +95,10 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--window", description = "Most PUBLISH replies outstanding (default: ${DEFAULT-VALUE}).")
     int window = 2_000;
 
+    @Option(names = "--max-behind", description = "Closed loop: the publisher pauses while more than this many "
+            + "messages per client are undelivered; 0 = open loop (default: ${DEFAULT-VALUE}).")
+    int maxBehind;
+
     @Option(names = "--targets", split = ",", description = "Targets in order (default: REDIS,PUSHLINE).")
     List<Target> targets = new ArrayList<>(List.of(Target.REDIS, Target.PUSHLINE));
 
@@ -107,6 +111,14 @@ final class LoadCommand implements Callable<Integer> {
 
     @Option(names = "--client-threads", description = "Client event loops (default: ${DEFAULT-VALUE}).")
     int clientThreads = 2;
+
+    @Option(names = "--client-cost", paramLabel = "NANOS", description = "Each client busy for this many "
+            + "nanoseconds per delivery, after parsing it: a reader doing work per message (default: ${DEFAULT-VALUE}).")
+    long clientCostNanos;
+
+    @Option(names = "--client-read-buffer", paramLabel = "BYTES", description = "Bytes each client socket read asks "
+            + "for; 0 = Netty's adaptive guess, as a Netty reader does by default (default: ${DEFAULT-VALUE}).")
+    int clientReadBuffer;
 
     @Option(names = "--bind", split = ",", description = "Local source addresses for the clients, round robin "
             + "(e.g. 127.0.0.2,127.0.0.3), when one address runs out of ports.")
@@ -149,6 +161,10 @@ final class LoadCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "scenario: %d clients (+%d stalled), %s, %d-byte payloads, %s s measured after %s s "
                 + "warm-up, %d cores%n", clients, stalled, idle ? "idle" : rate <= 0 ? "full-speed publisher"
                 : (long) rate + " msg/s", size, duration, warmup, Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "clients: %d event loops, %s reads%s%s%n", clientThreads, clientReadBuffer > 0
+                ? clientReadBuffer + "-byte" : "adaptive", clientCostNanos > 0
+                ? ", busy " + clientCostNanos + " ns per delivery" : "", maxBehind > 0
+                ? "; publisher closed loop: pauses at " + maxBehind + " undelivered messages per client" : "");
         List<LoadResult> results = new ArrayList<>();
         boolean needsRedis = targets.stream().anyMatch(t -> !t.nats());
         boolean needsNats = targets.stream().anyMatch(Target::nats);
@@ -167,11 +183,22 @@ final class LoadCommand implements Callable<Integer> {
                         out.printf(Locale.ROOT, "ratio %s/%s: deliveries/s %.2fx, latency p50 %.3fx, p99 %.3fx, "
                                 + "p999 %.3fx%n", b.target, a.target, b.rate() / a.rate(), ratio(b, a, 50),
                                 ratio(b, a, 99), ratio(b, a, 99.9));
+                        out.printf(Locale.ROOT, "ratio %s/%s per delivery: server CPU %.2fx, client CPU %.2fx, server "
+                                + "write calls %.2fx, client reads %.2fx; clients disconnected %d vs %d%n", b.target,
+                                a.target, perDelivery(b.serverCpu, b) / perDelivery(a.serverCpu, a),
+                                perDelivery(b.clientCpu, b) / perDelivery(a.clientCpu, a),
+                                perDelivery(b.serverWrites, b) / perDelivery(a.serverWrites, a),
+                                perDelivery(b.clientReads, b) / perDelivery(a.clientReads, a), b.disconnects,
+                                a.disconnects);
                     }
                 }
             }
         }
         return 0;
+    }
+
+    private static double perDelivery(double value, LoadResult r) {
+        return value / Math.max(1, r.received);
     }
 
     private static double ratio(LoadResult b, LoadResult a, double percentile) {
@@ -223,7 +250,7 @@ final class LoadCommand implements Callable<Integer> {
             SslContext tls = tlsCa == null || target.direct() ? null
                     : SslContextBuilder.forClient().trustManager(tlsCa).protocols("TLSv1.3", "TLSv1.2").build();
             MessageTracker tracker = null;
-            try (LoadClients load = new LoadClients(clientThreads, null)) {
+            try (LoadClients load = new LoadClients(clientThreads, null, clientCostNanos, clientReadBuffer)) {
                 r.connectSeconds = load.connect(address, locals, clients, hello, false, tls);
                 if (stalled > 0) {
                     load.connect(address, locals, stalled, hello, true, tls);
@@ -246,6 +273,8 @@ final class LoadCommand implements Callable<Integer> {
                 try (LoadPublisher publisher = target == Target.PUSHLINE_HISTORY || target == Target.PUSHLINE_SCRIPTED
                         ? new HistoryPublisher("redis://127.0.0.1:" + redis.port())
                         : target.nats() ? new NatsLoadPublisher("127.0.0.1", nats.port())
+                        : maxBehind > 0 ? new Publisher("127.0.0.1", redis.port()).closedLoop(load::deliveries, clients,
+                                maxBehind)
                         : new Publisher("127.0.0.1", redis.port())) {
                     if (warmup > 0) {
                         long warm = publisher.run("bench", size, rate, warmup, window);
@@ -266,6 +295,10 @@ final class LoadCommand implements Callable<Integer> {
                     double serverCpu0 = ProcStats.cpuSeconds(r.serverPid);
                     double serverSys0 = ProcStats.systemCpuSeconds(r.serverPid);
                     double redisCpu0 = ProcStats.cpuSeconds(brokerPid);
+                    long writes0 = ProcStats.ioCounter(r.serverPid, "syscw");
+                    long reads0 = load.reads();
+                    long bytesRead0 = load.bytesRead();
+                    double clientCpu0 = load.loopCpuSeconds();
                     Sampler sampler = new Sampler(r.serverPid, sampleOmem && !target.nats() ? redis.port() : 0);
                     sampler.start();
                     long start = System.nanoTime();
@@ -277,6 +310,10 @@ final class LoadCommand implements Callable<Integer> {
                     r.serverCpu = ProcStats.cpuSeconds(r.serverPid) - serverCpu0;
                     r.serverSys = ProcStats.systemCpuSeconds(r.serverPid) - serverSys0;
                     r.redisCpu = ProcStats.cpuSeconds(brokerPid) - redisCpu0;
+                    r.serverWrites = ProcStats.ioCounter(r.serverPid, "syscw") - writes0;
+                    r.clientReads = load.reads() - reads0;
+                    r.clientBytesRead = load.bytesRead() - bytesRead0;
+                    r.clientCpu = load.loopCpuSeconds() - clientCpu0;
                     r.received = load.deliveries() - before;
                     r.expected = r.published * clients;
                     r.latency = load.latencies();

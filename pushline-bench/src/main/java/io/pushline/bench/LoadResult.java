@@ -26,6 +26,11 @@ final class LoadResult {
     long rssPeak;
     long omemPeak;
     long disconnects;
+    /** Over the measured phase: the server's write system calls, the clients' reads, bytes and CPU. */
+    long serverWrites;
+    long clientReads;
+    long clientBytesRead;
+    double clientCpu;
     Histogram latency = new Histogram(3);
     Histogram toLastClient;
     Map<String, String> serverStats;
@@ -86,6 +91,13 @@ final class LoadResult {
                     + "MiB%s; client disconnects %d%n", !target.direct() ? "pushline" : target.broker() + "(server)",
                     serverCpu, serverSys, target.broker(), redisCpu, mib(rssPeak), omemPeak > 0 ? String.format(Locale.ROOT,
                             "; redis largest client output buffer %.1f MiB", mib(omemPeak)) : "", disconnects);
+        }
+        if (published > 0 && received > 0) {
+            out.printf(Locale.ROOT, "per delivery: server write calls %.4f (%.0f bytes per write), client reads "
+                    + "%.4f (%.0f bytes per read), client CPU %.3f us, server CPU %.3f us; client event loops CPU %.2f s"
+                    + "%n", serverWrites / (double) received, clientBytesRead / (double) Math.max(1, serverWrites),
+                    clientReads / (double) received, clientBytesRead / (double) Math.max(1, clientReads),
+                    clientCpu * 1e6 / received, serverCpu * 1e6 / received, clientCpu);
         }
         if (subscribedAtEnd >= 0 && published > 0) {
             out.printf(Locale.ROOT, "clients still connected at the end: %d of %d%n", subscribedAtEnd,

@@ -31,6 +31,19 @@ final class ProcStats {
         return Long.parseLong(f[12]) / TICKS_PER_SECOND;
     }
 
+    /**
+     * A counter of {@code /proc/<pid>/io}: {@code syscw} counts the process's write system calls ({@code write},
+     * {@code writev}: how Netty's epoll transport and Redis write to sockets), {@code syscr} its reads.
+     */
+    static long ioCounter(long pid, String name) {
+        for (String line : read(Path.of("/proc", Long.toString(pid), "io"))) {
+            if (line.startsWith(name + ":")) {
+                return Long.parseLong(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new IllegalStateException(name + " missing from /proc/" + pid + "/io");
+    }
+
     /** Resident set size in bytes. */
     static long rssBytes(long pid) {
         return statusField(pid, "VmRSS:");

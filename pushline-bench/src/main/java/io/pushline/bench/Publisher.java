@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * Publishes to Redis over one pipelined RESP connection, paced to a rate or at full speed, each payload
@@ -28,6 +29,10 @@ final class Publisher implements LoadPublisher {
     private final AtomicLong receivers = new AtomicLong();
     private final Thread replies;
     private volatile IOException failure;
+    /** Closed loop: deliveries so far, and the most messages per client that may be undelivered (0: open loop). */
+    private LongSupplier delivered;
+    private long clients;
+    private long maxBehind;
 
     Publisher(String host, int port) throws IOException {
         socket = RespClient.connect(host, port);
@@ -36,6 +41,17 @@ final class Publisher implements LoadPublisher {
         replies = new Thread(this::readReplies, "bench-publisher-replies");
         replies.setDaemon(true);
         replies.start();
+    }
+
+    /**
+     * Closes the loop: from now on the publisher pauses while more than {@code maxBehind} messages per client are
+     * published but not yet delivered, as a well-behaved producer watching its consumers would.
+     */
+    Publisher closedLoop(LongSupplier deliveries, int clientCount, int maxBehindPerClient) {
+        this.delivered = deliveries;
+        this.clients = clientCount;
+        this.maxBehind = maxBehindPerClient;
+        return this;
     }
 
     /** The sum of PUBLISH replies: how many subscribers Redis says it delivered to. */
@@ -62,6 +78,7 @@ final class Publisher implements LoadPublisher {
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         long seq = 0;
+        long delivered0 = delivered == null ? 0 : delivered.getAsLong();
         while (true) {
             long now = System.nanoTime();
             if (now >= end) {
@@ -69,7 +86,8 @@ final class Publisher implements LoadPublisher {
             }
             long due = rate <= 0 ? Long.MAX_VALUE : (long) ((now - start) / 1e9 * rate) + 1;
             int batch = 0;
-            while (seq < due && batch < 64 && seq - acked.get() < window) {
+            while (seq < due && batch < 64 && seq - acked.get() < window
+                    && (maxBehind == 0 || seq * clients - (delivered.getAsLong() - delivered0) < maxBehind * clients)) {
                 out.write(head);
                 int n = stamp(payload, seq, System.nanoTime());
                 out.write(payload, 0, size + 2);

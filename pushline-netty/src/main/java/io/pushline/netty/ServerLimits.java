@@ -3,6 +3,7 @@ package io.pushline.netty;
 import io.pushline.RateLimitPolicy;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.internal.Checks;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -10,15 +11,27 @@ import java.util.Objects;
  * bounded whatever clients do. Every limit has a safe default; {@code SECURITY.md} says what happens at each.
  *
  * <pre>{@code
- * PushServer.builder().limits(ServerLimits.builder().maxQueuedBytes(4 * 1024 * 1024)
+ * PushServer.builder().limits(ServerLimits.builder().maxQueuedBytes(16 * 1024 * 1024)
+ *         .softQueuedLimit(2 * 1024 * 1024, Duration.ofSeconds(30))
  *         .slowConsumerPolicy(SlowConsumerPolicy.DROP).build())
  * }</pre>
  *
  * <p>Immutable and thread-safe.
  */
 public final class ServerLimits {
-    /** The default outbound buffer limit per connection: 1 MiB. */
-    public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+    /**
+     * The default hard outbound limit per connection: 32 MiB, Redis's hard limit for a Pub/Sub subscriber. Past it
+     * the slow-consumer policy applies at once. A broadcast shared by many clients is held once in memory, whatever
+     * the number of clients queueing it.
+     */
+    public static final int DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+    /**
+     * The default soft outbound limit per connection: 8 MiB, tolerated for {@link #DEFAULT_SOFT_QUEUED_DURATION}
+     * (Redis's soft limit for a Pub/Sub subscriber).
+     */
+    public static final int DEFAULT_SOFT_QUEUED_BYTES = 8 * 1024 * 1024;
+    /** How long a connection may stay over its soft outbound limit by default: 60 seconds, as in Redis. */
+    public static final Duration DEFAULT_SOFT_QUEUED_DURATION = Duration.ofSeconds(60);
     /** The default slow-consumer policy: disconnect. */
     public static final SlowConsumerPolicy DEFAULT_SLOW_CONSUMER_POLICY = SlowConsumerPolicy.DISCONNECT;
     /** The default limit on open connections: 1,000,000 (the open-file limit usually binds first). */
@@ -43,8 +56,8 @@ public final class ServerLimits {
     /** The most messages one resume ({@code SUB ... FROM} or {@code LAST}) replays, by default. */
     public static final int DEFAULT_MAX_REPLAY_MESSAGES = 1_000;
     /**
-     * The most payload bytes one resume replays, by default: half the default outbound bound, so that a replay alone
-     * never makes a client a slow consumer.
+     * The most payload bytes one resume replays, by default: 512 KiB, a sixteenth of the default soft outbound
+     * limit, so that a replay alone never puts a client behind.
      */
     public static final int DEFAULT_MAX_REPLAY_BYTES = 512 * 1024;
 
@@ -52,6 +65,8 @@ public final class ServerLimits {
     public static final ServerLimits DEFAULT = builder().build();
 
     private final int maxQueuedBytes;
+    private final int softQueuedBytes;
+    private final Duration softQueuedDuration;
     private final SlowConsumerPolicy slowConsumerPolicy;
     private final int maxConnections;
     private final int maxConnectionsPerAddress;
@@ -67,6 +82,8 @@ public final class ServerLimits {
         this.maxReplayMessages = b.maxReplayMessages;
         this.maxReplayBytes = b.maxReplayBytes;
         this.maxQueuedBytes = b.maxQueuedBytes;
+        this.softQueuedBytes = b.softQueuedBytes;
+        this.softQueuedDuration = b.softQueuedDuration;
         this.slowConsumerPolicy = b.slowConsumerPolicy;
         this.maxConnections = b.maxConnections;
         this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
@@ -92,7 +109,8 @@ public final class ServerLimits {
      * @return a new builder
      */
     public Builder toBuilder() {
-        return new Builder().maxQueuedBytes(maxQueuedBytes).slowConsumerPolicy(slowConsumerPolicy)
+        return new Builder().maxQueuedBytes(maxQueuedBytes).softQueuedLimit(softQueuedBytes, softQueuedDuration)
+                .slowConsumerPolicy(slowConsumerPolicy)
                 .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
                 .inboundRateLimit(inboundRateLimit).inboundByteRateLimit(inboundByteRateLimit)
                 .inboundRatePolicy(inboundRatePolicy)
@@ -101,7 +119,7 @@ public final class ServerLimits {
     }
 
     /**
-     * Returns the outbound buffer limit per connection.
+     * Returns the hard outbound limit per connection: past it the slow-consumer policy applies at once.
      *
      * @return bytes
      */
@@ -110,7 +128,39 @@ public final class ServerLimits {
     }
 
     /**
-     * Returns what happens to a client whose outbound buffer is full.
+     * Returns the soft outbound limit per connection: a connection that stays over it for longer than
+     * {@link #softQueuedDuration()} is a slow consumer. It has no effect when it is not below
+     * {@link #maxQueuedBytes()}.
+     *
+     * @return bytes
+     */
+    public int softQueuedBytes() {
+        return softQueuedBytes;
+    }
+
+    /**
+     * Returns how long a connection may stay over {@link #softQueuedBytes()} before the slow-consumer policy applies;
+     * zero makes the soft limit a hard one.
+     *
+     * @return the duration
+     */
+    public Duration softQueuedDuration() {
+        return softQueuedDuration;
+    }
+
+    /**
+     * Returns the outbound level from which a connection counts as behind: the soft limit when it is below the hard
+     * one, else the hard limit. Past it the server stops reading the connection's commands until it drained to half
+     * of it.
+     *
+     * @return bytes
+     */
+    public int behindQueuedBytes() {
+        return Math.min(softQueuedBytes, maxQueuedBytes);
+    }
+
+    /**
+     * Returns what happens to a slow consumer.
      *
      * @return the policy
      */
@@ -201,7 +251,8 @@ public final class ServerLimits {
 
     @Override
     public String toString() {
-        return "ServerLimits[maxQueuedBytes=" + maxQueuedBytes + ", " + slowConsumerPolicy + ", maxConnections="
+        return "ServerLimits[maxQueuedBytes=" + maxQueuedBytes + ", soft=" + softQueuedBytes + " for "
+                + softQueuedDuration + ", " + slowConsumerPolicy + ", maxConnections="
                 + maxConnections + ", perAddress=" + maxConnectionsPerAddress + ", inbound=" + inboundRateLimit
                 + "/s and " + inboundByteRateLimit + " B/s (" + inboundRatePolicy + "), subscriptions="
                 + maxTopicsPerConnection + " topics and " + maxPatternsPerConnection + " patterns, replay="
@@ -211,6 +262,8 @@ public final class ServerLimits {
     /** Builds {@link ServerLimits}. Setters check their argument at once. Not thread-safe. */
     public static final class Builder {
         private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+        private int softQueuedBytes = DEFAULT_SOFT_QUEUED_BYTES;
+        private Duration softQueuedDuration = DEFAULT_SOFT_QUEUED_DURATION;
         private SlowConsumerPolicy slowConsumerPolicy = DEFAULT_SLOW_CONSUMER_POLICY;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
@@ -226,10 +279,12 @@ public final class ServerLimits {
         }
 
         /**
-         * Sets the most bytes that may wait in one connection's outbound buffer (pushes, replies, echoes,
-         * heartbeats alike) before the slow-consumer policy applies. Defaults to {@link #DEFAULT_MAX_QUEUED_BYTES}.
-         * A message is queued whenever the buffer is below the limit, so one frame larger than the limit is still
-         * delivered (the buffer then exceeds the limit by at most one frame) instead of being refused forever.
+         * Sets the hard outbound limit: the most bytes that may wait in one connection's outbound buffer (pushes,
+         * replies, echoes, heartbeats alike, each write counted with a small fixed overhead) before the slow-consumer
+         * policy applies, at once. Defaults to {@link #DEFAULT_MAX_QUEUED_BYTES}. A message is queued whenever the
+         * buffer is below the limit, so one frame larger than the limit is still delivered (the buffer then exceeds
+         * the limit by at most one frame) instead of being refused forever. Like Redis's
+         * {@code client-output-buffer-limit}, it works with a soft limit: see {@link #softQueuedLimit}.
          *
          * @param maxQueuedBytes the limit, at least 1024
          * @return this builder
@@ -240,8 +295,33 @@ public final class ServerLimits {
         }
 
         /**
-         * Sets what happens to a client whose outbound buffer is full: disconnect it, or drop its pushes (its own
-         * commands then wait unread until the buffer drained, since replies are never dropped). Defaults to
+         * Sets the soft outbound limit, Redis's {@code client-output-buffer-limit} soft limit and NATS's write
+         * deadline in one: a connection whose outbound buffer stays over {@code bytes} for longer than
+         * {@code heldFor} is a slow consumer (disconnected, or its pushes dropped until it drained to half of
+         * {@code bytes}, as the policy says), while one that is only briefly behind gets everything, up to the hard
+         * limit ({@link #maxQueuedBytes}). The time is checked whenever more is queued for the connection; a
+         * connection that drains below half of {@code bytes} starts afresh. A {@code heldFor} of zero makes
+         * {@code bytes} a hard limit; {@code bytes} at or above the hard limit leaves only the hard limit. Defaults
+         * to {@link #DEFAULT_SOFT_QUEUED_BYTES} for {@link #DEFAULT_SOFT_QUEUED_DURATION}.
+         *
+         * @param bytes the soft limit, at least 1024
+         * @param heldFor how long a connection may stay over it, zero or more
+         * @return this builder
+         */
+        public Builder softQueuedLimit(int bytes, Duration heldFor) {
+            this.softQueuedBytes = Checks.inRange(bytes, 1024, Integer.MAX_VALUE, "bytes");
+            Objects.requireNonNull(heldFor, "heldFor");
+            if (heldFor.isNegative()) {
+                throw new IllegalArgumentException("heldFor: " + heldFor + " (expected: >= 0)");
+            }
+            this.softQueuedDuration = heldFor;
+            return this;
+        }
+
+        /**
+         * Sets what happens to a slow consumer (over the hard outbound limit, or over the soft one for too long):
+         * disconnect it, or drop its pushes until it drained (its own commands then wait unread until the buffer
+         * drained, since replies are never dropped). Defaults to
          * {@link #DEFAULT_SLOW_CONSUMER_POLICY}.
          *
          * @param policy the policy

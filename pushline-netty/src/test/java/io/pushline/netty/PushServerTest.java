@@ -198,7 +198,8 @@ class PushServerTest {
     void aClientThatNeverReadsIsDisconnectedAndTheOthersGetEverything() throws Exception {
         List<Client> slow = new CopyOnWriteArrayList<>();
         PushServer server = start(PushServer.builder().defaultTopics("flood")
-                .limits(l -> l.slowConsumerPolicy(SlowConsumerPolicy.DISCONNECT)).listener(new PushListener() {
+                .limits(l -> l.maxQueuedBytes(1024 * 1024).slowConsumerPolicy(SlowConsumerPolicy.DISCONNECT))
+                .listener(new PushListener() {
                     @Override
                     public void slowConsumer(Client client, SlowConsumerPolicy policy) {
                         slow.add(client);

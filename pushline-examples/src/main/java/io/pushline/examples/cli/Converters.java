@@ -67,6 +67,20 @@ final class Converters {
         }
     }
 
+    /** A duration of zero or more, in the syntax of {@link DurationConverter}. */
+    static final class NonNegativeDuration implements ITypeConverter<Duration> {
+        private final DurationConverter parse = new DurationConverter();
+
+        @Override
+        public Duration convert(String value) {
+            Duration d = parse.convert(value);
+            if (d.isNegative()) {
+                throw new TypeConversionException(value + " is negative (expected e.g. 0s, 500ms, 30s)");
+            }
+            return d;
+        }
+    }
+
     /** An outbound buffer bound: a size of at least 1k. */
     static final class QueuedSize implements ITypeConverter<Integer> {
         private final SizeConverter parse = new SizeConverter();

@@ -83,10 +83,21 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--echo", description = "Echo every frame back to the client that sent it.")
     boolean echo;
 
-    @Option(names = "--max-queued", paramLabel = "SIZE", defaultValue = "1m", converter = Converters.QueuedSize.class,
-            description = "Outbound buffer per connection before the slow-consumer policy applies, e.g. 256k, 32m "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-queued", paramLabel = "SIZE", defaultValue = "32m", converter = Converters.QueuedSize.class,
+            description = "Hard outbound limit per connection: past it the slow-consumer policy applies at once, e.g. "
+                    + "256k, 32m (default: ${DEFAULT-VALUE}).")
     int maxQueued;
+
+    @Option(names = "--soft-queued", paramLabel = "SIZE", defaultValue = "8m", converter = Converters.QueuedSize.class,
+            description = "Soft outbound limit per connection: a client over it for longer than --soft-queued-for is "
+                    + "a slow consumer (default: ${DEFAULT-VALUE}).")
+    int softQueued;
+
+    @Option(names = "--soft-queued-for", paramLabel = "DURATION", defaultValue = "60s",
+            converter = Converters.NonNegativeDuration.class,
+            description = "How long a client may stay over --soft-queued; 0s makes it a hard limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration softQueuedFor;
 
     @Option(names = "--slow-policy", defaultValue = "disconnect",
             description = "What to do with a slow consumer: disconnect or drop (default: ${DEFAULT-VALUE}).")
@@ -194,8 +205,8 @@ final class ServerCommand implements Callable<Integer> {
         PushServerBuilder builder = PushServer.builder().port(port).framing(framed)
                 .protocol(protocol).allowPublish(allowPublish).defaultTopics(topics.toArray(new String[0]))
                 .onClientFrame(echo ? ClientHandlers.echo() : ClientHandlers.ignore())
-                .limits(l -> l.maxQueuedBytes(maxQueued).slowConsumerPolicy(slowPolicy)
-                        .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
+                .limits(l -> l.maxQueuedBytes(maxQueued).softQueuedLimit(softQueued, softQueuedFor)
+                        .slowConsumerPolicy(slowPolicy).maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
                         .inboundRateLimit(rateLimit).inboundByteRateLimit(byteRateLimit).inboundRatePolicy(ratePolicy)
                         .maxSubscriptionsPerConnection(maxTopics, maxPatterns)
                         .maxReplay(maxReplay, ServerLimits.DEFAULT_MAX_REPLAY_BYTES))

@@ -31,7 +31,9 @@ class CliOptionsTest {
         assertThat(server.port).isEqualTo(5567);
         assertThat(server.topics).containsExactly("updates");
         assertThat(server.protocol).isEqualTo(Protocol.RAW);
-        assertThat(server.maxQueued).isEqualTo(1024 * 1024);
+        assertThat(server.maxQueued).isEqualTo(ServerLimits.DEFAULT_MAX_QUEUED_BYTES);
+        assertThat(server.softQueued).isEqualTo(ServerLimits.DEFAULT_SOFT_QUEUED_BYTES);
+        assertThat(server.softQueuedFor).isEqualTo(ServerLimits.DEFAULT_SOFT_QUEUED_DURATION);
         assertThat(server.slowPolicy).isEqualTo(SlowConsumerPolicy.DISCONNECT);
         assertThat(server.heartbeat).isEqualTo(Duration.ofSeconds(30));
         assertThat(server.idleTimeout).isNull();
@@ -39,10 +41,13 @@ class CliOptionsTest {
 
     @Test
     void sizesDurationsAndPolicies() {
-        ServerCommand server = parseServer("server", "--max-queued", "256k", "--slow-policy", "drop",
+        ServerCommand server = parseServer("server", "--max-queued", "256k", "--soft-queued", "64k",
+                "--soft-queued-for", "0s", "--slow-policy", "drop",
                 "--protocol", "commands", "--allow-publish", "--idle-timeout", "500ms", "--heartbeat", "PT0.1S",
                 "--topic", "a", "--topic", "b");
         assertThat(server.maxQueued).isEqualTo(256 * 1024);
+        assertThat(server.softQueued).isEqualTo(64 * 1024);
+        assertThat(server.softQueuedFor).isEqualTo(Duration.ZERO);
         assertThat(server.slowPolicy).isEqualTo(SlowConsumerPolicy.DROP);
         assertThat(server.protocol).isEqualTo(Protocol.COMMANDS);
         assertThat(server.allowPublish).isTrue();

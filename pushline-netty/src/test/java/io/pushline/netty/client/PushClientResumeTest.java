@@ -440,6 +440,53 @@ class PushClientResumeTest {
         assertThat(stallEnded).as("the stall ended when the test said so").isTrue();
     }
 
+    @Test
+    void aSlowClientCutForStayingBehindComesBackAndResumesWithNothingLost() throws Exception {
+        // behind by more than 64 KiB for more than 200 ms: cut, far under the hard limit
+        PushServer server = start(HistoryOptions.builder().size(10_000).build(), ServerLimits.builder()
+                .maxQueuedBytes(64 * 1024 * 1024).softQueuedLimit(64 * 1024, Duration.ofMillis(200))
+                .maxReplay(10_000, 64 * 1024 * 1024).build());
+        Sink sink = new Sink();
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        AtomicBoolean stallEnded = new AtomicBoolean();
+        AtomicInteger connections = new AtomicInteger();
+        PushClient client = connect(sink.attach(PushClient.builder().host("127.0.0.1").port(server.port())
+                .reconnectPolicy(FAST)).onStateChange(s -> {
+                    if (s == State.CONNECTED) {
+                        connections.incrementAndGet();
+                    }
+                }).onMessage(m -> {
+                    sink.accept(m);
+                    if (m.position() != null && m.position().offset() == 1 && stalled.getCount() > 0) {
+                        stalled.countDown(); // its event loop stops here: it reads nothing until the test says
+                        try {
+                            stallEnded.set(resume.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt(); // the client is closing; the test fails on stallEnded
+                        }
+                    }
+                }));
+        get(client.subscribe("h.slow"));
+        byte[] payload = new byte[4096];
+        java.util.Arrays.fill(payload, (byte) 'x');
+        int n = 2_000; // 8 MiB: more than the socket buffers and the soft limit, an eighth of the hard limit
+        for (int i = 0; i < n; i++) {
+            source.publish("h.slow", payload).join();
+        }
+        assertThat(released(stalled)).isTrue();
+        await().atMost(TIMEOUT).until(() -> server.metrics().connectionsClosed()
+                .getOrDefault(io.pushline.CloseReason.SLOW_CONSUMER, 0L) == 1L);
+        resume.countDown();
+        // it reads what reached it before the cut, reconnects, and resumes from the last message it got
+        await().atMost(TIMEOUT).until(() -> sink.size() == n);
+        assertEveryMessageOnceInOrder(sink, n);
+        assertThat(sink.resumes).isNotEmpty().allMatch(r -> r.startsWith("recovered h.slow "));
+        assertThat(connections.get()).isGreaterThanOrEqualTo(2);
+        assertThat(server.metrics().messagesDropped().get(DropReason.SLOW_CONSUMER)).isZero();
+        assertThat(stallEnded).as("the stall ended when the test said so").isTrue();
+    }
+
     private static boolean released(CountDownLatch latch) throws InterruptedException {
         return latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }

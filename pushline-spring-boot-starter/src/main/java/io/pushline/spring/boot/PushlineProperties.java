@@ -99,8 +99,11 @@ public record PushlineProperties(
     /**
      * The {@code pushline.limits.*} properties ({@link io.pushline.netty.ServerLimits}).
      *
-     * @param maxQueued Outbound bytes queued per connection before the slow-consumer policy applies.
-     * @param slowConsumerPolicy What to do with a connection over max-queued: disconnect or drop.
+     * @param maxQueued Hard outbound limit per connection: past it the slow-consumer policy applies at once.
+     * @param softQueued Soft outbound limit per connection: a connection over it for longer than soft-queued-for is
+     *     a slow consumer.
+     * @param softQueuedFor How long a connection may stay over soft-queued; 0s makes it a hard limit.
+     * @param slowConsumerPolicy What to do with a slow consumer: disconnect or drop.
      * @param maxConnections Most open connections.
      * @param maxConnectionsPerAddress Most open connections from one IP address (IPv6: one /64).
      * @param maxTopics Most topics one commands client may subscribe to.
@@ -110,7 +113,9 @@ public record PushlineProperties(
      * @param ratePolicy What to do with a client over a rate limit: throttle or disconnect.
      */
     public record Limits(
-            @DefaultValue("1MB") DataSize maxQueued,
+            @DefaultValue("32MB") DataSize maxQueued,
+            @DefaultValue("8MB") DataSize softQueued,
+            @DefaultValue("60s") Duration softQueuedFor,
             @DefaultValue("disconnect") SlowConsumerPolicy slowConsumerPolicy,
             @DefaultValue("1000000") int maxConnections,
             @DefaultValue("1000") int maxConnectionsPerAddress,

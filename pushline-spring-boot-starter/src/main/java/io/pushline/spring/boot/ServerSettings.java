@@ -65,6 +65,8 @@ final class ServerSettings {
         ServerLimits.Builder b = ServerLimits.builder();
         check("pushline.limits.max-queued", l.maxQueued(),
                 () -> b.maxQueuedBytes(bytes("pushline.limits.max-queued", l.maxQueued())));
+        check("pushline.limits.soft-queued/soft-queued-for", l.softQueued() + "/" + l.softQueuedFor(),
+                () -> b.softQueuedLimit(bytes("pushline.limits.soft-queued", l.softQueued()), l.softQueuedFor()));
         b.slowConsumerPolicy(l.slowConsumerPolicy());
         check("pushline.limits.max-connections", l.maxConnections(), () -> b.maxConnections(l.maxConnections()));
         check("pushline.limits.max-connections-per-address", l.maxConnectionsPerAddress(),

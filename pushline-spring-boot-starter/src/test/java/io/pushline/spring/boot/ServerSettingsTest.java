@@ -43,6 +43,8 @@ class ServerSettingsTest {
         ServerLimits limits = ServerSettings.limits(p);
         ServerLimits defaults = ServerLimits.DEFAULT;
         assertThat(limits.maxQueuedBytes()).isEqualTo(defaults.maxQueuedBytes());
+        assertThat(limits.softQueuedBytes()).isEqualTo(defaults.softQueuedBytes());
+        assertThat(limits.softQueuedDuration()).isEqualTo(defaults.softQueuedDuration());
         assertThat(limits.slowConsumerPolicy()).isEqualTo(defaults.slowConsumerPolicy());
         assertThat(limits.maxConnections()).isEqualTo(defaults.maxConnections());
         assertThat(limits.maxConnectionsPerAddress()).isEqualTo(defaults.maxConnectionsPerAddress());
@@ -80,7 +82,8 @@ class ServerSettingsTest {
                 "pushline.protocol=commands", "pushline.framing=length-prefixed", "pushline.max-frame-length=1MB",
                 "pushline.default-topics=a,b", "pushline.allow-publish=true", "pushline.source=in-memory",
                 "pushline.event-loop-threads=3", "pushline.native-transport=false",
-                "pushline.limits.max-queued=256KB", "pushline.limits.slow-consumer-policy=drop",
+                "pushline.limits.max-queued=256KB", "pushline.limits.soft-queued=64KB",
+                "pushline.limits.soft-queued-for=3s", "pushline.limits.slow-consumer-policy=drop",
                 "pushline.limits.max-connections=500", "pushline.limits.max-connections-per-address=50",
                 "pushline.limits.max-topics=10", "pushline.limits.max-patterns=0", "pushline.limits.rate-limit=100",
                 "pushline.limits.byte-rate-limit=64KB", "pushline.limits.rate-policy=disconnect",
@@ -102,6 +105,8 @@ class ServerSettingsTest {
 
         ServerLimits limits = ServerSettings.limits(p);
         assertThat(limits.maxQueuedBytes()).isEqualTo(256 * 1024);
+        assertThat(limits.softQueuedBytes()).isEqualTo(64 * 1024);
+        assertThat(limits.softQueuedDuration()).isEqualTo(Duration.ofSeconds(3));
         assertThat(limits.slowConsumerPolicy()).isEqualTo(SlowConsumerPolicy.DROP);
         assertThat(limits.maxConnections()).isEqualTo(500);
         assertThat(limits.maxConnectionsPerAddress()).isEqualTo(50);

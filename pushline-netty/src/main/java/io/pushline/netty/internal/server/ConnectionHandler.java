@@ -221,6 +221,8 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
             client.onWritable();
+        } else {
+            client.onUnwritable();
         }
         ctx.fireChannelWritabilityChanged();
     }

@@ -19,11 +19,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides when the next inbound frame may be handled, between the frame decoder and the protocol handler:
  * <ul>
- *   <li><b>Outbound bound.</b> A frame is handled only while the connection's outbound buffer is under its bound
- *       (the channel is writable), because handling it may queue a reply or an echo. While the buffer is full,
- *       reading stops and the frames already decoded wait (one read's worth at most); under
- *       {@link SlowConsumerPolicy#DISCONNECT} the client is a slow consumer and is disconnected instead. So replies
- *       and echoes never take a connection more than one frame past its bound.</li>
+ *   <li><b>Outbound bound.</b> A frame is handled only while the connection is not behind (its outbound buffer is
+ *       under the soft limit: the channel is writable), because handling it may queue a reply or an echo. While it
+ *       is behind, reading stops and the frames already decoded wait (one read's worth at most); under
+ *       {@link SlowConsumerPolicy#DISCONNECT} a client that is a slow consumer (over the hard limit, or behind for
+ *       too long) is disconnected instead. So replies and echoes never take a connection more than one frame past
+ *       the level where it counts as behind.</li>
  *   <li><b>Rate.</b> A token bucket of frames and one of bytes, each refilled at its rate per second and allowing
  *       bursts of one second's worth (the byte bucket at least one frame). Over the limit it either stops reading and
  *       lets the frames already read through as tokens come (the kernel's receive window then pushes back on the
@@ -67,10 +68,10 @@ final class InboundFlowControl extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        if (!ctx.channel().isWritable() && slowConsumerPolicy == SlowConsumerPolicy.DISCONNECT) {
+        if (!ctx.channel().isWritable() && slowConsumerPolicy == SlowConsumerPolicy.DISCONNECT && client.overLimit()) {
             ReferenceCountUtil.release(msg);
             releaseWaiting();
-            client.slowConsumer("replies");
+            client.slowConsumer("replies waiting");
             return;
         }
         if (ctx.channel().isWritable() && waiting.isEmpty() && ratePolicy == RateLimitPolicy.DISCONNECT) {

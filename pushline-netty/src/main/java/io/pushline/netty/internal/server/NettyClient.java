@@ -19,6 +19,7 @@ import io.pushline.SlowConsumerPolicy;
 import io.pushline.Topics;
 import io.pushline.internal.Checks;
 import io.pushline.internal.LogText;
+import io.pushline.netty.ServerLimits;
 import io.pushline.netty.internal.Frames;
 import io.pushline.netty.internal.WebSocketFrames;
 import java.net.SocketAddress;
@@ -53,6 +54,8 @@ public final class NettyClient implements Client {
     private boolean dropping;
     /** Only touched on the event loop: drops not yet reported to a {@code commands} client. */
     private long droppedSinceHint;
+    /** Only touched on the event loop: null until the client first fell behind (over the soft outbound limit). */
+    private Backlog backlog;
     private volatile CloseReason closeReason;
     /** Its authentication and authorization. */
     private final ClientAuth auth;
@@ -153,9 +156,9 @@ public final class NettyClient implements Client {
         if (!channel.isActive() || payload.length > framing.maxFrameLength() || !Frames.canFrame(framing, payload)) {
             return false;
         }
-        if (!channel.isWritable()) {
+        if (!channel.isWritable() && (channel.eventLoop().inEventLoop() ? overLimit() : Backlog.overHardLimit(this))) {
             if (server.config().slowConsumerPolicy() == SlowConsumerPolicy.DISCONNECT) {
-                onLoop(() -> slowConsumer("frames sent by the host"));
+                onLoop(() -> slowConsumer("frames sent by the host waiting"));
             } else {
                 server.metrics().dropped(DropReason.SLOW_CONSUMER);
             }
@@ -381,7 +384,7 @@ public final class NettyClient implements Client {
         if (!channel.isActive()) {
             return false;
         }
-        if (!channel.isWritable()) {
+        if (!channel.isWritable() && overLimit()) {
             onSlowConsumer(message != null ? List.of(message) : run);
             return false;
         }
@@ -399,6 +402,9 @@ public final class NettyClient implements Client {
      * {@code commands} client how many messages it missed, as {@code MSG $dropped - <count>}.
      */
     void onWritable() {
+        if (backlog != null) {
+            backlog.caughtUp();
+        }
         if (droppedSinceHint == 0 || !channel.isActive()) {
             return;
         }
@@ -407,6 +413,26 @@ public final class NettyClient implements Client {
                     channel.voidPromise());
         }
         droppedSinceHint = 0;
+    }
+
+    /** Called on the event loop when the outbound buffer went over the soft limit: the client is behind from now. */
+    void onUnwritable() {
+        backlog().fellBehind();
+    }
+
+    /**
+     * On the event loop, while the channel is not writable (it is behind): whether it is a slow consumer now, over
+     * the hard outbound limit or behind for longer than the soft limit allows. Till then everything is queued for it.
+     */
+    boolean overLimit() {
+        return backlog().overLimit();
+    }
+
+    private Backlog backlog() {
+        if (backlog == null) {
+            backlog = new Backlog(this);
+        }
+        return backlog;
     }
 
     /** Its authentication and the authorizer's decisions for it. */
@@ -446,7 +472,7 @@ public final class NettyClient implements Client {
         }
     }
 
-    /** The outbound buffer is full: drops {@code messages} (counted in bulk) or disconnects, per the policy. */
+    /** A slow consumer: drops {@code messages} (counted in bulk) or disconnects, per the policy. */
     private void onSlowConsumer(List<Message> messages) {
         SlowConsumerPolicy policy = server.config().slowConsumerPolicy();
         if (policy == SlowConsumerPolicy.DROP) {
@@ -465,19 +491,21 @@ public final class NettyClient implements Client {
             }
             return;
         }
-        slowConsumer("pushes");
+        slowConsumer("pushes waiting");
     }
 
     /**
-     * Disconnects this client as a slow consumer (on the event loop): its outbound buffer is over the bound and
-     * {@code what} would have queued more. Reported once.
+     * Disconnects this client as a slow consumer (on the event loop): its outbound buffer is over the hard limit, or
+     * over the soft one for too long, and {@code what} says why now. Reported once.
      */
     void slowConsumer(String what) {
         if (!channel.isActive() || closeReason == CloseReason.SLOW_CONSUMER) {
             return;
         }
-        LOG.info("client {} {}: slow consumer (more than {} bytes queued, {} waiting), disconnecting", id,
-                channel.remoteAddress(), server.config().maxQueuedBytes(), what);
+        ServerLimits limits = server.config().limits();
+        LOG.info("client {} {}: slow consumer ({} bytes queued, {}; limits {} bytes, or {} bytes for {}),"
+                + " disconnecting", id, channel.remoteAddress(), Backlog.queuedBytes(channel), what,
+                limits.maxQueuedBytes(), limits.softQueuedBytes(), limits.softQueuedDuration());
         server.metrics().slowConsumers.increment();
         closeReason(CloseReason.SLOW_CONSUMER);
         server.listener().slowConsumer(this, SlowConsumerPolicy.DISCONNECT);

@@ -126,7 +126,7 @@ public final class ServerRuntime {
     }
 
     private ServerBootstrap bootstrap(Transport transport, ChannelHandler initializer) {
-        int high = config.maxQueuedBytes();
+        int high = config.limits().behindQueuedBytes(); // not writable: behind; policy per NettyClient.overLimit
         return new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())

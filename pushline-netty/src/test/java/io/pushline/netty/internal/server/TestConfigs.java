@@ -9,6 +9,7 @@ import io.pushline.SlowConsumerPolicy;
 import io.pushline.TopicAuthorizer;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTimeouts;
+import java.time.Duration;
 import java.util.List;
 
 /** Server settings for tests that build the machinery by hand (on {@code EmbeddedChannel}s), defaults elsewhere. */
@@ -16,10 +17,15 @@ final class TestConfigs {
     private TestConfigs() {
     }
 
+    /** The default limits without a soft one: a client that is not writable is over its limit. */
     static ServerConfig config(MessageSource source, Protocol protocol, Framing framing, SlowConsumerPolicy policy) {
+        return config(source, protocol, framing, ServerLimits.builder().slowConsumerPolicy(policy)
+                .softQueuedLimit(ServerLimits.DEFAULT_MAX_QUEUED_BYTES, Duration.ZERO).build());
+    }
+
+    static ServerConfig config(MessageSource source, Protocol protocol, Framing framing, ServerLimits limits) {
         return new ServerConfig(null, 0, source, false, framing, protocol, false, null, TopicAuthorizer.ALLOW_ALL,
-                List.of(), ClientHandlers.echo(), PushListener.NONE,
-                ServerLimits.builder().slowConsumerPolicy(policy).build(), ServerTimeouts.DEFAULT, null, 1, null,
+                List.of(), ClientHandlers.echo(), PushListener.NONE, limits, ServerTimeouts.DEFAULT, null, 1, null,
                 false);
     }
 }

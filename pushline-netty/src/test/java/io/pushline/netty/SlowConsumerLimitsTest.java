@@ -1,0 +1,189 @@
+package io.pushline.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.channel.ChannelOutboundBuffer;
+import io.pushline.Client;
+import io.pushline.CloseReason;
+import io.pushline.DropReason;
+import io.pushline.InMemoryMessageSource;
+import io.pushline.PushListener;
+import io.pushline.SlowConsumerPolicy;
+import io.pushline.netty.internal.server.NettyClient;
+import io.pushline.test.CloseAfterEach;
+import io.pushline.test.TcpTestClient;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The outbound limits with time over real sockets: a client that stops reading for a moment gets everything once it
+ * reads again; one that stays stopped is a slow consumer after the soft limit's duration, or at once past the hard
+ * limit; and the clients that read get everything meanwhile.
+ */
+class SlowConsumerLimitsTest {
+    private static final int SOFT = 64 * 1024;
+    private static final String PAYLOAD = "p".repeat(1000);
+
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
+
+    private final List<Client> slow = new CopyOnWriteArrayList<>();
+    private InMemoryMessageSource source;
+
+    private PushServer start(int hard, Duration softFor, SlowConsumerPolicy policy) {
+        PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).defaultTopics("t")
+                .limits(l -> l.maxQueuedBytes(hard).softQueuedLimit(SOFT, softFor).slowConsumerPolicy(policy))
+                .listener(new PushListener() {
+                    @Override
+                    public void slowConsumer(Client client, SlowConsumerPolicy applied) {
+                        slow.add(client);
+                    }
+                }).build().start());
+        source = (InMemoryMessageSource) server.source();
+        return server;
+    }
+
+    /** The server's side of a test client that connected, once it is subscribed to the default topic. */
+    private static NettyClient serverSide(PushServer server, TcpTestClient client) {
+        await().until(() -> server.clients().stream().anyMatch(c -> isOf(c, client) && server.topics(c).contains("t")));
+        return (NettyClient) server.clients().stream().filter(c -> isOf(c, client)).findFirst().orElseThrow();
+    }
+
+    private static long queued(NettyClient client) {
+        ChannelOutboundBuffer out = client.channel().unsafe().outboundBuffer();
+        return out == null ? -1 : out.totalPendingWriteBytes();
+    }
+
+    private static boolean isOf(Client c, TcpTestClient client) {
+        return c.remoteAddress().equals(client.socket().getLocalSocketAddress());
+    }
+
+    private void publish(int i) {
+        source.publish("t", (i + " " + PAYLOAD).getBytes(StandardCharsets.UTF_8)).join();
+    }
+
+    /** Publishes messages {@code from} on until the client is behind (over the soft limit); returns the next index. */
+    private int publishUntilBehind(NettyClient client, int from) {
+        int i = from;
+        while (client.channel().isWritable()) {
+            assertThat(i - from).as("messages published without the client falling behind").isLessThan(100_000);
+            publish(i++);
+        }
+        return i;
+    }
+
+    private static void assertReads(TcpTestClient client, int from, int to) {
+        for (int i = from; i < to; i++) {
+            assertThat(client.readLine()).startsWith(i + " ");
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingForAMomentGetsEverythingOnceItReadsAgain() {
+        PushServer server = start(16 * 1024 * 1024, Duration.ofSeconds(30), SlowConsumerPolicy.DISCONNECT);
+        TcpTestClient reader = closer.add(new TcpTestClient(server.port(), 4096));
+        NettyClient behind = serverSide(server, reader);
+        int n = publishUntilBehind(behind, 0); // past the kernel's buffers and the soft limit: queued in the server
+        for (int i = 0; i < 200; i++) {
+            publish(n++);
+        }
+        assertReads(reader, 0, n);
+        publish(n);
+        assertReads(reader, n, n + 1);
+        assertThat(slow).isEmpty();
+        assertThat(behind.isOpen()).isTrue();
+    }
+
+    /** Reads lines on a thread of its own and counts those that come in order: {@code <index> <payload>}. */
+    private static final class Reader extends Thread {
+        final AtomicInteger inOrder = new AtomicInteger();
+        /** Why it stopped reading: the connection closed when the test ended, or a read failed before. */
+        volatile RuntimeException ended;
+        private final TcpTestClient client;
+
+        Reader(TcpTestClient client) {
+            super("reader");
+            setDaemon(true);
+            this.client = client;
+            start();
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (client.readLine().startsWith(inOrder.get() + " ")) {
+                    inOrder.incrementAndGet();
+                }
+            } catch (UncheckedIOException e) {
+                ended = e; // the test checks it while it expects more lines
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SlowConsumerPolicy.class)
+    void aClientThatStaysStoppedIsASlowConsumerAfterTheSoftDurationAndTheOthersGetEverything(
+            SlowConsumerPolicy policy) {
+        int hard = 64 * 1024 * 1024;
+        PushServer server = start(hard, Duration.ofMillis(500), policy);
+        TcpTestClient stalled = closer.add(new TcpTestClient(server.port(), 4096)); // never reads
+        TcpTestClient reading = closer.add(new TcpTestClient(server.port()));
+        NettyClient stalledSide = serverSide(server, stalled);
+        serverSide(server, reading);
+        Reader reader = new Reader(reading);
+        AtomicInteger next = new AtomicInteger(publishUntilBehind(stalledSide, 0));
+        // still published to, far under the hard limit: queued for it until the soft duration is over, then it is
+        // disconnected, or its pushes are dropped and it stays connected
+        List<String> trace = new CopyOnWriteArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                for (int i = 0; i < 200; i++) {
+                    publish(next.getAndIncrement());
+                }
+                trace.add((stalledSide.channel().isWritable() ? "writable " : "behind ") + queued(stalledSide));
+                return policy == SlowConsumerPolicy.DISCONNECT ? !slow.isEmpty()
+                        : server.metrics().messagesDropped().getOrDefault(DropReason.SLOW_CONSUMER, 0L) > 0;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not a slow consumer; the stalled client at each poll: " + trace, e);
+        }
+        if (policy == SlowConsumerPolicy.DISCONNECT) {
+            assertThat(stalled.closedByServerAfterDraining(hard)).isTrue();
+            assertThat(server.metrics().connectionsClosed()).containsEntry(CloseReason.SLOW_CONSUMER, 1L);
+        } else {
+            assertThat(stalledSide.isOpen()).isTrue();
+        }
+        int n = next.get();
+        assertThat(slow).containsExactly(stalledSide);
+        publish(n);
+        int all = n + 1;
+        await().atMost(Duration.ofSeconds(10)).until(() -> reader.inOrder.get() == all || reader.ended != null);
+        assertThat(reader.ended).isNull();
+        assertThat(reader.inOrder.get()).isEqualTo(all);
+    }
+
+    @Test
+    void aClientPastTheHardLimitIsCutAtOnce() {
+        int hard = 1024 * 1024;
+        PushServer server = start(hard, Duration.ofHours(1), SlowConsumerPolicy.DISCONNECT);
+        TcpTestClient stalled = closer.add(new TcpTestClient(server.port(), 4096));
+        serverSide(server, stalled);
+        int published = 0;
+        while (slow.isEmpty()) {
+            assertThat(published).as("messages published without a cut").isLessThan(64 * 1024);
+            publish(published++);
+        }
+        assertThat(stalled.closedByServerAfterDraining(64 * 1024 * 1024)).isTrue();
+        assertThat(server.metrics().connectionsClosed()).containsEntry(CloseReason.SLOW_CONSUMER, 1L);
+    }
+}
