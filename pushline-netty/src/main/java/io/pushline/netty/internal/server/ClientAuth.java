@@ -1,5 +1,7 @@
 package io.pushline.netty.internal.server;
 
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pushline.Authentication;
 import io.pushline.CloseReason;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +91,19 @@ final class ClientAuth {
         } catch (RuntimeException e) {
             LOG.warn("{}: authorizer failed on {} {}, denying", client, action, LogText.escape(name), e);
             return false;
+        }
+    }
+
+    /** The verified subject of the client's certificate, when it connected over TLS with one. */
+    static Optional<Principal> peerPrincipal(Channel channel) {
+        SslHandler tls = (SslHandler) channel.pipeline().get(PushChannelInitializer.TLS);
+        if (tls == null || !tls.handshakeFuture().isSuccess()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(tls.engine().getSession().getPeerPrincipal());
+        } catch (SSLPeerUnverifiedException noClientCertificate) {
+            return Optional.empty(); // TLS without a client certificate: no principal, by design
         }
     }
 }

@@ -3,6 +3,8 @@ package io.pushline.netty.internal.server;
 import io.netty.buffer.ByteBuf;
 import io.pushline.Message;
 import io.pushline.Position;
+import io.pushline.netty.internal.Frames;
+import io.pushline.netty.internal.WebSocketFrames;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -98,7 +100,10 @@ final class Holds {
                 continue; // in the history read: replayed above, or before what the client asked for
             }
             end(hold); // live has passed the top: the fence is done
-            ByteBuf frame = client.encodePush(m);
+            byte[] header = Frames.commandsHeader(m);
+            ByteBuf frame = client.sharedWebSocketFrames()
+                    ? WebSocketFrames.push(client.channel().alloc(), header, m)
+                    : Frames.commandsPush(client.channel().alloc(), client.framing(), header, m);
             try {
                 client.write(frame, m, null, toFlush);
             } finally {

@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundInvoker;
-import io.netty.handler.ssl.SslHandler;
 import io.pushline.Client;
 import io.pushline.CloseReason;
 import io.pushline.DropReason;
@@ -21,7 +20,6 @@ import io.pushline.internal.Checks;
 import io.pushline.internal.LogText;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.internal.Frames;
-import io.pushline.netty.internal.WebSocketFrames;
 import java.net.SocketAddress;
 import java.security.Principal;
 import java.util.ArrayList;
@@ -29,7 +27,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,17 +80,11 @@ public final class NettyClient implements Client {
         this.out = channel;
     }
 
-    /**
-     * On the loop, when the WebSocket upgrade completed: pushes are written under {@code converter}, encoded once
-     * for every WebSocket client, unless {@code compressed}: then each push goes through the converter and the
-     * compressor, one by one.
-     */
+    /** On the loop, once upgraded: pushes go under {@code converter} encoded once, or (compressed) through it. */
     void webSocketOpened(ChannelHandlerContext converter, boolean compressed) {
         webSocket = true;
         sharedWebSocketFrames = !compressed;
-        if (!compressed) {
-            out = converter;
-        }
+        out = compressed ? channel : converter;
     }
 
     /** On the loop: whether this is a WebSocket connection. */
@@ -104,13 +95,6 @@ public final class NettyClient implements Client {
     /** On the loop: whether pushes to it are the shared WebSocket encoding (else the shared TCP framing). */
     boolean sharedWebSocketFrames() {
         return sharedWebSocketFrames;
-    }
-
-    /** On the loop: one push framed for this connection alone (held messages written after a replay). */
-    ByteBuf encodePush(Message m) {
-        byte[] header = Frames.commandsHeader(m);
-        return sharedWebSocketFrames ? WebSocketFrames.push(channel.alloc(), header, m)
-                : Frames.commandsPush(channel.alloc(), framing, header, m);
     }
 
     @Override
@@ -125,15 +109,7 @@ public final class NettyClient implements Client {
 
     @Override
     public Optional<Principal> peerPrincipal() {
-        SslHandler tls = (SslHandler) channel.pipeline().get(PushChannelInitializer.TLS);
-        if (tls == null || !tls.handshakeFuture().isSuccess()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(tls.engine().getSession().getPeerPrincipal());
-        } catch (SSLPeerUnverifiedException noClientCertificate) {
-            return Optional.empty(); // TLS without a client certificate: no principal, by design
-        }
+        return ClientAuth.peerPrincipal(channel);
     }
 
     @Override
