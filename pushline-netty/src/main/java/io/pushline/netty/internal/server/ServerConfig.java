@@ -39,6 +39,7 @@ import java.util.List;
  * @param eventLoopThreads how many event loops the server makes
  * @param eventLoopGroup the host's group, or null
  * @param nativeTransport whether to prefer epoll
+ * @param awaitSource whether {@code start()} waits for the source to reach its broker (and fails when it cannot)
  */
 public record ServerConfig(
         String host,
@@ -58,7 +59,20 @@ public record ServerConfig(
         SslContext sslContext,
         int eventLoopThreads,
         EventLoopGroup eventLoopGroup,
-        boolean nativeTransport) {
+        boolean nativeTransport,
+        boolean awaitSource) {
+
+    /**
+     * Returns these settings with another source (the one that stands in for it while it starts in the background).
+     *
+     * @param other the source
+     * @return a copy
+     */
+    ServerConfig withSource(MessageSource other) {
+        return new ServerConfig(host, port, other, closeSource, framing, protocol, allowPublish, authenticator,
+                authorizer, defaultTopics, frameHandler, listener, limits, timeouts, sslContext, eventLoopThreads,
+                eventLoopGroup, nativeTransport, awaitSource);
+    }
 
     int maxQueuedBytes() {
         return limits.maxQueuedBytes();

@@ -20,6 +20,6 @@ final class TestConfigs {
         return new ServerConfig(null, 0, source, false, framing, protocol, false, null, TopicAuthorizer.ALLOW_ALL,
                 List.of(), ClientHandlers.echo(), PushListener.NONE,
                 ServerLimits.builder().slowConsumerPolicy(policy).build(), ServerTimeouts.DEFAULT, null, 1, null,
-                false);
+                false, true);
     }
 }
