@@ -303,10 +303,12 @@ public final class PushServerBuilder {
      * {@code start()} starts the source first (the Redis and NATS sources connect, bounded by their connect
      * timeout) and throws when it cannot, so a host finds out at once (fail fast).
      *
-     * <p>With {@code false}, {@code start()} binds and returns without waiting, and the server serves clients while
-     * the source starts in the background: it is started on a thread of its own ({@code pushline-source-start}), and
-     * when that fails (the broker is down, or refuses the credentials) again and again, with a delay growing from
-     * 100 ms to 2 s with equal jitter, until it starts or the server is closed. Meanwhile:
+     * <p>With {@code false}, the server serves clients while the source starts in the background: the source is
+     * started on a thread of its own ({@code pushline-source-start}), and when that fails (the broker is down, or
+     * refuses the credentials) again and again, with a delay growing from 100 ms to 2 s with equal jitter, until it
+     * starts or the server is closed. {@code start()} waits for the first attempt at most the broker timeout
+     * ({@link ServerTimeouts#brokerTimeout()}, 5 s by default), so that with a reachable broker the source is up
+     * when it returns, then binds and returns whatever the source's fate. Meanwhile:
      * <ul>
      *   <li>{@link PushServer#sourceState()} and {@link PushServer#metrics()} say {@link io.pushline.SourceState#DOWN
      *       DOWN}, and the listener's {@link PushListener#sourceStateChanged sourceStateChanged} is told

@@ -17,18 +17,20 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts a source without waiting for its broker, for a server built with {@code awaitSource(false)}: stands in for
- * the source until its {@link MessageSource#start start} succeeds, which it tries on a thread of its own, again and
- * again with equal-jitter backoff from {@link #RETRY_MIN} to {@link #RETRY_MAX} (sources that cannot reach their
+ * the source until its {@link MessageSource#start start} succeeds, which it tries on a thread of its own (the server's
+ * start waits for the first attempt at most the broker timeout), again and again with equal-jitter backoff from {@link #RETRY_MIN} to {@link #RETRY_MAX} (sources that cannot reach their
  * broker throw from {@code start} and may be started again, as the Redis, Redis Cluster and NATS sources document).
  *
  * <p>Until then it reports {@link SourceState#DOWN} (to the listener once the first attempt failed), keeps the set of
@@ -48,6 +50,9 @@ final class BackgroundSource implements MessageSource {
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundSource.class);
 
     private final MessageSource source;
+    private final Duration firstAttemptWait;
+    /** Completed when the first attempt ended, either way. */
+    private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private final Object lock = new Object();
     /** Guarded by {@link #lock}: what the server wants subscribed while the source is not started, in call order. */
     private final Map<String, List<CompletableFuture<Void>>> topics = new LinkedHashMap<>();
@@ -64,8 +69,15 @@ final class BackgroundSource implements MessageSource {
     private int attempt;
     private String lastFailure;
 
-    BackgroundSource(MessageSource source) {
+    /**
+     * Creates a stand-in for a source that is not started yet.
+     *
+     * @param source the source
+     * @param firstAttemptWait how long {@link #start} waits for the first attempt to start the source
+     */
+    BackgroundSource(MessageSource source, Duration firstAttemptWait) {
         this.source = Objects.requireNonNull(source, "source");
+        this.firstAttemptWait = Objects.requireNonNull(firstAttemptWait, "firstAttemptWait");
     }
 
     /** The source this one stands in for. */
@@ -83,7 +95,12 @@ final class BackgroundSource implements MessageSource {
         return source.hasHistory(topic);
     }
 
-    /** Returns at once; the source is started on the {@code pushline-source-start} thread. */
+    /**
+     * Starts the source on the {@code pushline-source-start} thread, and waits for that first attempt at most
+     * {@code firstAttemptWait}: a source whose broker is up is started when this returns, one whose broker refuses
+     * connections is reported down at once, and one whose broker does not answer does not hold the server's start
+     * longer than that.
+     */
     @Override
     public void start(MessageListener serverListener) {
         Objects.requireNonNull(serverListener, "listener");
@@ -99,10 +116,27 @@ final class BackgroundSource implements MessageSource {
             });
             starter.execute(this::tryStart);
         }
+        try {
+            firstAttempt.get(firstAttemptWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.info("message source not started within {} ms; the server serves meanwhile",
+                    firstAttemptWait.toMillis());
+        }
     }
 
     /** On the starter thread. */
     private void tryStart() {
+        try {
+            attemptStart();
+        } finally {
+            firstAttempt.complete(null);
+        }
+    }
+
+    /** On the starter thread. */
+    private void attemptStart() {
         if (closed) {
             return;
         }
