@@ -247,7 +247,7 @@ final class ServerCommand implements Callable<Integer> {
                 + (tlsCert == null ? "" : tlsCa == null ? "TLS, " : "mutual TLS, ")
                 + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
                 // the source describes itself without credentials; the --redis/--nats text may hold a password
-                + (inMemory ? "in-memory" : awaitBroker ? source.toString()
+                + (inMemory ? "in-memory" : awaitBroker || server.sourceState().isUp() ? source.toString()
                         : source + ", connecting in the background")
                 + (historyOptions == null ? "" : " with history of " + historyOptions.size() + " messages for "
                         + historyOptions.ttl().toSeconds() + "s per topic")
