@@ -110,8 +110,8 @@ class PushlineRedisSourceTest {
             nobody = probe.getLocalPort(); // closed again: nothing listens there
         }
         runner.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + nobody,
-                "spring.data.redis.connect-timeout=2s", "pushline.await-source=true").run(context -> assertThat(context).hasFailed()
-                        .getFailure().hasStackTraceContaining("127.0.0.1:" + nobody));
+                "spring.data.redis.connect-timeout=2s", "pushline.await-source=true").run(context ->
+                        assertThat(context).hasFailed().getFailure().hasStackTraceContaining("127.0.0.1:" + nobody));
     }
 
     @Test

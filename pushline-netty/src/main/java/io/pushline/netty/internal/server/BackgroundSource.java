@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts a source without waiting for its broker, for a server built with {@code awaitSource(false)}: stands in for
- * the source until its {@link MessageSource#start start} succeeds, which it tries on a thread of its own (the server's
- * start waits for the first attempt at most the broker timeout), again and again with equal-jitter backoff from {@link #RETRY_MIN} to {@link #RETRY_MAX} (sources that cannot reach their
- * broker throw from {@code start} and may be started again, as the Redis, Redis Cluster and NATS sources document).
+ * the source until its {@link MessageSource#start start} succeeds, which it tries on a thread of its own (the
+ * server's start waits for the first attempt at most the broker timeout), again and again with equal-jitter backoff
+ * from {@link #RETRY_MIN} to {@link #RETRY_MAX} (a source whose start threw may be started again, as
+ * {@link MessageSource} says and the Redis, Redis Cluster and NATS sources document).
  *
  * <p>Until then it reports {@link SourceState#DOWN} (to the listener once the first attempt failed), keeps the set of
  * topics and patterns the server wants (a set: bounded by the names held, not by the calls made) and hands out

@@ -57,7 +57,8 @@ public final class ServerRuntime {
      */
     public ServerRuntime(ServerConfig config) {
         this.config = config;
-        this.source = config.awaitSource() ? config.source() : new BackgroundSource(config.source(), config.brokerTimeout());
+        this.source = config.awaitSource() ? config.source()
+                : new BackgroundSource(config.source(), config.brokerTimeout());
     }
 
     /**
