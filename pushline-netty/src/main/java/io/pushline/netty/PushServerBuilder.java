@@ -318,7 +318,8 @@ public final class PushServerBuilder {
      *       {@code commands} client's {@code SUB}) are subscribed at the broker as soon as the source started, and
      *       messages flow from then on; a {@code SUB} not confirmed within the broker timeout
      *       ({@link ServerTimeouts#brokerTimeout()}) is answered {@code -ERR unavailable}, as during any outage;</li>
-     *   <li>{@code PUB} and history reads (resumes) fail with {@code -ERR}, as the source cannot serve them yet.</li>
+     *   <li>{@code PUB}, and {@code SUB} on a topic with history (which reads the topic's position first), are
+     *       answered {@code -ERR} at once, as the source cannot serve them yet.</li>
      * </ul>
      * Once started, the source reconnects by itself after any later outage, in both modes. Choose {@code false} for
      * a relay run under a supervisor, where serving as soon as the broker is reachable beats exiting and being
