@@ -313,7 +313,7 @@ public final class PushServerBuilder {
      *   <li>{@link PushServer#sourceState()} and {@link PushServer#metrics()} say {@link io.pushline.SourceState#DOWN
      *       DOWN}, and the listener's {@link PushListener#sourceStateChanged sourceStateChanged} is told
      *       {@code DOWN} once the first attempt failed (logged at WARN with its cause), then {@code UP} when the
-     *       source started;</li>
+     *       source started, both on the {@code pushline-source-start} thread;</li>
      *   <li>clients connect as usual; the topics and patterns they hold (a {@code raw} client's default topics, a
      *       {@code commands} client's {@code SUB}) are subscribed at the broker as soon as the source started, and
      *       messages flow from then on; a {@code SUB} not confirmed within the broker timeout
