@@ -131,9 +131,13 @@ class HostAppIT {
                 """;
     }
 
-    /** The README's relay snippet as the body of the {@code start} method the test-kit snippet calls. */
+    /**
+     * The README's relay snippet as the body of the {@code start} method the test-kit snippet calls, and its
+     * snippet of a server that does not wait for its broker as the body of another (compiled only).
+     */
     private static String relay(String readme) {
         String builder = block(readme, "java", "MessageSource redis = RedisMessageSource.create(redisUri);");
+        String serveFirst = block(readme, "java", ".awaitSource(false)");
         return """
                 package com.example.host;
 
@@ -149,6 +153,11 @@ class HostAppIT {
 
                     public static PushServer start(String redisUri, int port) {
                 """ + indent(builder, 8) + """
+                        return server;
+                    }
+
+                    public static PushServer serveFirst(String redisUri) {
+                """ + indent(serveFirst, 8) + """
                         return server;
                     }
                 }
