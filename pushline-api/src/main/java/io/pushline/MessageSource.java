@@ -12,8 +12,11 @@ import java.util.concurrent.CompletableFuture;
  *       its broker names topics and matches patterns ({@link PatternDialect}). What it cannot do fails with an
  *       {@link UnsupportedOperationException}; the server refuses it to clients before it gets here.</li>
  *   <li><b>Lifecycle.</b> {@link #start(MessageListener)} is called once, before any other method except
- *       {@link #capabilities()}; then subscriptions come and go; {@link #close()} ends it (idempotent). A source
- *       feeds exactly one listener.</li>
+ *       {@link #capabilities()} and {@link #hasHistory(String)}; then subscriptions come and go; {@link #close()}
+ *       ends it (idempotent). A source feeds exactly one listener. A {@code start} that threw (its broker cannot
+ *       be reached, say) leaves the source unstarted: it may be started again, or closed. A server built with
+ *       {@code awaitSource(false)} relies on this: it tries again with backoff until {@code start} returns, and
+ *       makes no other call meanwhile.</li>
  *   <li><b>Subscriptions are sets, not counters.</b> Subscribing a topic twice is the same as once, and one
  *       {@code unsubscribe} ends it. Reference counting across clients is the server's job. Calls may come from
  *       any thread; a source applies the calls about one topic or pattern in the order they were made.</li>

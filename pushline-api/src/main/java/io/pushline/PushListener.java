@@ -77,7 +77,9 @@ public interface PushListener {
     }
 
     /**
-     * The source's broker connection changed state.
+     * The source's broker connection changed state. A server that does not wait for its source at start
+     * ({@code awaitSource(false)}) reports {@link SourceState#DOWN} when its first attempt to start the source failed,
+     * and {@link SourceState#UP} once the source started; one whose source started at once reports nothing then.
      *
      * @param state the new state
      */

@@ -13,6 +13,7 @@ import io.pushline.redis.RedisPublisher;
 import io.pushline.test.ClusterNode;
 import io.pushline.test.CloseAfterEach;
 import io.pushline.test.RedisClusterExtension;
+import io.pushline.test.TcpTestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * servers, each on its own {@link RedisClusterMessageSource}, and clients speaking the wire protocol directly. Every
  * message reaches every subscribed client exactly once and in order, across 200 topics on all three shards; a
  * master killed with SIGKILL, a graceful failover and a migration of 1,000 slots during a 1,000 msg/s stream lose no
- * client connection and, with history on, no message; {@code PSUB} gets its {@code -ERR}.
+ * client connection and, with history on, no message; {@code PSUB} gets its {@code -ERR}; a server started while the
+ * whole cluster is down ({@code awaitSource(false)}) serves, and subscribes once the cluster is back.
  */
 class RedisClusterIT {
     private static final Duration TIMEOUT = ClusterRun.TIMEOUT;
@@ -80,6 +82,24 @@ class RedisClusterIT {
     private static IntPredicate on(ClusterNode master) {
         Set<Integer> slots = new HashSet<>(cluster.slotsOf(master));
         return slots::contains;
+    }
+
+    @Test
+    void aServerStartedWhileTheWholeClusterIsDownServesAndSubscribesOnceItIsBack() {
+        cluster.stopAll();
+        PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0)
+                .source(RedisClusterMessageSource.create(cluster.uris())).defaultTopics("updates")
+                .awaitSource(false).build().start());
+        TcpTestClient client = closer.add(new TcpTestClient(server.port()));
+        await().until(() -> server.connectionCount() == 1);
+        assertThat(server.sourceState()).isEqualTo(SourceState.DOWN);
+        assertThat(server.isSubscribed("updates")).isFalse();
+
+        cluster.startAll();
+        await().atMost(TIMEOUT).until(() -> server.isSubscribed("updates"));
+        assertThat(server.sourceState()).isEqualTo(SourceState.UP);
+        cluster.spublish("updates", "the cluster came".getBytes(StandardCharsets.UTF_8));
+        assertThat(client.readLine()).isEqualTo("the cluster came");
     }
 
     @Test

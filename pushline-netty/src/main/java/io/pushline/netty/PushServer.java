@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * server-side ({@link Client#subscribe(String)}, for {@code raw} clients too), and disconnect it with a reason
  * ({@link Client#disconnect(String)}, or {@link #disconnect(String, String)} for every connection of a principal).
  *
- * <p><b>Lifecycle.</b> {@link #start()} binds and starts the source; {@link #close()} stops accepting, lets
+ * <p><b>Lifecycle.</b> {@link #start()} starts the source and binds (or, with
+ * {@link PushServerBuilder#awaitSource(boolean) awaitSource(false)}, binds and starts the source in the background,
+ * so that the server serves while the broker is down); {@link #close()} stops accepting, lets
  * queued writes drain (up to the shutdown timeout), closes the clients, then closes the source (when the server
  * owns it) and the event loops (when the server created them). Thread-safe.
  */
@@ -80,11 +82,15 @@ public final class PushServer implements AutoCloseable {
     }
 
     /**
-     * Binds the port, starts the source and begins accepting clients. Blocks until bound.
+     * Binds the port, starts the source and begins accepting clients. Blocks until bound. By default it starts the
+     * source first and fails when the source cannot reach its broker (fail fast); built with
+     * {@link PushServerBuilder#awaitSource(boolean) awaitSource(false)}, it returns without waiting for the broker,
+     * serves clients at once and starts the source in the background.
      *
      * @return this server
      * @throws IllegalStateException when already started or closed
-     * @throws PushlineException when the port cannot be bound or the source cannot start
+     * @throws PushlineException when the port cannot be bound, or (unless {@code awaitSource(false)}) the source
+     *     cannot start
      */
     public PushServer start() {
         runtime.start();
@@ -133,12 +139,14 @@ public final class PushServer implements AutoCloseable {
     }
 
     /**
-     * Returns the health of the source's broker connection.
+     * Returns the health of the source's broker connection: {@link SourceState#DOWN} also while a source started
+     * without waiting for its broker ({@link PushServerBuilder#awaitSource(boolean) awaitSource(false)}) has not
+     * reached it yet.
      *
      * @return the source's state
      */
     public SourceState sourceState() {
-        return source().state();
+        return runtime.sourceState();
     }
 
     /**

@@ -48,6 +48,7 @@ public final class PushServerBuilder {
     private EventLoopGroup eventLoopGroup;
     private boolean nativeTransport = true;
     private ServerWebSocket webSocket;
+    private boolean awaitSource = true;
 
     PushServerBuilder() {
     }
@@ -312,6 +313,41 @@ public final class PushServerBuilder {
     }
 
     /**
+     * Sets whether {@link PushServer#start()} waits for the source to reach its broker. Defaults to {@code true}:
+     * {@code start()} starts the source first (the Redis and NATS sources connect, bounded by their connect
+     * timeout) and throws when it cannot, so a host finds out at once (fail fast).
+     *
+     * <p>With {@code false}, the server serves clients while the source starts in the background: the source is
+     * started on a thread of its own ({@code pushline-source-start}), and when that fails (the broker is down, or
+     * refuses the credentials) again and again, with a delay growing from 100 ms to 2 s with equal jitter, until it
+     * starts or the server is closed. {@code start()} waits for the first attempt at most the broker timeout
+     * ({@link ServerTimeouts#brokerTimeout()}, 5 s by default), so that with a reachable broker the source is up
+     * when it returns, then binds and returns whatever the source's fate. Meanwhile:
+     * <ul>
+     *   <li>{@link PushServer#sourceState()} and {@link PushServer#metrics()} say {@link io.pushline.SourceState#DOWN
+     *       DOWN}, and the listener's {@link PushListener#sourceStateChanged sourceStateChanged} is told
+     *       {@code DOWN} once the first attempt failed (logged at WARN with its cause), then {@code UP} when the
+     *       source started, both on the {@code pushline-source-start} thread;</li>
+     *   <li>clients connect as usual; the topics and patterns they hold (a {@code raw} client's default topics, a
+     *       {@code commands} client's {@code SUB}) are subscribed at the broker as soon as the source started, and
+     *       messages flow from then on; a {@code SUB} not confirmed within the broker timeout
+     *       ({@link ServerTimeouts#brokerTimeout()}) is answered {@code -ERR unavailable}, as during any outage;</li>
+     *   <li>{@code PUB}, and {@code SUB} on a topic with history (which reads the topic's position first), are
+     *       answered {@code -ERR} at once, as the source cannot serve them yet.</li>
+     * </ul>
+     * Once started, the source reconnects by itself after any later outage, in both modes. Choose {@code false} for
+     * a relay run under a supervisor, where serving as soon as the broker is reachable beats exiting and being
+     * restarted in a loop; keep the default where a broker that cannot be reached at start is a deployment error.
+     *
+     * @param awaitSource whether {@code start()} waits for the source and fails when it cannot start
+     * @return this builder
+     */
+    public PushServerBuilder awaitSource(boolean awaitSource) {
+        this.awaitSource = awaitSource;
+        return this;
+    }
+
+    /**
      * Checks the settings together and builds the server (not yet started).
      *
      * @return the server
@@ -330,8 +366,8 @@ public final class PushServerBuilder {
         MessageSource src = source != null ? source : InMemoryMessageSource.create();
         return PushServer.create(new ServerConfig(host, port, src, source == null || closeSource, framing, protocol,
                 allowPublish, authenticator, authorizer, defaultTopics, frameHandler, listener, limits, timeouts,
-                tls == null ? null : tls.context(), eventLoopThreads, eventLoopGroup, nativeTransport, webSocket,
-                webSocketSslContext()));
+                tls == null ? null : tls.context(), eventLoopThreads, eventLoopGroup, nativeTransport, awaitSource,
+                webSocket, webSocketSslContext()));
     }
 
     private SslContext webSocketSslContext() {

@@ -63,6 +63,11 @@ final class ServerCommand implements Callable<Integer> {
             + "connection per master that holds subscribed topics), no patterns; exclusive with --redis.")
     String redisCluster;
 
+    @Option(names = "--await-broker", description = "Connect to the broker before serving, and exit with status 1 "
+            + "when it cannot be reached (default: serve at once, report the source DOWN, and connect in the "
+            + "background, retrying with backoff).")
+    boolean awaitBroker;
+
     @Option(names = "--topic", converter = Converters.Topic.class, paramLabel = "TOPIC", defaultValue = "updates",
             description = "Default topic every client gets; repeatable (default: ${DEFAULT-VALUE}).")
     List<String> topics;
@@ -244,7 +249,9 @@ final class ServerCommand implements Callable<Integer> {
             builder.webSocket(webSocket);
         }
         MessageSource source = source(historyOptions);
-        PushServer server = builder.source(source).build().start();
+        boolean inMemory = redis == null && nats == null && redisCluster == null;
+        // under a supervisor, serving as soon as the broker is reachable beats exiting and restarting in a loop
+        PushServer server = builder.source(source).awaitSource(awaitBroker || inMemory).build().start();
         if (stats != null) {
             StatsPrinter.start(server, stats, System.out);
         }
@@ -259,7 +266,8 @@ final class ServerCommand implements Callable<Integer> {
                 + (tlsCert == null ? "" : tlsCa == null ? "TLS, " : "mutual TLS, ")
                 + protocol.name().toLowerCase(java.util.Locale.ROOT) + ", source: "
                 // the source describes itself without credentials; the --redis/--nats text may hold a password
-                + (redis == null && nats == null && redisCluster == null ? "in-memory" : source.toString())
+                + (inMemory ? "in-memory" : awaitBroker || server.sourceState().isUp() ? source.toString()
+                        : source + ", connecting in the background")
                 + (historyOptions == null ? "" : " with history of " + historyOptions.size() + " messages for "
                         + historyOptions.ttl().toSeconds() + "s per topic")
                 + (protocol == Protocol.RAW ? ", topics: " + String.join(",", topics) : "") + ")");
@@ -269,7 +277,7 @@ final class ServerCommand implements Callable<Integer> {
             System.out.println("browsers: the demo page at http" + scheme + "://" + address + "/, pushline.js beside it, "
                     + "the WebSocket endpoint at ws" + scheme + "://" + address + ServerWebSocket.DEFAULT_PATH);
         }
-        if (redis == null && nats == null && redisCluster == null) {
+        if (inMemory) {
             System.out.println("type a line and press Enter to push it to topic '" + topics.get(0) + "'"
                     + (protocol == Protocol.COMMANDS ? " (commands clients get it after SUB " + topics.get(0) + ")"
                             : ""));

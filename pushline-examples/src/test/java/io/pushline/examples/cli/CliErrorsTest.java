@@ -67,7 +67,7 @@ class CliErrorsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
             client localhost:{port}                        | pushline client: cannot connect to localhost:{port}: Connection refused
-            server --port 0 --redis redis://127.0.0.1:{port} | pushline server: cannot connect to redis://127.0.0.1:{port}
+            server --port 0 --await-broker --redis redis://127.0.0.1:{port} | pushline server: cannot connect to redis://127.0.0.1:{port}
             """)
     void aFailureAtRunTimeIsOneLineNamingWhereAndExitStatusOne(String command, String expected) throws Exception {
         int closed;

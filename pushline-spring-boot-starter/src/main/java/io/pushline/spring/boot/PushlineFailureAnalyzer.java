@@ -31,8 +31,9 @@ public final class PushlineFailureAnalyzer implements FailureAnalyzer {
             if (t instanceof SourceException) {
                 return new FailureAnalysis("Pushline's message source could not start: " + t.getMessage(),
                         "Make sure the broker is reachable with the configured settings (spring.data.redis.* for "
-                                + "the Redis source) when the application starts; once started, the source "
-                                + "reconnects by itself.", t);
+                                + "the Redis source) when the application starts, or set pushline.await-source=false "
+                                + "to start anyway (health DOWN) and connect in the background; once started, the "
+                                + "source reconnects by itself.", t);
             }
             if (t instanceof PushlineException) {
                 return new FailureAnalysis("The Pushline server could not start: " + t.getMessage(),

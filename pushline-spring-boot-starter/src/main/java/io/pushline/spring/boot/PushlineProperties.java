@@ -28,6 +28,9 @@ import org.springframework.util.unit.DataSize;
  * @param source Which message source to create when the context has no MessageSource bean: auto (Redis when
  *     pushline-redis is on the class path and any spring.data.redis.* property is set, else in-memory), redis, or
  *     in-memory.
+ * @param awaitSource Whether the application's start waits for the message source to reach its broker, and fails
+ *     when it cannot; when false, the server serves at once, reports the source DOWN (health, metrics) and
+ *     connects in the background, retrying with backoff.
  * @param eventLoopThreads Event loop threads of the server; the number of processors when not set.
  * @param nativeTransport Whether to use the native epoll transport when it is available (NIO otherwise).
  * @param limits Connection, buffer, rate and subscription limits.
@@ -46,6 +49,7 @@ public record PushlineProperties(
         List<String> defaultTopics,
         @DefaultValue("false") boolean allowPublish,
         @DefaultValue("auto") SourceKind source,
+        @DefaultValue("false") boolean awaitSource,
         Integer eventLoopThreads,
         @DefaultValue("true") boolean nativeTransport,
         @DefaultValue Limits limits,
@@ -65,6 +69,7 @@ public record PushlineProperties(
      * @param defaultTopics see the type's description; null for none
      * @param allowPublish see the type's description
      * @param source see the type's description
+     * @param awaitSource see the type's description
      * @param eventLoopThreads see the type's description
      * @param nativeTransport see the type's description
      * @param limits see the type's description

@@ -43,6 +43,7 @@ final class ServerSettings {
             check("pushline.event-loop-threads", p.eventLoopThreads(), () -> b.eventLoopThreads(p.eventLoopThreads()));
         }
         b.nativeTransport(p.nativeTransport());
+        b.awaitSource(p.awaitSource());
         b.limits(limits(p));
         b.timeouts(timeouts(p));
         ServerTls tls = tls(p.tls());

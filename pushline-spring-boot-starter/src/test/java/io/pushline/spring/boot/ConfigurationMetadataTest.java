@@ -20,7 +20,7 @@ class ConfigurationMetadataTest {
         }
         assertThat(properties).containsOnlyKeys("pushline.enabled", "pushline.port", "pushline.host",
                 "pushline.protocol", "pushline.framing", "pushline.max-frame-length", "pushline.default-topics",
-                "pushline.allow-publish", "pushline.source", "pushline.event-loop-threads",
+                "pushline.allow-publish", "pushline.source", "pushline.await-source", "pushline.event-loop-threads",
                 "pushline.native-transport", "pushline.limits.max-queued", "pushline.limits.soft-queued",
                 "pushline.limits.soft-queued-for", "pushline.limits.slow-consumer-policy",
                 "pushline.limits.max-connections", "pushline.limits.max-connections-per-address",
@@ -38,5 +38,6 @@ class ConfigurationMetadataTest {
         assertThat(properties.get("pushline.max-frame-length").getDefaultValue()).isEqualTo("64KB");
         assertThat(properties.get("pushline.timeouts.shutdown").getDefaultValue()).isEqualTo("5s");
         assertThat(properties.get("pushline.source").getDefaultValue()).isEqualTo("auto");
+        assertThat(properties.get("pushline.await-source").getDefaultValue()).isEqualTo(false);
     }
 }

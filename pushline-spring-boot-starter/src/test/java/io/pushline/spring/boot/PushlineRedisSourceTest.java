@@ -19,6 +19,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -30,6 +32,10 @@ class PushlineRedisSourceTest {
     @RegisterExtension
     static final RedisServerExtension securedRedis = new RedisServerExtension(
             List.of("--requirepass", "sesame", "--user", "pusher", "on", ">opensesame", "~*", "&*", "+@all"));
+
+    /** Stopped by the test that starts it after the application. */
+    @RegisterExtension
+    static final RedisServerExtension lateRedis = new RedisServerExtension();
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(PushlineAutoConfiguration.class))
@@ -98,14 +104,36 @@ class PushlineRedisSourceTest {
     }
 
     @Test
-    void redisUnreachableAtStartFailsTheStartNamingIt() throws IOException {
+    void redisUnreachableAtStartFailsTheStartNamingItWhenTheSourceIsAwaited() throws IOException {
         int nobody;
         try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             nobody = probe.getLocalPort(); // closed again: nothing listens there
         }
         runner.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + nobody,
-                "spring.data.redis.connect-timeout=2s").run(context -> assertThat(context).hasFailed()
-                        .getFailure().hasStackTraceContaining("127.0.0.1:" + nobody));
+                "spring.data.redis.connect-timeout=2s", "pushline.await-source=true").run(context ->
+                        assertThat(context).hasFailed().getFailure().hasStackTraceContaining("127.0.0.1:" + nobody));
+    }
+
+    @Test
+    void byDefaultTheApplicationStartsWhileRedisIsDownReportsItAndRelaysOnceRedisIsUp() {
+        lateRedis.stop();
+        runner.withConfiguration(AutoConfigurations.of(PushlineHealthAutoConfiguration.class))
+                .withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + lateRedis.port())
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    PushServer server = context.getBean(PushServer.class);
+                    HealthIndicator health = context.getBean("pushlineHealthIndicator", HealthIndicator.class);
+                    try (TcpTestClient client = new TcpTestClient(server.port())) {
+                        await().until(() -> server.connectionCount() == 1);
+                        assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+                        assertThat(health.health().getDetails()).containsEntry("source", "DOWN");
+                        lateRedis.start();
+                        await().atMost(Duration.ofSeconds(20)).until(() -> server.isSubscribed("updates"));
+                        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+                        lateRedis.publish("updates", "after all".getBytes(UTF_8));
+                        assertThat(client.readLine()).isEqualTo("after all");
+                    }
+                });
     }
 
     @Test

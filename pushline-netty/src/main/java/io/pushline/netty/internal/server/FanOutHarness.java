@@ -24,7 +24,7 @@ public final class FanOutHarness implements AutoCloseable {
     private FanOutHarness(Channel[] channels, Protocol protocol, Framing framing, String topic) {
         ServerConfig config = new ServerConfig(null, 0, source, false, framing, protocol, false, null,
                 TopicAuthorizer.ALLOW_ALL, List.of(), ClientHandlers.ignore(), PushListener.NONE, ServerLimits.DEFAULT,
-                ServerTimeouts.DEFAULT, null, 1, null, false);
+                ServerTimeouts.DEFAULT, null, 1, null, false, true);
         ServerContext context = ServerContext.wire(config, List.of(channels[0].eventLoop()),
                 new ConnectionLimits(channels.length, channels.length));
         fanOut = context.fanOut();

@@ -40,6 +40,7 @@ import java.util.List;
  * @param eventLoopThreads how many event loops the server makes
  * @param eventLoopGroup the host's group, or null
  * @param nativeTransport whether to prefer epoll
+ * @param awaitSource whether {@code start()} waits for the source to reach its broker (and fails when it cannot)
  * @param webSocket the WebSocket port's settings, or null for none
  * @param webSocketSslContext the WebSocket port's TLS context, or null for plain
  */
@@ -62,6 +63,7 @@ public record ServerConfig(
         int eventLoopThreads,
         EventLoopGroup eventLoopGroup,
         boolean nativeTransport,
+        boolean awaitSource,
         ServerWebSocket webSocket,
         SslContext webSocketSslContext) {
 
@@ -86,15 +88,28 @@ public record ServerConfig(
      * @param eventLoopThreads how many event loops the server makes
      * @param eventLoopGroup the host's group, or null
      * @param nativeTransport whether to prefer epoll
+     * @param awaitSource whether {@code start()} waits for the source to reach its broker
      */
     public ServerConfig(String host, int port, MessageSource source, boolean closeSource, Framing framing,
             Protocol protocol, boolean allowPublish, Authenticator authenticator, TopicAuthorizer authorizer,
             List<String> defaultTopics, ClientFrameHandler frameHandler, PushListener listener, ServerLimits limits,
             ServerTimeouts timeouts, SslContext sslContext, int eventLoopThreads, EventLoopGroup eventLoopGroup,
-            boolean nativeTransport) {
+            boolean nativeTransport, boolean awaitSource) {
         this(host, port, source, closeSource, framing, protocol, allowPublish, authenticator, authorizer,
                 defaultTopics, frameHandler, listener, limits, timeouts, sslContext, eventLoopThreads, eventLoopGroup,
-                nativeTransport, null, null);
+                nativeTransport, awaitSource, null, null);
+    }
+
+    /**
+     * Returns these settings with another source (the one that stands in for it while it starts in the background).
+     *
+     * @param other the source
+     * @return a copy
+     */
+    ServerConfig withSource(MessageSource other) {
+        return new ServerConfig(host, port, other, closeSource, framing, protocol, allowPublish, authenticator,
+                authorizer, defaultTopics, frameHandler, listener, limits, timeouts, sslContext, eventLoopThreads,
+                eventLoopGroup, nativeTransport, awaitSource, webSocket, webSocketSslContext);
     }
 
     int maxQueuedBytes() {

@@ -11,9 +11,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.pushline.Client;
 import io.pushline.CloseReason;
+import io.pushline.MessageSource;
 import io.pushline.Protocol;
 import io.pushline.PushMetrics;
 import io.pushline.PushlineException;
+import io.pushline.SourceState;
 import io.pushline.netty.internal.Tls;
 import io.pushline.netty.internal.Transport;
 import java.lang.management.ManagementFactory;
@@ -39,6 +41,8 @@ public final class ServerRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
 
     private final ServerConfig config;
+    /** The source the server talks to: the configured one, or the one standing in for it while it starts. */
+    private final MessageSource source;
     private final Object lifecycle = new Object();
     /** Set once, under the lifecycle lock, when the server has started; read without it. */
     private volatile ServerContext context;
@@ -55,6 +59,8 @@ public final class ServerRuntime {
      */
     public ServerRuntime(ServerConfig config) {
         this.config = config;
+        this.source = config.awaitSource() ? config.source()
+                : new BackgroundSource(config.source(), config.brokerTimeout());
     }
 
     /**
@@ -67,7 +73,18 @@ public final class ServerRuntime {
     }
 
     /**
-     * Starts the source, binds and accepts; blocks until bound.
+     * Returns the state of the source's broker connection ({@link SourceState#DOWN} while a source started in the
+     * background has not reached its broker yet).
+     *
+     * @return the state
+     */
+    public SourceState sourceState() {
+        return source.state();
+    }
+
+    /**
+     * Starts the source (or, with {@code awaitSource(false)}, begins starting it in the background), binds and
+     * accepts; blocks until bound.
      *
      * @throws IllegalStateException when already started or closed
      * @throws PushlineException when the port cannot be bound or the source cannot start
@@ -93,9 +110,7 @@ public final class ServerRuntime {
                 if (ownsGroup) {
                     group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
                 }
-                if (config.closeSource()) {
-                    config.source().close();
-                }
+                closeSource();
                 throw e instanceof PushlineException ? e : new PushlineException(
                         "cannot start push server on " + address() + ": " + e.getMessage(), e);
             }
@@ -111,9 +126,9 @@ public final class ServerRuntime {
     }
 
     private Channel bind(Transport transport) {
-        ServerContext ctx = ServerContext.wire(config, group, new ConnectionLimits(
+        ServerContext ctx = ServerContext.wire(config.withSource(source), group, new ConnectionLimits(
                 connectionLimit(config.limits().maxConnections()), config.limits().maxConnectionsPerAddress()));
-        config.source().start(ctx.sequencer());
+        source.start(ctx.sequencer());
         PushChannelInitializer tcp = new PushChannelInitializer(ctx);
         context = ctx;
         if (config.webSocket() != null) {
@@ -222,10 +237,10 @@ public final class ServerRuntime {
     public PushMetrics metrics() {
         ServerContext ctx = context;
         if (ctx == null) {
-            return new ServerMetrics().snapshot(0, 0, 0, config.source().state());
+            return new ServerMetrics().snapshot(0, 0, 0, source.state());
         }
         return ctx.metrics().snapshot(ctx.limits().open(), ctx.registry().topics().size(),
-                ctx.registry().patterns().size(), config.source().state());
+                ctx.registry().patterns().size(), source.state());
     }
 
     /**
@@ -355,9 +370,9 @@ public final class ServerRuntime {
                 }
             }
         }
-        if (config.closeSource() && ctx != null) {
+        if (ctx != null) {
             try {
-                config.source().close();
+                closeSource();
             } catch (RuntimeException e) {
                 LOG.warn("closing the message source failed", e);
             }
@@ -371,6 +386,15 @@ public final class ServerRuntime {
         }
         if (server != null) {
             LOG.info("push server on {} closed", server.localAddress());
+        }
+    }
+
+    /** Closes the source when the server owns it; always stops starting it in the background. */
+    private void closeSource() {
+        if (config.closeSource()) {
+            source.close();
+        } else if (source instanceof BackgroundSource background) {
+            background.stop();
         }
     }
 

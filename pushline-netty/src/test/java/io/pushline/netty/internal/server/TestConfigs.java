@@ -26,6 +26,6 @@ final class TestConfigs {
     static ServerConfig config(MessageSource source, Protocol protocol, Framing framing, ServerLimits limits) {
         return new ServerConfig(null, 0, source, false, framing, protocol, false, null, TopicAuthorizer.ALLOW_ALL,
                 List.of(), ClientHandlers.echo(), PushListener.NONE, limits, ServerTimeouts.DEFAULT, null, 1, null,
-                false);
+                false, true);
     }
 }
