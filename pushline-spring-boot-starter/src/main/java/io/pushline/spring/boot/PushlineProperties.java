@@ -37,6 +37,7 @@ import org.springframework.util.unit.DataSize;
  * @param timeouts Heartbeat, idle, frame, authentication, broker and shutdown timeouts.
  * @param tls TLS: served when a certificate is set.
  * @param history Per-topic history kept by the created source, and how much one resume may replay.
+ * @param websocket WebSocket endpoint for browsers, on a port of its own: served when a port is set.
  */
 @ConfigurationProperties("pushline")
 public record PushlineProperties(
@@ -55,7 +56,8 @@ public record PushlineProperties(
         @DefaultValue Limits limits,
         @DefaultValue Timeouts timeouts,
         @DefaultValue Tls tls,
-        @DefaultValue History history) {
+        @DefaultValue History history,
+        @DefaultValue WebSocket websocket) {
 
     /**
      * Copies the list of default topics, so that the record stays immutable.
@@ -76,6 +78,7 @@ public record PushlineProperties(
      * @param timeouts see the type's description
      * @param tls see the type's description
      * @param history see the type's description
+     * @param websocket see the type's description
      */
     public PushlineProperties {
         defaultTopics = defaultTopics == null ? List.of() : List.copyOf(defaultTopics);
@@ -188,5 +191,41 @@ public record PushlineProperties(
             @DefaultValue("1d") Duration metaTtl,
             @DefaultValue("1000") int maxReplayMessages,
             @DefaultValue("512KB") DataSize maxReplayBytes) {
+    }
+
+    /**
+     * The {@code pushline.websocket.*} properties ({@link io.pushline.netty.ServerWebSocket}): the endpoint is served
+     * when {@code port} is set, with the server's protocol, limits, authentication and TLS.
+     *
+     * @param port Port of the WebSocket endpoint; 0 picks a free one; none when not set.
+     * @param path Path of the WebSocket endpoint.
+     * @param allowedOrigins Origins whose pages may connect besides the endpoint's own, as scheme://host[:port].
+     * @param allowAnyOrigin Whether pages of any origin may connect (turns the origin check off).
+     * @param compression Whether to offer per-message deflate, bounded by the maximum frame length.
+     * @param handshakeTimeout Longest time from the connection to the completed WebSocket upgrade.
+     * @param javascriptClient Whether to serve the JavaScript client at /pushline.js.
+     */
+    public record WebSocket(
+            Integer port,
+            @DefaultValue("/ws") String path,
+            List<String> allowedOrigins,
+            @DefaultValue("false") boolean allowAnyOrigin,
+            @DefaultValue("false") boolean compression,
+            @DefaultValue("10s") Duration handshakeTimeout,
+            @DefaultValue("false") boolean javascriptClient) {
+        /**
+         * Copies the list of origins, so that the record stays immutable.
+         *
+         * @param port see the type's description
+         * @param path see the type's description
+         * @param allowedOrigins see the type's description; null for none
+         * @param allowAnyOrigin see the type's description
+         * @param compression see the type's description
+         * @param handshakeTimeout see the type's description
+         * @param javascriptClient see the type's description
+         */
+        public WebSocket {
+            allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+        }
     }
 }

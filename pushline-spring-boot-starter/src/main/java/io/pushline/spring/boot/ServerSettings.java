@@ -8,6 +8,7 @@ import io.pushline.netty.PushServerBuilder;
 import io.pushline.netty.ServerLimits;
 import io.pushline.netty.ServerTimeouts;
 import io.pushline.netty.ServerTls;
+import io.pushline.netty.ServerWebSocket;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +51,31 @@ final class ServerSettings {
         if (tls != null) {
             b.tls(tls);
         }
+        ServerWebSocket webSocket = webSocket(p.websocket());
+        if (webSocket != null) {
+            b.webSocket(webSocket);
+        }
         return b;
+    }
+
+    /** {@code pushline.websocket.*}: null when no port is set. */
+    static ServerWebSocket webSocket(PushlineProperties.WebSocket w) {
+        if (w.port() == null) {
+            return null;
+        }
+        ServerWebSocket.Builder b = ServerWebSocket.builder();
+        check("pushline.websocket.port", w.port(), () -> b.port(w.port()));
+        check("pushline.websocket.path", w.path(), () -> b.path(w.path()));
+        check("pushline.websocket.allowed-origins", w.allowedOrigins(),
+                () -> b.allowedOrigins(w.allowedOrigins().toArray(new String[0])));
+        if (w.allowAnyOrigin()) {
+            b.allowAnyOrigin();
+        }
+        b.compression(w.compression());
+        check("pushline.websocket.handshake-timeout", w.handshakeTimeout(),
+                () -> b.handshakeTimeout(w.handshakeTimeout()));
+        b.javaScriptClient(w.javascriptClient());
+        return check("pushline.websocket", w.port(), b::build);
     }
 
     /** {@code pushline.framing} with {@code pushline.max-frame-length}. */

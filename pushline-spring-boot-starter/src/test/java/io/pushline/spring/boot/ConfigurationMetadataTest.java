@@ -31,7 +31,10 @@ class ConfigurationMetadataTest {
                 "pushline.tls.private-key", "pushline.tls.client-ca", "pushline.tls.provider",
                 "pushline.history.enabled", "pushline.history.size", "pushline.history.ttl",
                 "pushline.history.meta-ttl", "pushline.history.max-replay-messages",
-                "pushline.history.max-replay-bytes", "management.health.pushline.enabled");
+                "pushline.history.max-replay-bytes", "pushline.websocket.port", "pushline.websocket.path",
+                "pushline.websocket.allowed-origins", "pushline.websocket.allow-any-origin",
+                "pushline.websocket.compression", "pushline.websocket.handshake-timeout",
+                "pushline.websocket.javascript-client", "management.health.pushline.enabled");
         assertThat(properties.values()).allSatisfy(p -> assertThat(p.getDescription()).as(p.getId())
                 .matches("[A-Z].*\\.").doesNotContain("@param"));
         assertThat(properties.get("pushline.port").getDefaultValue()).isEqualTo(5567);
@@ -39,5 +42,6 @@ class ConfigurationMetadataTest {
         assertThat(properties.get("pushline.timeouts.shutdown").getDefaultValue()).isEqualTo("5s");
         assertThat(properties.get("pushline.source").getDefaultValue()).isEqualTo("auto");
         assertThat(properties.get("pushline.await-source").getDefaultValue()).isEqualTo(false);
+        assertThat(properties.get("pushline.websocket.path").getDefaultValue()).isEqualTo("/ws");
     }
 }
