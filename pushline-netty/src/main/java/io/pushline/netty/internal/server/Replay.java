@@ -8,7 +8,6 @@ import io.pushline.HistoryRead;
 import io.pushline.Message;
 import io.pushline.netty.internal.Frames;
 import io.pushline.netty.internal.WebSocketFrames;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -37,7 +36,7 @@ final class Replay {
     ByteBuf webSocketFrames(Framing framing, int from, int to) {
         Framed f = webSocketFramed;
         if (f == null) {
-            f = frameWebSocket(framing, read.messages());
+            f = frame(framing, read.messages(), true);
             webSocketFramed = f; // a race frames twice, identically: harmless
         }
         return Unpooled.wrappedBuffer(f.bytes, f.starts[from], f.starts[to] - f.starts[from]);
@@ -72,66 +71,47 @@ final class Replay {
     private Framed framed(Framing framing) {
         Framed f = framed;
         if (f == null) {
-            f = frame(framing, read.messages());
+            f = frame(framing, read.messages(), false);
             framed = f; // a race frames twice, identically: harmless
         }
         return f;
     }
 
-    private static Framed frame(Framing framing, List<Message> messages) {
-        boolean lines = framing.kind() == Framing.Kind.LINES;
-        byte[][] headers = new byte[messages.size()][];
-        int[] starts = new int[messages.size() + 1];
-        int length = 0;
-        for (int i = 0; i < messages.size(); i++) {
-            starts[i] = length;
-            Message m = messages.get(i);
-            byte[] header = Frames.commandsHeader(m);
-            if (framing.canFrame(m) && header.length + m.payloadLength() <= framing.maxFrameLength()) {
-                headers[i] = header;
-                length += header.length + m.payloadLength() + (lines ? 2 : 4);
-            } // else skipped, as live fan-out skips it: its position is missing from what the client sees
-        }
-        starts[messages.size()] = length;
-        ByteBuffer out = ByteBuffer.allocate(length);
-        for (int i = 0; i < messages.size(); i++) {
-            Message m = messages.get(i);
-            if (headers[i] == null) {
-                continue;
-            }
-            if (!lines) {
-                out.putInt(headers[i].length + m.payloadLength());
-            }
-            out.put(headers[i]).put(m.payloadBuffer());
-            if (lines) {
-                out.put((byte) '\r').put((byte) '\n');
-            }
-        }
-        return new Framed(out.array(), starts);
-    }
-
-    private static Framed frameWebSocket(Framing framing, List<Message> messages) {
+    /**
+     * Frames every message the framing can carry, as a TCP frame or a WebSocket one, back to back in one array; a
+     * message live fan-out would skip (too long, or a line break on line framing) is skipped here too, so its
+     * position is missing from what the client sees, as live.
+     */
+    private static Framed frame(Framing framing, List<Message> messages, boolean webSocket) {
         ByteBuf[] frames = new ByteBuf[messages.size()];
         int[] starts = new int[messages.size() + 1];
         int length = 0;
-        for (int i = 0; i < messages.size(); i++) {
-            starts[i] = length;
-            Message m = messages.get(i);
-            byte[] header = Frames.commandsHeader(m);
-            if (framing.canFrame(m) && header.length + m.payloadLength() <= framing.maxFrameLength()) {
-                frames[i] = WebSocketFrames.push(UnpooledByteBufAllocator.DEFAULT, header, m);
-                length += frames[i].readableBytes();
+        try {
+            for (int i = 0; i < messages.size(); i++) {
+                starts[i] = length;
+                Message m = messages.get(i);
+                byte[] header = Frames.commandsHeader(m);
+                if (framing.canFrame(m) && header.length + m.payloadLength() <= framing.maxFrameLength()) {
+                    frames[i] = webSocket ? WebSocketFrames.push(UnpooledByteBufAllocator.DEFAULT, header, m)
+                            : Frames.commandsPush(UnpooledByteBufAllocator.DEFAULT, framing, header, m);
+                    length += frames[i].readableBytes();
+                }
+            }
+            starts[messages.size()] = length;
+            byte[] out = new byte[length];
+            for (int i = 0; i < frames.length; i++) {
+                if (frames[i] != null) {
+                    frames[i].getBytes(frames[i].readerIndex(), out, starts[i], frames[i].readableBytes());
+                }
+            }
+            return new Framed(out, starts);
+        } finally {
+            for (ByteBuf f : frames) {
+                if (f != null) {
+                    f.release();
+                }
             }
         }
-        starts[messages.size()] = length;
-        byte[] out = new byte[length];
-        for (int i = 0; i < frames.length; i++) {
-            if (frames[i] != null) {
-                frames[i].readBytes(out, starts[i], frames[i].readableBytes());
-                frames[i].release();
-            }
-        }
-        return new Framed(out, starts);
     }
 
     private record Framed(byte[] bytes, int[] starts) {
