@@ -156,7 +156,7 @@ final class WebSocketLoadCommand implements Callable<Integer> {
         final LongSupplier disconnects;
 
         Clients(boolean overTcp, int threads) {
-            tcp = overTcp ? new LoadClients(threads, null) : null;
+            tcp = overTcp ? new LoadClients(threads, null, 0, 0) : null;
             ws = overTcp ? null : new WebSocketLoadClients(threads);
             deliveries = overTcp ? tcp::deliveries : ws::deliveries;
             disconnects = overTcp ? tcp::disconnects : ws::disconnects;
