@@ -2,11 +2,12 @@ package io.pushline.netty.internal.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.pushline.Framing;
 import io.pushline.HistoryRead;
 import io.pushline.Message;
+import io.pushline.internal.MessageAccess;
 import io.pushline.netty.internal.Frames;
+import io.pushline.netty.internal.Utf8;
 import io.pushline.netty.internal.WebSocketFrames;
 import java.util.List;
 
@@ -78,40 +79,44 @@ final class Replay {
     }
 
     /**
-     * Frames every message the framing can carry, as a TCP frame or a WebSocket one, back to back in one array; a
-     * message live fan-out would skip (too long, or a line break on line framing) is skipped here too, so its
-     * position is missing from what the client sees, as live.
+     * Frames every message the framing can carry, as TCP frames or WebSocket ones, back to back in one heap array
+     * (no buffer per message); a message live fan-out would skip (too long, or a line break on line framing) is
+     * skipped here too, so its position is missing from what the client sees, as live.
      */
     private static Framed frame(Framing framing, List<Message> messages, boolean webSocket) {
-        ByteBuf[] frames = new ByteBuf[messages.size()];
+        boolean lines = framing.kind() == Framing.Kind.LINES;
+        byte[][] headers = new byte[messages.size()][];
         int[] starts = new int[messages.size() + 1];
         int length = 0;
-        try {
-            for (int i = 0; i < messages.size(); i++) {
-                starts[i] = length;
-                Message m = messages.get(i);
-                byte[] header = Frames.commandsHeader(m);
-                if (framing.canFrame(m) && header.length + m.payloadLength() <= framing.maxFrameLength()) {
-                    frames[i] = webSocket ? WebSocketFrames.push(UnpooledByteBufAllocator.DEFAULT, header, m)
-                            : Frames.commandsPush(UnpooledByteBufAllocator.DEFAULT, framing, header, m);
-                    length += frames[i].readableBytes();
-                }
-            }
-            starts[messages.size()] = length;
-            byte[] out = new byte[length];
-            for (int i = 0; i < frames.length; i++) {
-                if (frames[i] != null) {
-                    frames[i].getBytes(frames[i].readerIndex(), out, starts[i], frames[i].readableBytes());
-                }
-            }
-            return new Framed(out, starts);
-        } finally {
-            for (ByteBuf f : frames) {
-                if (f != null) {
-                    f.release();
-                }
+        for (int i = 0; i < messages.size(); i++) {
+            starts[i] = length;
+            Message m = messages.get(i);
+            byte[] header = Frames.commandsHeader(m);
+            int body = header.length + m.payloadLength();
+            if (framing.canFrame(m) && body <= framing.maxFrameLength()) {
+                headers[i] = header;
+                length += webSocket ? WebSocketFrames.frameHeaderLength(body) + body : body + (lines ? 2 : 4);
             }
         }
+        starts[messages.size()] = length;
+        ByteBuf out = Unpooled.wrappedBuffer(new byte[length]).clear();
+        for (int i = 0; i < messages.size(); i++) {
+            if (headers[i] == null) {
+                continue;
+            }
+            byte[] payload = MessageAccess.payloadArray(messages.get(i));
+            int body = headers[i].length + payload.length;
+            if (webSocket) {
+                WebSocketFrames.writeFrameHeader(out, Utf8.isValid(payload, 0, payload.length), body);
+            } else if (!lines) {
+                out.writeInt(body);
+            }
+            out.writeBytes(headers[i]).writeBytes(payload);
+            if (!webSocket && lines) {
+                out.writeByte('\r').writeByte('\n');
+            }
+        }
+        return new Framed(out.array(), starts);
     }
 
     private record Framed(byte[] bytes, int[] starts) {
