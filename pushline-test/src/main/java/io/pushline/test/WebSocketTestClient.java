@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -153,15 +152,6 @@ public final class WebSocketTestClient implements AutoCloseable {
     }
 
     /**
-     * Returns the messages received and not taken yet.
-     *
-     * @return how many wait
-     */
-    public int waiting() {
-        return listener.messages.size();
-    }
-
-    /**
      * Stops reading: the JDK client then stops taking bytes from the socket, the TCP window fills and the server's
      * writes back up, as with a slow consumer.
      */
@@ -262,15 +252,5 @@ public final class WebSocketTestClient implements AutoCloseable {
                 webSocket.request(1);
             }
         }
-    }
-
-    /**
-     * Decodes UTF-8, for assertions on binary messages.
-     *
-     * @param bytes the bytes
-     * @return the text
-     */
-    public static String utf8(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

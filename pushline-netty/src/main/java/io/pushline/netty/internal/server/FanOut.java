@@ -171,13 +171,13 @@ final class FanOut implements MessageListener {
                     continue;
                 }
                 if (frame == null) {
-                    frame = frame(message);
+                    byte[] header = commands ? Frames.commandsHeader(message) : null; // once for both transports
+                    frame = frame(message, header);
                     if (frame == null) {
                         return;
                     }
                     if (webSocketClients()) {
-                        wsFrame = WebSocketFrames.push(alloc, commands ? Frames.commandsHeader(message) : null,
-                                message);
+                        wsFrame = WebSocketFrames.push(alloc, header, message);
                     }
                 }
                 outboxes[p].offer(frame.retain(), wsFrame == null ? null : wsFrame.retain(), message, pattern,
@@ -202,9 +202,11 @@ final class FanOut implements MessageListener {
         }
     }
 
-    /** Frames a message once for all its clients, or returns null (counted and logged) when it cannot be sent. */
-    private ByteBuf frame(Message message) {
-        byte[] header = commands ? Frames.commandsHeader(message) : null;
+    /**
+     * Frames a message once for all its clients, with its {@code commands} header (null on {@code raw}), or returns
+     * null (counted and logged) when it cannot be sent.
+     */
+    private ByteBuf frame(Message message, byte[] header) {
         int length = message.payloadLength() + (header == null ? 0 : header.length);
         DropReason reason = null;
         if (length > framing.maxFrameLength()) {
