@@ -55,15 +55,18 @@ class RedisClientResumeIT {
 
     private final HistoryOptions history = HistoryOptions.builder().size(100_000).build();
 
-    /** What one client delivered, and the losses it heard of. */
+    /** What one client delivered, and what it was told: recoveries, losses, refusals, its states. */
     private static final class Sink {
         final List<Message> messages = Collections.synchronizedList(new ArrayList<>());
         final List<String> lost = new CopyOnWriteArrayList<>();
+        final List<String> refused = new CopyOnWriteArrayList<>();
+        final List<PushClient.State> states = new CopyOnWriteArrayList<>();
         final AtomicInteger recovered = new AtomicInteger();
+        volatile PushClient client;
 
         PushClient client(int port) {
-            return PushClient.builder().host("127.0.0.1").port(port).reconnectPolicy(FAST).onMessage(messages::add)
-                    .onResume(new ResumeListener() {
+            client = PushClient.builder().host("127.0.0.1").port(port).reconnectPolicy(FAST).onMessage(messages::add)
+                    .onStateChange(states::add).onResume(new ResumeListener() {
                         @Override
                         public void recovered(String topic, int count) {
                             recovered.incrementAndGet();
@@ -73,26 +76,48 @@ class RedisClientResumeIT {
                         public void lost(String topic) {
                             lost.add(topic);
                         }
+
+                        @Override
+                        public void refused(String name, boolean pattern, String reason) {
+                            refused.add(name + ": " + reason);
+                        }
                     }).build();
+            return client;
         }
 
         int size() {
             return messages.size();
         }
 
+        /** Where the client stands and what it was told: the message of an assertion about it. */
+        String describe(String name, int published) {
+            Message last;
+            synchronized (messages) {
+                last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
+            }
+            PushClient c = client;
+            return name + ": delivered " + size() + " of " + published + ", the last at "
+                    + (last == null ? "-" : last.position()) + "; client positions " + c.positions() + ", topics "
+                    + c.topics() + ", state " + c.state() + " (" + states.stream().filter(st -> st
+                            == PushClient.State.CONNECTED).count() + " connections); told: recovered "
+                    + recovered.get() + ", lost " + lost + ", refused " + refused;
+        }
+
         /** Every offset after {@code start} up to {@code start + n}, once each, in order, in one epoch. */
-        void assertEveryMessageOnceInOrder(Position start, int n) {
-            assertThat(lost).isEmpty();
+        void assertEveryMessageOnceInOrder(String name, Position start, int n) {
+            assertThat(lost).as(describe(name, n)).isEmpty();
+            assertThat(refused).as(describe(name, n)).isEmpty();
             List<Message> got;
             synchronized (messages) { // from the publisher's first message on (the marker before it may be here)
                 got = messages.stream().filter(m -> m.position().offset() > start.offset()).toList();
             }
-            assertThat(got).hasSize(n);
             Position previous = start;
             for (Message m : got) {
-                assertThat(m.position().follows(previous)).as("%s after %s", m.position(), previous).isTrue();
+                assertThat(m.position().follows(previous)).as("%s: %s after %s", describe(name, n), m.position(),
+                        previous).isTrue();
                 previous = m.position();
             }
+            assertThat(got).as(describe(name, n)).hasSize(n);
         }
     }
 
@@ -181,14 +206,14 @@ class RedisClientResumeIT {
         int published = publisher.stop();
         for (int i = 0; i < sinks.size(); i++) {
             Sink sink = sinks.get(i);
-            int index = i;
-            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(sink.size()).as("client %d of 20: delivered of "
-                    + "%d; lost %s, recovered %d", index, published, sink.lost, sink.recovered.get())
+            String name = "client " + i + " of 20 (seed " + seed + ")";
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(sink.size()).as(sink.describe(name, published))
                     .isGreaterThanOrEqualTo(published));
-            sink.assertEveryMessageOnceInOrder(publisher.start, published);
+            sink.assertEveryMessageOnceInOrder(name, publisher.start, published);
         }
-        assertThat(sinks.stream().mapToInt(s -> s.recovered.get()).sum()).as("seed %d", seed)
-                .isGreaterThanOrEqualTo(40); // each cut is one resume, unless it hit a client still reconnecting
+        // the last cut of any client is followed by a resume that recovered (nothing was lost): at least one
+        assertThat(sinks.stream().mapToInt(s -> s.recovered.get()).sum()).as("resumes that recovered; seed %d", seed)
+                .isPositive();
     }
 
     @Test
@@ -218,11 +243,13 @@ class RedisClientResumeIT {
                 .as("delivered after the restart (%d published at the kill, %d now)", atKill, publisher.published.get())
                 .isGreaterThan(atKill + 1_000));
         int published = publisher.stop();
-        for (Sink sink : sinks) {
-            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(sink.size()).as("delivered of %d; lost %s, "
-                    + "recovered %d", published, sink.lost, sink.recovered.get()).isGreaterThanOrEqualTo(published));
-            sink.assertEveryMessageOnceInOrder(publisher.start, published);
-            assertThat(sink.recovered.get()).isGreaterThanOrEqualTo(1);
+        for (int i = 0; i < sinks.size(); i++) {
+            Sink sink = sinks.get(i);
+            String name = "client " + i + " of 5";
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(sink.size()).as(sink.describe(name, published))
+                    .isGreaterThanOrEqualTo(published));
+            sink.assertEveryMessageOnceInOrder(name, publisher.start, published);
+            assertThat(sink.recovered.get()).as(sink.describe(name, published)).isGreaterThanOrEqualTo(1);
         }
     }
 
@@ -248,13 +275,19 @@ class RedisClientResumeIT {
                     public void lost(String topic) {
                         sink.lost.add(topic);
                     }
+
+                    @Override
+                    public void refused(String name, boolean pattern, String reason) {
+                        sink.refused.add(name + ": " + reason);
+                    }
                 }).build());
+        sink.client = onB;
         onB.subscribe("move");
         onB.connect().orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
         moved.orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
         int published = publisher.stop();
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(sink.size()).as("delivered of %d; lost %s",
-                published, sink.lost).isGreaterThanOrEqualTo(published));
-        sink.assertEveryMessageOnceInOrder(publisher.start, published);
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(sink.size())
+                .as(sink.describe("the moved client", published)).isGreaterThanOrEqualTo(published));
+        sink.assertEveryMessageOnceInOrder("the moved client", publisher.start, published);
     }
 }

@@ -74,6 +74,14 @@ final class ClientCommand {
         return verb;
     }
 
+    /**
+     * Whether the server reads history to answer it: a {@code SUB ... FROM} or {@code SUB ... LAST}. The server reads
+     * at most {@link ClientConnection#MAX_RESUMES_IN_FLIGHT} at once per connection and refuses more.
+     */
+    boolean resume() {
+        return expected == Reply.SUBSCRIBED && args.length == 3;
+    }
+
     /** The frame length, without delimiter or length prefix. */
     int frameLength() {
         return Frames.commandLength(verb, args);

@@ -45,8 +45,11 @@ final class ClientConnection {
      * server's limit on unanswered commands (1024), so pipelining never gets a client disconnected.
      */
     static final int MAX_IN_FLIGHT = 512;
-    /** How long after a {@code -ERR unavailable} reply a subscription is asked for again. */
-    static final Duration RESUBSCRIBE_DELAY = Duration.ofSeconds(1);
+    /**
+     * The most resumes ({@code SUB ... FROM}/{@code LAST}) written and not yet answered on one connection: the
+     * server reads history for at most 16 at once per connection and answers more with an error.
+     */
+    static final int MAX_RESUMES_IN_FLIGHT = 16;
 
     private static final Logger LOG = LoggerFactory.getLogger(PushClient.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
@@ -122,7 +125,7 @@ final class ClientConnection {
                         ch.pipeline()
                                 .addLast("frameDecoder", Frames.decoder(framing))
                                 .addLast("protocol", new ClientHandler(name, framing, protocol, MAX_IN_FLIGHT,
-                                        positions));
+                                        MAX_RESUMES_IN_FLIGHT, positions));
                     }
                 });
     }
@@ -444,7 +447,7 @@ final class ClientConnection {
             authenticating = null;
         }
         ClientCommand.failAll(takeConnectWaiters(), cause);
-        subscriptions.failWaiting(cause);
+        subscriptions.close(cause);
         Channel ch = channel;
         channel = null;
         if (handler != null) {

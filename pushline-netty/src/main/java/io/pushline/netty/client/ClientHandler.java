@@ -15,6 +15,7 @@ import io.pushline.netty.internal.Frames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,31 +24,47 @@ import org.slf4j.LoggerFactory;
  * The client's protocol handler for one connection; it sits after the frame decoder and is created per channel.
  *
  * <p>Outbound, it frames each {@link ClientCommand} written to the channel and remembers it in a FIFO of
- * commands in flight; at most {@code maxInFlight} are in flight, later ones wait here (unframed) and are written
- * as replies come back, so a burst of commands (say, re-subscribing thousands of topics) never exceeds the
- * server's limit on unanswered commands. Other outbound messages (already framed {@code ByteBuf}s of a raw
+ * commands in flight; at most {@code maxInFlight} are in flight, and at most {@code maxResumesInFlight} of them
+ * {@link ClientCommand#resume() resumes}; later ones wait here (unframed, in order) and are written as replies
+ * come back, so a burst of commands (say, re-subscribing thousands of topics) never exceeds the server's limits
+ * on unanswered commands and on history reads. Other outbound messages (already framed {@code ByteBuf}s of a raw
  * connection) pass through.
  *
  * <p>Inbound, on {@code commands}, a frame starting with {@code "MSG "} is a push and goes to the listener;
- * every other non-empty frame is the reply to the oldest command in flight. A frame with nothing in flight is
- * logged (for example {@code -ERR idle timeout} just before the server closes). On {@code raw}, every frame
- * is a payload and goes to the listener as a message on {@link PushClient#RAW_TOPIC}. Every inbound buffer is
- * released here. When the channel goes inactive every command still waiting fails with
- * {@code PushlineException("connection lost")}.
+ * every other non-empty frame is the reply to the oldest command in flight, except the notices the server sends
+ * just before it closes the connection ({@code -ERR disconnected: ...}, {@code -ERR idle timeout},
+ * {@code -ERR server shutting down}, ...: PROTOCOL.md, section 3.3), which may arrive while commands wait for
+ * their replies and answer none of them: they are logged, and the commands fail when the connection closes. A
+ * frame with nothing in flight is logged too. On {@code raw}, every frame is a payload and goes to the listener as
+ * a message on {@link PushClient#RAW_TOPIC}. Every inbound buffer is released here. When the channel goes
+ * inactive every command still waiting fails with {@code PushlineException("connection lost")} (caused by the
+ * server's notice, when one came).
  *
  * <p>Everything runs on the channel's event loop.
  */
 final class ClientHandler extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+    /**
+     * The reasons of the {@code -ERR} notices a server sends just before it closes a connection (PROTOCOL.md,
+     * section 3.3), by prefix; a plain {@code -ERR unauthorized} is left out: it is also the reply to {@code AUTH}.
+     */
+    private static final List<String> CLOSE_NOTICES = List.of("disconnected:", "server shutting down",
+            "idle timeout", "too many connections", "rate limit exceeded", "too many pending commands",
+            "frame too long", "frame timeout", "bad frame", "unauthorized: expired");
 
     private final String name;
     private static final byte[] PONG = "PONG".getBytes(StandardCharsets.US_ASCII);
     private final Framing framing;
     private final Protocol protocol;
     private final int maxInFlight;
+    private final int maxResumesInFlight;
     private final Consumer<Message> listener;
     private final ArrayDeque<ClientCommand> inFlight = new ArrayDeque<>();
     private final ArrayDeque<Queued> queued = new ArrayDeque<>();
+    /** How many of the commands in flight are resumes. */
+    private int resumesInFlight;
+    /** The server's notice that it closes the connection, once received. */
+    private String closeNotice;
 
     /**
      * Creates a handler.
@@ -56,14 +73,16 @@ final class ClientHandler extends ChannelDuplexHandler {
      * @param framing the connection's framing, for outbound commands
      * @param protocol the connection's protocol
      * @param maxInFlight the most commands written and not yet answered
+     * @param maxResumesInFlight the most {@link ClientCommand#resume() resumes} among them
      * @param listener gets every push, on the event loop; what it throws is caught and logged
      */
-    ClientHandler(String name, Framing framing, Protocol protocol, int maxInFlight,
+    ClientHandler(String name, Framing framing, Protocol protocol, int maxInFlight, int maxResumesInFlight,
             Consumer<Message> listener) {
         this.name = name;
         this.framing = framing;
         this.protocol = protocol;
         this.maxInFlight = maxInFlight;
+        this.maxResumesInFlight = maxResumesInFlight;
         this.listener = listener;
     }
 
@@ -86,15 +105,23 @@ final class ClientHandler extends ChannelDuplexHandler {
             promise.tryFailure(e);
             return;
         }
-        if (inFlight.size() < maxInFlight) {
+        if (queued.isEmpty() && fits(command)) {
             writeCommand(ctx, command, promise);
         } else {
-            queued.add(new Queued(command, promise));
+            queued.add(new Queued(command, promise)); // behind the ones already waiting: commands keep their order
         }
+    }
+
+    /** Whether the command may be written now, within the limits on commands and resumes in flight. */
+    private boolean fits(ClientCommand command) {
+        return inFlight.size() < maxInFlight && (!command.resume() || resumesInFlight < maxResumesInFlight);
     }
 
     private void writeCommand(ChannelHandlerContext ctx, ClientCommand command, ChannelPromise promise) {
         inFlight.add(command);
+        if (command.resume()) {
+            resumesInFlight++;
+        }
         ctx.write(command.encode(ctx.alloc(), framing), promise.unvoid()).addListener(written -> {
             if (!written.isSuccess()) {
                 // the connection is broken: fail this command now, the rest when the channel goes inactive
@@ -155,7 +182,16 @@ final class ClientHandler extends ChannelDuplexHandler {
     }
 
     private void reply(ChannelHandlerContext ctx, String reply) {
+        if (isCloseNotice(reply)) {
+            // the server closes the connection after this: it answers no command, and those in flight fail then
+            closeNotice = reply;
+            LOG.warn("{}: server error: {}", name, Pushes.abbreviate(reply));
+            return;
+        }
         ClientCommand command = inFlight.poll();
+        if (command != null && command.resume()) {
+            resumesInFlight--;
+        }
         if (command == null) {
             if (reply.startsWith("-ERR")) {
                 LOG.warn("{}: server error: {}", name, Pushes.abbreviate(reply));
@@ -171,7 +207,7 @@ final class ClientHandler extends ChannelDuplexHandler {
 
     private void writeQueued(ChannelHandlerContext ctx) {
         boolean wrote = false;
-        while (!queued.isEmpty() && inFlight.size() < maxInFlight) {
+        while (!queued.isEmpty() && fits(queued.peek().command)) {
             Queued q = queued.poll();
             writeCommand(ctx, q.command, q.promise);
             wrote = true;
@@ -186,6 +222,7 @@ final class ClientHandler extends ChannelDuplexHandler {
         for (ClientCommand command; (command = inFlight.poll()) != null; ) {
             command.fail(cause);
         }
+        resumesInFlight = 0;
         for (Queued q; (q = queued.poll()) != null; ) {
             q.command.fail(cause);
             q.promise.tryFailure(cause);
@@ -194,8 +231,22 @@ final class ClientHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        failAll(new PushlineException("connection lost"));
+        failAll(closeNotice == null ? new PushlineException("connection lost")
+                : new PushlineException("connection lost", new PushlineException(closeNotice)));
         ctx.fireChannelInactive();
+    }
+
+    /** Whether a frame is one of the {@code -ERR} notices the server sends just before it closes the connection. */
+    static boolean isCloseNotice(String frame) {
+        if (!frame.startsWith("-ERR ")) {
+            return false;
+        }
+        for (String reason : CLOSE_NOTICES) {
+            if (frame.startsWith(reason, 5)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

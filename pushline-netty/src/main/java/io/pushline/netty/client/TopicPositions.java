@@ -237,6 +237,8 @@ final class TopicPositions implements Consumer<Message> {
             last.put(topic, p);
             lost(topic);
             deliver(message);
+        } else if (connection.subscriptions.retrying(topic)) {
+            LOG.trace("{}: dropped {} of {}: a resume from {} is asked for again soon", connection, p, topic, previous);
         } else if (connection.isConnected()) {
             LOG.debug("{}: topic {}: {} after {}; resuming", connection, LogText.escape(topic), p, previous);
             resume(topic, previous, p);
@@ -251,8 +253,8 @@ final class TopicPositions implements Consumer<Message> {
         command.future().whenComplete((reply, error) -> {
             replied(topic, command, reply, error);
             if (error != null && command.refused()) {
-                LOG.warn("{}: resuming topic {} from {} failed: {}", connection, LogText.escape(topic), from,
-                        error.getMessage());
+                // the server still holds the topic: asked again in a moment, or dropped for good and reported
+                connection.subscriptions.refused(topic, false, command, error.getMessage(), true);
             }
         });
         connection.write(command);
@@ -290,6 +292,15 @@ final class TopicPositions implements Consumer<Message> {
             resumeListener.recovered(topic, count);
         } catch (RuntimeException e) {
             LOG.warn("{}: resume listener failed on recovered({}, {})", connection, LogText.escape(topic), count, e);
+        }
+    }
+
+    /** The server refused a subscription for good: the client forgot it. */
+    void refused(String name, boolean pattern, String reason) {
+        try {
+            resumeListener.refused(name, pattern, reason);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: resume listener failed on refused({})", connection, LogText.escape(name), e);
         }
     }
 

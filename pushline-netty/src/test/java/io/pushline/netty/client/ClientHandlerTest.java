@@ -38,7 +38,8 @@ class ClientHandlerTest {
 
     private EmbeddedChannel channel(Framing framing, Protocol protocol, int maxInFlight, Consumer<Message> listener) {
         EmbeddedChannel ch = new EmbeddedChannel(Frames.decoder(framing),
-                new ClientHandler("test", framing, protocol, maxInFlight, listener));
+                new ClientHandler("test", framing, protocol, maxInFlight,
+                        ClientConnection.MAX_RESUMES_IN_FLIGHT, listener));
         channels.add(ch);
         return ch;
     }
@@ -264,6 +265,63 @@ class ClientHandlerTest {
         ch.close();
         assertThat(sent).isCompletedExceptionally();
         assertThatThrownBy(waiting::join).cause().hasMessage("connection lost");
+    }
+
+    @Test
+    void theServersNoticeBeforeItClosesAnswersNoCommandAndIsTheCauseOfTheirFailure() {
+        EmbeddedChannel ch = channel(Framing.lines(), Protocol.COMMANDS);
+        ClientCommand resume = ClientCommand.sub(latin1("t"), latin1("FROM"), latin1("5.e"));
+        CompletableFuture<String> resumed = write(ch, resume);
+        CompletableFuture<String> pong = write(ch, ClientCommand.pong("PING"));
+        readOutbound(ch);
+        readOutbound(ch);
+
+        ch.writeInbound(bytes("-ERR disconnected: cut by the test\r\n"));
+        assertThat(resumed).isNotDone(); // not its reply: the SUB still waits
+        assertThat(pong).isNotDone();
+        ch.close();
+
+        for (CompletableFuture<String> f : List.of(resumed, pong)) {
+            assertThatThrownBy(f::join).cause().isExactlyInstanceOf(PushlineException.class)
+                    .hasMessage("connection lost").cause().hasMessage("-ERR disconnected: cut by the test");
+        }
+        assertThat(resume.refused()).isFalse();
+    }
+
+    @Test
+    void everyNoticeOfTheProtocolIsRecognisedAndRepliesAreNot() {
+        for (String notice : List.of("frame too long", "bad frame", "frame timeout", "too many pending commands",
+                "idle timeout", "too many connections", "rate limit exceeded", "unauthorized: expired",
+                "disconnected: maintenance", "server shutting down")) {
+            assertThat(ClientHandler.isCloseNotice("-ERR " + notice)).as(notice).isTrue();
+        }
+        for (String reply : List.of("-ERR unauthorized", "-ERR forbidden", "-ERR unavailable: history read failed",
+                "-ERR too many resumes in progress (at most 16): wait for their replies", "+OK", "PONG idle timeout")) {
+            assertThat(ClientHandler.isCloseNotice(reply)).as(reply).isFalse();
+        }
+    }
+
+    @Test
+    void atMostSixteenResumesAreInFlightAndLaterCommandsKeepTheirOrder() {
+        EmbeddedChannel ch = channel(Framing.lines(), Protocol.COMMANDS);
+        List<CompletableFuture<String>> replies = new ArrayList<>();
+        for (int i = 0; i < ClientConnection.MAX_RESUMES_IN_FLIGHT + 2; i++) {
+            replies.add(write(ch, ClientCommand.sub(latin1("t" + i), latin1("FROM"), latin1("1.e"))));
+        }
+        CompletableFuture<String> pong = write(ch, ClientCommand.pong("PING"));
+        for (int i = 0; i < ClientConnection.MAX_RESUMES_IN_FLIGHT; i++) {
+            assertThat(readOutbound(ch)).isEqualTo("SUB t" + i + " FROM 1.e\r\n");
+        }
+        assertThat(ch.outboundMessages()).as("the 17th resume, and the PING behind it, wait").isEmpty();
+
+        ch.writeInbound(bytes("+OK 1.e RECOVERED 0\r\n"));
+        assertThat(replies.get(0)).isCompletedWithValue("1.e RECOVERED 0");
+        assertThat(readOutbound(ch)).isEqualTo("SUB t16 FROM 1.e\r\n");
+        assertThat(ch.outboundMessages()).isEmpty();
+        ch.writeInbound(bytes("+OK 1.e RECOVERED 0\r\n"));
+        assertThat(readOutbound(ch)).isEqualTo("SUB t17 FROM 1.e\r\n");
+        assertThat(readOutbound(ch)).isEqualTo("PING\r\n");
+        assertThat(pong).isNotDone();
     }
 
     @Test
