@@ -41,12 +41,22 @@ import java.util.function.Function;
  * {@link #send(byte[])} sends a frame, and the command methods fail with {@link IllegalStateException}.
  *
  * <p><b>Subscriptions survive reconnects.</b> The client remembers the topics and patterns it was asked to
- * subscribe to (until they are unsubscribed, or the server refuses them) and sends {@code SUB}/{@code PSUB} for all
- * of them on every new connection, without user code; a topic with history is resumed where it stopped (see
- * below), so that a reconnect loses nothing the server still holds. When the server answers
- * {@code -ERR unavailable} (its broker did not confirm in time) the future fails, but the subscription stays
- * remembered and is asked for again a second later. {@link #subscribe(String)} while disconnected is remembered
- * and its future completes when that subscription is confirmed on the next connection.
+ * subscribe to (until they are unsubscribed, or the server refuses them for good) and sends {@code SUB}/{@code PSUB}
+ * for all of them on every new connection, without user code; a topic with history is resumed where it stopped
+ * (see below), so that a reconnect loses nothing the server still holds. A subscription is never dropped
+ * silently. When the server answers with an error it may get over ({@code -ERR unavailable: ...} or
+ * {@code -ERR subscribe failed: ...}: its broker did not confirm in time, or is down; {@code -ERR too many resumes
+ * in progress ...} or {@code -ERR a resume of this topic is in progress}) the future fails, but the subscription
+ * stays remembered with its position and is asked for again on the same connection after 1 s, then 2, 4, ... up
+ * to 30 s between attempts, or at once on the next connection. Any other refusal ({@code -ERR forbidden}, a name
+ * the server does not accept, its limit on subscriptions) is for good: the client forgets the subscription, logs
+ * it at WARN and tells the {@link ResumeListener#refused resume listener}, also when it happens on a
+ * re-subscription no caller waits for. The notice a server sends just before it closes a connection
+ * ({@code -ERR disconnected: ...}, {@code -ERR server shutting down}, ...) is no refusal: the next connection
+ * subscribes again. At most 16 resumes ({@code SUB ... FROM}/{@code LAST}, which make the server read history)
+ * are in flight per connection, the server's limit; later commands wait for their replies, in order.
+ * {@link #subscribe(String)} while disconnected is remembered and its future completes when that subscription is
+ * confirmed on the next connection.
  * {@link #publish(String, byte[])} and {@link #ping()} while disconnected fail at once with
  * {@code PushlineException("not connected")}. When a connection drops, the futures of commands still waiting for
  * their reply fail with {@code PushlineException("connection lost")} (the subscriptions themselves stay remembered).
@@ -219,7 +229,8 @@ public final class PushClient implements AutoCloseable {
     /**
      * Subscribes to a topic ({@code SUB}), now or, while disconnected, on the next connection. The topic is
      * remembered and subscribed again on every reconnect, until {@link #unsubscribe(String)} or until the server
-     * refuses it. When the client knows a position on the topic (from an earlier subscription, or
+     * refuses it for good (reported to {@link ResumeListener#refused}; an error the server may get over keeps it:
+     * see "Subscriptions survive reconnects" above). When the client knows a position on the topic (from an earlier subscription, or
      * {@link PushClientBuilder#positions(Map)}), it resumes after it: {@code SUB <topic> FROM <position>}.
      *
      * @param topic a valid topic (see {@link Topics})

@@ -152,8 +152,10 @@ public final class PushClientBuilder {
 
     /**
      * Sets the listener that hears how topics with history were resumed: what was {@link ResumeListener#recovered
-     * recovered}, and which topics {@link ResumeListener#lost lost} messages (the app should then reload what it
-     * derives from them). Defaults to ignoring both. See "Positions and resuming" on {@link PushClient}.
+     * recovered}, which topics {@link ResumeListener#lost lost} messages (the app should then reload what it
+     * derives from them), and which subscriptions the server {@link ResumeListener#refused refused} for good (the
+     * client forgot them). Defaults to ignoring all three. See "Subscriptions survive reconnects" and "Positions and
+     * resuming" on {@link PushClient}.
      *
      * <p>It is called on the client's event loop thread, in order with the messages. It must be fast and must not
      * block; what it throws is caught and logged.
