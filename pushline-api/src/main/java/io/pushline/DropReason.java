@@ -14,7 +14,9 @@ public enum DropReason {
      * The server's I/O threads were behind the source by more than their bound (they cannot write as fast as the
      * broker delivers): the message was shed for the clients of one I/O thread rather than queued without limit.
      * Also counted here: messages a source skipped because it fell too far behind its broker
-     * ({@link MessageListener#onMessagesDropped(DropReason, long)}).
+     * ({@link MessageListener#onMessagesDropped(DropReason, long)}), and, under {@link SlowConsumerPolicy#DISCONNECT},
+     * messages dropped for a client past its outbound limits while most clients of its I/O thread were behind too
+     * (the source outran them all, so they were kept rather than all disconnected).
      */
     SERVER_OVERLOADED,
     /**

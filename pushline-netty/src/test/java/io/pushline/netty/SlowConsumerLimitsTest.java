@@ -16,6 +16,7 @@ import io.pushline.test.TcpTestClient;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +29,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The outbound limits with time over real sockets: a client that stops reading for a moment gets everything once it
  * reads again; one that stays stopped is a slow consumer after the soft limit's duration, or at once past the hard
- * limit; and the clients that read get everything meanwhile.
+ * limit; and the clients that read get everything meanwhile. When most clients of an event loop are behind (the
+ * source outruns them all), DISCONNECT drops what does not fit instead of cutting them, unless they stop draining.
+ * The server runs one event loop, so that every client shares it.
  */
 class SlowConsumerLimitsTest {
     private static final int SOFT = 64 * 1024;
@@ -38,15 +41,22 @@ class SlowConsumerLimitsTest {
     final CloseAfterEach closer = new CloseAfterEach();
 
     private final List<Client> slow = new CopyOnWriteArrayList<>();
+    private final List<SlowConsumerPolicy> policies = new CopyOnWriteArrayList<>();
     private InMemoryMessageSource source;
 
     private PushServer start(int hard, Duration softFor, SlowConsumerPolicy policy) {
+        return start(hard, SOFT, softFor, policy);
+    }
+
+    private PushServer start(int hard, int soft, Duration softFor, SlowConsumerPolicy policy) {
         PushServer server = closer.add(PushServer.builder().host("127.0.0.1").port(0).defaultTopics("t")
-                .limits(l -> l.maxQueuedBytes(hard).softQueuedLimit(SOFT, softFor).slowConsumerPolicy(policy))
+                .eventLoopThreads(1)
+                .limits(l -> l.maxQueuedBytes(hard).softQueuedLimit(soft, softFor).slowConsumerPolicy(policy))
                 .listener(new PushListener() {
                     @Override
                     public void slowConsumer(Client client, SlowConsumerPolicy applied) {
                         slow.add(client);
+                        policies.add(applied);
                     }
                 }).build().start());
         source = (InMemoryMessageSource) server.source();
@@ -187,5 +197,138 @@ class SlowConsumerLimitsTest {
         }
         assertThat(stalled.closedByServerAfterDraining(64 * 1024 * 1024)).isTrue();
         assertThat(server.metrics().connectionsClosed()).containsEntry(CloseReason.SLOW_CONSUMER, 1L);
+    }
+
+    /** Connects {@code n} clients with small receive buffers that do not read, and their server sides. */
+    private List<NettyClient> stalledClients(PushServer server, int n, List<TcpTestClient> clients) {
+        List<NettyClient> sides = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            TcpTestClient c = closer.add(new TcpTestClient(server.port(), 4096));
+            clients.add(c);
+            sides.add(serverSide(server, c));
+        }
+        return sides;
+    }
+
+    /** Publishes from {@code from} on until {@code done} holds; returns the next index. */
+    private int publishUntil(int from, java.util.function.BooleanSupplier done) {
+        int i = from;
+        while (!done.getAsBoolean()) {
+            assertThat(i - from).as("messages published before it happened").isLessThan(200_000);
+            publish(i++);
+        }
+        return i;
+    }
+
+    private long dropped(PushServer server, DropReason reason) {
+        return server.metrics().messagesDropped().getOrDefault(reason, 0L);
+    }
+
+    @Test
+    void whenMostClientsOfALoopAreBehindTheyAreKeptAndWhatDoesNotFitIsDropped() {
+        PushServer server = start(1024 * 1024, Duration.ofHours(1), SlowConsumerPolicy.DISCONNECT);
+        List<TcpTestClient> clients = new ArrayList<>();
+        List<NettyClient> sides = stalledClients(server, 6, clients);
+        // every client past the hard limit: each had pushes dropped, none was cut
+        int n = publishUntil(0, () -> slow.containsAll(sides));
+        assertThat(sides).allMatch(NettyClient::isOpen);
+        assertThat(server.metrics().connectionsClosed().getOrDefault(CloseReason.SLOW_CONSUMER, 0L)).isZero();
+        assertThat(policies).containsOnly(SlowConsumerPolicy.DROP);
+        assertThat(dropped(server, DropReason.SERVER_OVERLOADED)).isPositive();
+        assertThat(dropped(server, DropReason.SLOW_CONSUMER)).isZero();
+        // once they read, they drain and get what comes next: in order, with the drops as the only gaps
+        List<InOrderReader> readers = clients.stream().map(InOrderReader::new).toList();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> sides.stream().allMatch(c -> c.channel().isWritable()));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not drained: " + sides.stream().map(c -> c.channel().isWritable() + " "
+                    + queued(c) + " " + c.isOpen()).toList() + "; readers: " + readers.stream().map(r -> r.last
+                    + "/" + r.count + " " + r.failure).toList(), e);
+        }
+        publish(n);
+        await().atMost(Duration.ofSeconds(60)).until(() -> readers.stream().allMatch(r -> r.last == n
+                || r.failure != null));
+        for (InOrderReader r : readers) {
+            assertThat(r.failure).isNull();
+            assertThat(r.contiguousFromZero).as("the first messages, queued before any drop").isGreaterThan(100);
+            assertThat(r.count).as("messages read").isLessThan(n + 1); // some were dropped
+        }
+        assertThat(sides).allMatch(NettyClient::isOpen);
+    }
+
+    @Test
+    void behindWithManyYetNotReadingForTheSoftDurationIsStillCut() {
+        PushServer server = start(1024 * 1024, Duration.ofSeconds(1), SlowConsumerPolicy.DISCONNECT);
+        List<TcpTestClient> clients = new ArrayList<>();
+        List<NettyClient> sides = stalledClients(server, 6, clients);
+        publishUntil(0, () -> dropped(server, DropReason.SERVER_OVERLOADED) > 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.metrics().connectionsClosed()
+                .get(CloseReason.SLOW_CONSUMER) == 6L);
+        assertThat(sides).noneMatch(NettyClient::isOpen);
+    }
+
+    @Test
+    void aFewStalledClientsAmongReadersAreStillCutAtTheHardLimit() {
+        // the readers count as behind only 512 KiB behind: on a loaded machine they may lag a little
+        PushServer server = start(1024 * 1024, 512 * 1024, Duration.ofHours(1), SlowConsumerPolicy.DISCONNECT);
+        List<TcpTestClient> stalled = new ArrayList<>();
+        List<NettyClient> stalledSides = stalledClients(server, 4, stalled);
+        List<Reader> readers = new ArrayList<>();
+        List<NettyClient> readingSides = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            TcpTestClient c = closer.add(new TcpTestClient(server.port()));
+            readingSides.add(serverSide(server, c));
+            readers.add(new Reader(c));
+        }
+        AtomicInteger next = new AtomicInteger();
+        // four of nine behind is not most of them: each is a slow consumer past the hard limit
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            for (int i = 0; i < 50 && readingSides.stream().allMatch(c -> c.channel().isWritable()); i++) {
+                publish(next.getAndIncrement());
+            }
+            return server.metrics().connectionsClosed().get(CloseReason.SLOW_CONSUMER) == 4L;
+        });
+        assertThat(stalledSides).noneMatch(NettyClient::isOpen);
+        assertThat(readingSides).allMatch(NettyClient::isOpen);
+        int all = next.get();
+        await().atMost(Duration.ofSeconds(60)).until(() -> readers.stream().allMatch(r -> r.inOrder.get() == all
+                || r.ended != null));
+        assertThat(readers).allMatch(r -> r.ended == null && r.inOrder.get() == all);
+    }
+
+    /** Reads lines {@code <index> <payload>} on a thread of its own, checking that the indices only grow. */
+    private static final class InOrderReader extends Thread {
+        volatile int last = -1;
+        volatile int count;
+        volatile int contiguousFromZero;
+        volatile Throwable failure;
+        private final TcpTestClient client;
+
+        InOrderReader(TcpTestClient client) {
+            super("in-order reader");
+            setDaemon(true);
+            this.client = client;
+            start();
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    String line = client.readLine();
+                    int index = Integer.parseInt(line.substring(0, line.indexOf(' ')));
+                    if (index <= last) {
+                        throw new AssertionError("index " + index + " after " + last);
+                    }
+                    if (index == contiguousFromZero) {
+                        contiguousFromZero++;
+                    }
+                    last = index;
+                    count++;
+                }
+            } catch (RuntimeException | AssertionError e) {
+                failure = e; // the test checks it while it expects more lines
+            }
+        }
     }
 }

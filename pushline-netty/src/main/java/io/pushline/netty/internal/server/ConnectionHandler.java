@@ -198,6 +198,7 @@ abstract class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             heldFrames.forEach(ByteBuf::release);
             heldFrames.clear();
         }
+        client.closed();
         if (!registered) {
             // never got past the TLS handshake: hooks never saw it, only the metrics count it
             server.metrics().closed(client.closeReason() == CloseReason.CLIENT ? CloseReason.TLS_HANDSHAKE

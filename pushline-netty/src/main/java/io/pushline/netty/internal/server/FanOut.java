@@ -188,6 +188,11 @@ final class FanOut implements MessageListener {
         }
     }
 
+    /** How many of one event loop's clients are behind (used on that loop only). */
+    LoopLoad load(int partition) {
+        return outboxes[partition].load;
+    }
+
     /** Whether WebSocket clients are connected: only then is each message also encoded for WebSocket here. */
     private boolean webSocketClients() {
         return metrics.webSocketConnections.get() > 0;

@@ -47,8 +47,6 @@ public final class NettyClient implements Client {
     private final ServerContext server;
     /** Only touched on the channel's event loop: a flush is owed after this batch. */
     private boolean flushPending;
-    /** Only touched on the event loop: the last push was dropped (a run of drops counts one slow-consumer event). */
-    private boolean dropping;
     /** Only touched on the event loop: drops not yet reported to a {@code commands} client. */
     private long droppedSinceHint;
     /** Only touched on the event loop: null until the client first fell behind (over the soft outbound limit). */
@@ -247,6 +245,7 @@ public final class NettyClient implements Client {
     /** On the loop, once the registry holds the client: runs what the host asked for before. */
     void registered() {
         registered = true;
+        load().opened();
         if (beforeRegistration != null) {
             List<Runnable> tasks = beforeRegistration;
             beforeRegistration = null;
@@ -321,8 +320,13 @@ public final class NettyClient implements Client {
 
     /** On the loop: the DROP policy let {@code n} held messages go; the next hint counts them. */
     void droppedWhileHeld(long n) {
+        dropped(n, DropReason.SLOW_CONSUMER);
+    }
+
+    /** On the loop: {@code n} pushes were dropped for {@code reason}; the next hint counts them. */
+    void dropped(long n, DropReason reason) {
         droppedSinceHint += n;
-        server.metrics().dropped(DropReason.SLOW_CONSUMER, n);
+        server.metrics().dropped(reason, n);
     }
 
     Framing framing() {
@@ -361,10 +365,12 @@ public final class NettyClient implements Client {
             return false;
         }
         if (!channel.isWritable() && overLimit()) {
-            onSlowConsumer(message != null ? List.of(message) : run);
+            backlog.overflow(message != null ? List.of(message) : run);
             return false;
         }
-        dropping = false;
+        if (backlog != null) {
+            backlog.dropping = false;
+        }
         out.write(frames.retainedDuplicate(), channel.voidPromise());
         if (!flushPending) {
             flushPending = true;
@@ -402,6 +408,21 @@ public final class NettyClient implements Client {
      */
     boolean overLimit() {
         return backlog().overLimit();
+    }
+
+    /** On the loop, when the channel is closed: its loop no longer counts it among its clients, or those behind. */
+    void closed() {
+        boolean behind = backlog != null && backlog.closed();
+        if (registered) {
+            load().closed(behind);
+        } else if (behind) {
+            load().caughtUp();
+        }
+    }
+
+    /** How many of the clients of this client's loop are behind (used on the loop only). */
+    LoopLoad load() {
+        return server.fanOut().load(partition);
     }
 
     private Backlog backlog() {
@@ -446,28 +467,6 @@ public final class NettyClient implements Client {
             flushPending = false;
             channel.flush();
         }
-    }
-
-    /** A slow consumer: drops {@code messages} (counted in bulk) or disconnects, per the policy. */
-    private void onSlowConsumer(List<Message> messages) {
-        SlowConsumerPolicy policy = server.config().slowConsumerPolicy();
-        if (policy == SlowConsumerPolicy.DROP) {
-            droppedSinceHint += messages.size();
-            server.metrics().dropped(DropReason.SLOW_CONSUMER, messages.size());
-            if (!dropping) {
-                dropping = true;
-                LOG.debug("{}: outbound buffer full, dropping until it drains", this);
-                server.metrics().slowConsumers.increment();
-                server.listener().slowConsumer(this, policy);
-            }
-            if (!SafeListener.isSilent(server.listener())) {
-                for (Message message : messages) {
-                    server.listener().messageDropped(message, DropReason.SLOW_CONSUMER);
-                }
-            }
-            return;
-        }
-        slowConsumer("pushes waiting");
     }
 
     /**

@@ -58,13 +58,17 @@ final class Outbox implements Runnable {
     private long wsBytes;
     /** Only touched on the loop: the messages of {@link #run}. */
     private final List<Message> runMessages = new ArrayList<>();
+    /** Only touched on the loop: how many of its clients are behind. */
+    final LoopLoad load;
 
-    Outbox(EventLoop loop, ByteBufAllocator alloc, ServerMetrics metrics, PushListener listener, boolean commands) {
+    Outbox(String name, EventLoop loop, ByteBufAllocator alloc, ServerMetrics metrics, PushListener listener,
+            boolean commands) {
         this.loop = loop;
         this.commands = commands;
         this.alloc = alloc;
         this.listener = listener;
         this.metrics = metrics;
+        this.load = new LoopLoad(name);
     }
 
     /**
