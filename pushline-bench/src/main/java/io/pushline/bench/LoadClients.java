@@ -216,6 +216,9 @@ final class LoadClients implements AutoCloseable {
     /** Parses lines in place (no String, no copy unless a line spans reads) and records each payload line. */
     private final class LineCounter extends ByteToMessageDecoder {
         private SingleWriterRecorder recorder;
+        /** The tracker this connection's loop records into, and its part of it. */
+        private MessageTracker partOf;
+        private MessageTracker.Part part;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
@@ -236,6 +239,11 @@ final class LoadClients implements AutoCloseable {
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             long now = System.nanoTime();
+            MessageTracker t = tracker;
+            if (t != partOf) {
+                partOf = t;
+                part = t == null ? null : t.part(ctx.channel().eventLoop());
+            }
             int count = 0;
             int eol;
             while ((eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n')) >= 0) {
@@ -263,9 +271,8 @@ final class LoadClients implements AutoCloseable {
                     }
                     long latency = Math.max(0, now - (negative ? -stamp : stamp));
                     recorder.recordValue(Math.min(latency, TimeUnit.SECONDS.toNanos(120)));
-                    MessageTracker t = tracker;
-                    if (t != null) {
-                        t.delivered(seq, latency);
+                    if (part != null) {
+                        part.delivered(seq, latency);
                     }
                     if (costNanos > 0) {
                         spin(costNanos);

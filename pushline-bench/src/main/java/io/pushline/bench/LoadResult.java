@@ -27,7 +27,10 @@ final class LoadResult {
     long omemPeak;
     long disconnects;
     /** Over the measured phase: the server's write system calls, the clients' reads, bytes and CPU. */
+    /** The server's socket send calls over the measured phase (see {@link SendCounter}). */
     long serverWrites;
+    /** Whether {@link #serverWrites} counts every send call; false: {@code write} and {@code writev} only. */
+    boolean serverSendsCounted;
     long clientReads;
     long clientBytesRead;
     double clientCpu;
@@ -93,9 +96,10 @@ final class LoadResult {
                             "; redis largest client output buffer %.1f MiB", mib(omemPeak)) : "", disconnects);
         }
         if (published > 0 && received > 0) {
-            out.printf(Locale.ROOT, "per delivery: server write calls %.4f (%.0f bytes per write), client reads "
+            out.printf(Locale.ROOT, "per delivery: server %s %.4f (%.0f bytes per call), client reads "
                     + "%.4f (%.0f bytes per read), client CPU %.3f us, server CPU %.3f us; client event loops CPU %.2f s"
-                    + "%n", serverWrites / (double) received, clientBytesRead / (double) Math.max(1, serverWrites),
+                    + "%n", serverSendsCounted ? "send calls" : "write and writev calls (sendto not counted)",
+                    serverWrites / (double) received, clientBytesRead / (double) Math.max(1, serverWrites),
                     clientReads / (double) received, clientBytesRead / (double) Math.max(1, clientReads),
                     clientCpu * 1e6 / received, serverCpu * 1e6 / received, clientCpu);
         }

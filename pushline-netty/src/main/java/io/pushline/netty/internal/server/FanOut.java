@@ -146,6 +146,13 @@ final class FanOut implements MessageListener {
         stopped = true;
     }
 
+    /** Releases the deliveries still queued for the event loops; only once they have terminated. */
+    void discardQueued() {
+        for (Outbox outbox : outboxes) {
+            outbox.discardAll();
+        }
+    }
+
     long unframeableMessages() {
         return metrics.droppedCount(DropReason.NOT_FRAMEABLE) + metrics.droppedCount(DropReason.TOO_LONG);
     }

@@ -13,8 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The deliveries waiting for one event loop. The source thread offers a shared frame and the loop's subscribers;
@@ -25,6 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * first copied into one buffer, once, and each subscriber gets one retained duplicate of that: one write per
  * client per run of messages instead of one per message. Per-client cost is what limits fan-out, so a loop that
  * falls behind catches up instead of falling further behind.
+ *
+ * <p>A loop that is busy lingers: when messages arrived while a pass was writing (the loop could not keep its
+ * queue empty), the next pass waits as long as that pass took, at most {@link #MAX_LINGER_NANOS}, so that more
+ * messages join each client's write: fewer, larger writes, and fewer reads for the clients. A pass that finds its
+ * queue empty at the end lingers nothing: the next message is written at once. A pass cut short by
+ * {@link #MAX_BATCH} does not linger either (a full batch is waiting already).
  */
 final class Outbox implements Runnable {
     /** Deliveries per task before yielding the loop to I/O; the rest run in the next task. */
@@ -36,10 +44,18 @@ final class Outbox implements Runnable {
     static final long MAX_PENDING_BYTES = 32L * 1024 * 1024;
     /** The most bytes of frames joined into one buffer for one write per client. */
     static final int MAX_JOINED_BYTES = 64 * 1024;
+    /**
+     * The longest a busy loop waits before its next pass. A wait is never longer than the pass before it, so it at
+     * most doubles the time a message spends queued; 2 ms made no measurable difference where a pass over 500
+     * clients takes about 10 ms (BENCHMARKS.md, "Slow readers").
+     */
+    static final long MAX_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final EventLoop loop;
     private final ByteBufAllocator alloc;
     private final ServerMetrics metrics;
+    /** {@link System#nanoTime()}, or a test's clock. */
+    private final LongSupplier clock;
     /** Many producers (source threads), one consumer (the loop). */
     private final Queue<Delivery> queue = PlatformDependent.newMpscQueue();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -63,7 +79,13 @@ final class Outbox implements Runnable {
 
     Outbox(String name, EventLoop loop, ByteBufAllocator alloc, ServerMetrics metrics, PushListener listener,
             boolean commands) {
+        this(name, loop, alloc, metrics, listener, commands, System::nanoTime);
+    }
+
+    Outbox(String name, EventLoop loop, ByteBufAllocator alloc, ServerMetrics metrics, PushListener listener,
+            boolean commands, LongSupplier clock) {
         this.loop = loop;
+        this.clock = clock;
         this.commands = commands;
         this.alloc = alloc;
         this.listener = listener;
@@ -91,49 +113,80 @@ final class Outbox implements Runnable {
         schedule();
     }
 
+    /** From a producer: runs a pass at once unless one is scheduled or running (it will see this delivery). */
     private void schedule() {
         if (scheduled.compareAndSet(false, true)) {
-            try {
-                loop.execute(this);
-            } catch (RejectedExecutionException e) {
-                // the loop is shutting down: nobody will deliver these, so release them here
-                discardAll();
-            }
+            runNext(0);
         }
     }
 
+    /** Runs the next pass after {@code delayNanos} (0: at once); {@link #scheduled} is set. */
+    private void runNext(long delayNanos) {
+        try {
+            if (delayNanos > 0) {
+                loop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+            } else {
+                loop.execute(this);
+            }
+        } catch (RejectedExecutionException e) {
+            // the loop is shutting down: nobody will deliver these, so release them here
+            discardAll();
+        }
+    }
+
+    /**
+     * One pass. {@link #scheduled} stays set while it runs, so that deliveries offered meanwhile do not start
+     * another pass: the end of this one decides when the next runs.
+     */
     @Override
     public void run() {
-        scheduled.set(false);
+        long start = clock.getAsLong();
         pushes = 0;
         bytes = 0;
         wsPushes = 0;
         wsBytes = 0;
+        int n = 0;
         try {
-            int n = 0;
-            Delivery d;
-            while (n < MAX_BATCH && (d = queue.poll()) != null) {
-                n++;
-                if (d.pattern == null && joinable(d, queue.peek())) {
-                    n += deliverRun(d, MAX_BATCH - n);
-                } else {
-                    deliver(d);
+            try {
+                Delivery d;
+                while (n < MAX_BATCH && (d = queue.poll()) != null) {
+                    n++;
+                    if (d.pattern == null && joinable(d, queue.peek())) {
+                        n += deliverRun(d, MAX_BATCH - n);
+                    } else {
+                        deliver(d);
+                    }
                 }
+            } finally {
+                metrics.messagesDelivered.add(pushes);
+                metrics.bytesDelivered.add(bytes);
+                if (wsPushes > 0) {
+                    metrics.webSocketMessages.add(wsPushes);
+                    metrics.webSocketBytes.add(wsBytes);
+                }
+                for (NettyClient client : toFlush) {
+                    client.flushIfPending();
+                }
+                toFlush.clear();
             }
         } finally {
-            metrics.messagesDelivered.add(pushes);
-            metrics.bytesDelivered.add(bytes);
-            if (wsPushes > 0) {
-                metrics.webSocketMessages.add(wsPushes);
-                metrics.webSocketBytes.add(wsBytes);
-            }
-            for (NettyClient client : toFlush) {
-                client.flushIfPending();
-            }
-            toFlush.clear();
+            afterPass(start, n < MAX_BATCH);
         }
+    }
+
+    /**
+     * Decides the next pass: when messages came while this one wrote, after a linger as long as this pass took
+     * (at most {@link #MAX_LINGER_NANOS}; none if the pass was cut short by {@link #MAX_BATCH}); else none until a
+     * producer offers the next delivery, which then runs at once.
+     */
+    private void afterPass(long start, boolean drained) {
         if (!queue.isEmpty()) {
-            schedule();
+            runNext(drained ? Math.min(clock.getAsLong() - start, MAX_LINGER_NANOS) : 0);
+            return;
+        }
+        scheduled.set(false);
+        if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) {
+            runNext(0); // offered between the check and the reset: its producer saw a pass still scheduled
         }
     }
 
@@ -242,7 +295,11 @@ final class Outbox implements Runnable {
         return joined;
     }
 
-    private void discardAll() {
+    /**
+     * Releases everything queued. Called when the loop cannot run a pass any more: it rejected one, or it has
+     * terminated (a lingering pass is a scheduled task, which a loop that shuts down cancels without running).
+     */
+    void discardAll() {
         scheduled.set(false);
         Delivery d;
         while ((d = queue.poll()) != null) {

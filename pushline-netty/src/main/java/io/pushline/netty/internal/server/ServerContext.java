@@ -52,7 +52,8 @@ public record ServerContext(
         for (EventExecutor executor : loops) {
             EventLoop loop = (EventLoop) executor;
             partitions.put(loop, outboxes.size());
-            outboxes.add(new Outbox("event loop " + outboxes.size(), loop, alloc, metrics, listener, config.protocol() == Protocol.COMMANDS));
+            outboxes.add(new Outbox("event loop " + outboxes.size(), loop, alloc, metrics, listener,
+                    config.protocol() == Protocol.COMMANDS));
         }
         ClientRegistry<NettyClient> registry = ClientRegistry.inMemory(outboxes.size(), NettyClient::partition);
         FanOut fanOut = new FanOut(registry, outboxes.toArray(new Outbox[0]), config.framing(), alloc, listener,

@@ -383,6 +383,9 @@ public final class ServerRuntime {
         }
         if (g != null) {
             g.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+            if (ctx != null && g.isTerminated()) {
+                ctx.fanOut().discardQueued(); // a pass that was lingering at shutdown never ran
+            }
         }
         if (server != null) {
             LOG.info("push server on {} closed", server.localAddress());
