@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.pushline.Client;
+import io.pushline.CloseReason;
 import io.pushline.DropReason;
 import io.pushline.HistoryOptions;
 import io.pushline.InMemoryMessageSource;
@@ -49,11 +50,14 @@ class PushClientResumeTest {
     final CloseAfterEach closer = new CloseAfterEach();
 
     private InMemoryMessageSource source;
+    /** The server's event loops: the default (one per core) unless a test sets it. */
+    private int serverLoops = Runtime.getRuntime().availableProcessors();
 
     private PushServer start(HistoryOptions history, ServerLimits limits) {
         source = InMemoryMessageSource.withHistory(history);
         return closer.add(PushServer.builder().source(source).host("127.0.0.1").port(0).protocol(Protocol.COMMANDS)
-                .limits(limits).timeouts(t -> t.shutdownTimeout(Duration.ofSeconds(1))).build().start());
+                .eventLoopThreads(serverLoops).limits(limits).timeouts(t -> t.shutdownTimeout(Duration.ofSeconds(1)))
+                .build().start());
     }
 
     private PushServer start() {
@@ -438,6 +442,66 @@ class PushClientResumeTest {
         // messages were dropped for this (only) client, and it has them all: resumes brought them
         assertThat(sink.resumes).isNotEmpty().allMatch(r -> r.startsWith("recovered h.slow "));
         assertThat(stallEnded).as("the stall ended when the test said so").isTrue();
+    }
+
+    @Test
+    void clientsAllBehindAtOnceAreKeptAndResumeWhatWasDroppedForThemWithNothingLost() throws Exception {
+        serverLoops = 1; // every client on the same loop: when they are all behind, the loop is mostly behind
+        PushServer server = start(HistoryOptions.builder().size(10_000).build(), ServerLimits.builder()
+                .maxQueuedBytes(64 * 1024).softQueuedLimit(32 * 1024, Duration.ofMinutes(5))
+                .maxReplay(10_000, 64 * 1024 * 1024).build()); // the default policy: DISCONNECT
+        CountDownLatch resume = new CountDownLatch(1);
+        AtomicInteger stalls = new AtomicInteger();
+        List<Sink> sinks = new ArrayList<>();
+        for (int c = 0; c < 6; c++) {
+            Sink sink = new Sink();
+            sinks.add(sink);
+            AtomicBoolean stalledOnce = new AtomicBoolean();
+            PushClient client = connect(sink.attach(PushClient.builder().host("127.0.0.1").port(server.port())
+                    .reconnectPolicy(FAST)).onMessage(m -> {
+                        sink.accept(m);
+                        if (m.position() != null && stalledOnce.compareAndSet(false, true)) {
+                            // the client's event loop stops here: it reads nothing until the test says so
+                            stalls.incrementAndGet();
+                            try {
+                                resume.await(TIMEOUT.toMillis() * 6, TimeUnit.MILLISECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt(); // closing: the test fails on the counts
+                            }
+                        }
+                    }));
+            get(client.subscribe("h.all"));
+        }
+        byte[] payload = new byte[4096];
+        java.util.Arrays.fill(payload, (byte) 'x');
+        AtomicInteger published = new AtomicInteger();
+        // every client stops reading: their buffers fill, and past the hard limit their pushes are dropped
+        await().atMost(TIMEOUT).until(() -> {
+            for (int i = 0; i < 100; i++) {
+                source.publish("h.all", payload).join();
+                published.incrementAndGet();
+            }
+            return server.metrics().messagesDropped().getOrDefault(DropReason.SERVER_OVERLOADED, 0L) > 0;
+        });
+        assertThat(stalls.get()).isPositive();
+        assertThat(server.metrics().connectionsClosed().get(CloseReason.SLOW_CONSUMER)).isZero();
+        resume.countDown();
+        // they drain, resume the gaps from history, and get every message once, in order, on the same connection
+        await().atMost(TIMEOUT.multipliedBy(3)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            if (sinks.stream().allMatch(k -> k.size() == published.get())) {
+                return true;
+            }
+            source.publish("h.all", payload).join(); // a gap the last drops left shows with the next message
+            published.incrementAndGet();
+            return false;
+        });
+        for (Sink sink : sinks) {
+            assertEveryMessageOnceInOrder(sink, published.get());
+            assertThat(sink.resumes).allMatch(r -> r.startsWith("recovered h.all "));
+        }
+        assertThat(sinks).anyMatch(k -> !k.resumes.isEmpty());
+        assertThat(server.metrics().connectionsClosed().get(CloseReason.SLOW_CONSUMER)).isZero();
+        assertThat(server.metrics().connectionsOpened()).isEqualTo(6);
     }
 
     @Test
