@@ -106,6 +106,7 @@ function harness(options = {}) {
     onRecovered: (topic, count) => events.push(`recovered ${topic} ${count}`),
     onLost: (topic) => events.push('lost ' + topic),
     onDropped: (count) => events.push('dropped ' + count),
+    onRefused: (topic, reason) => events.push(`refused ${topic}: ${reason}`),
     onError: (error) => events.push('error ' + error.message),
     ...options,
   });
@@ -205,6 +206,7 @@ test('replies are matched with their commands in order, pushes and server pings 
   assertEq(await ping, 'hi');
   const error = await pub.then(() => null, (e) => e);
   assertTrue(error instanceof PushlineError && error.refused && error.message === 'forbidden', String(error));
+  assertEq(h.events.filter((e) => !e.startsWith('state')), [], 'a refused PUB is no refused subscription');
   assertEq(h.messages, ['b null early', 'a 6.E six']);
   h.socket().receive('-ERR idle timeout');
   assertEq(h.events.pop(), 'error server: -ERR idle timeout', 'a frame with nothing pending');
@@ -358,6 +360,7 @@ test('-ERR unavailable asks again later; a refusal forgets the topic', async () 
   h.socket().take();
   h.socket().receive('-ERR unavailable: broker timeout', '-ERR forbidden');
   assertEq([await a, await b], ['unavailable: broker timeout', 'forbidden']);
+  assertEq(h.events.filter((e) => !e.startsWith('state')), ['refused b: forbidden'], 'told once, not as an error');
   h.timers.fire(1000);
   assertEq(h.socket().take(), ['SUB a']);
   h.socket().receive('+OK');
@@ -490,6 +493,158 @@ test('a callback that throws does not stop the others', async () => {
   h.socket().receive('+OK 0.E', 'MSG b 1.E x', 'MSG a 1.E y');
   assertEq(h.messages, ['a 1.E y']);
   assertEq(h.client.positions(), { a: '1.E', b: '1.E' });
+});
+
+/** The notices a server sends just before it closes (PROTOCOL.md 3.3), none of them a reply. */
+const CLOSE_NOTICES = ['-ERR disconnected: cut by the test', '-ERR idle timeout', '-ERR server shutting down',
+  '-ERR too many connections', '-ERR rate limit exceeded', '-ERR unauthorized: expired', '-ERR frame too long',
+  '-ERR bad frame', '-ERR frame timeout', '-ERR too many pending commands'];
+
+/** A client subscribed to `a`, which got 1.E and 2.E, and is open again, its `SUB a FROM 2.E` unanswered. */
+async function resuming(options = {}) {
+  const h = await subscribed('a', '0.E', options);
+  h.socket().receive('MSG a 1.E one', 'MSG a 2.E two');
+  h.socket().drop();
+  h.timers.fire(50); // the reconnect: random 0.5 of 100 ms
+  h.socket().open();
+  assertEq(h.socket().take(), ['SUB a FROM 2.E'], 'the resume');
+  return h;
+}
+
+test('a close notice answers no command: the resume is sent again on the next connection', async () => {
+  for (const notice of CLOSE_NOTICES) {
+    const h = await resuming();
+    const ping = h.client.ping('x').then(() => 'answered', (e) => [e.message, e.cause && e.cause.message]);
+    const joined = h.client.subscribe('a', h.handler).then(() => 'answered', (e) => e.message);
+    h.socket().receive(notice, 'MSG a 3.E live-before-the-close');
+    h.socket().drop(1008, 'disconnected');
+    assertEq(await joined, 'connection lost', notice + ': the resume was not answered');
+    h.timers.fire(50);
+    h.socket().open();
+    assertEq(h.socket().take(), ['SUB a FROM 2.E'], notice + ': the topic is kept, with its position');
+    assertEq(await ping, ['connection lost', notice.substring(5)], notice + ': the cause of the failures');
+    assertEq(h.events.filter((e) => !e.startsWith('state')), ['error server: ' + notice], notice);
+    h.socket().receive('+OK 3.E RECOVERED 1', 'MSG a 3.E three');
+    assertEq(h.messages, ['a 1.E one', 'a 2.E two', 'a 3.E three'], notice);
+  }
+});
+
+test('a plain -ERR unauthorized is still the reply to AUTH, not a close notice', async () => {
+  const h = harness({ token: async () => 'token' });
+  h.client.connect();
+  await settle();
+  h.socket().open();
+  assertEq(h.socket().take(), ['AUTH token']);
+  h.socket().receive('-ERR unauthorized');
+  assertTrue(h.socket().closedByClient, 'the refusal answered AUTH');
+});
+
+test('transient refusals keep the topic and its position; asked again after 1 s doubling to 30 s', async () => {
+  const h = await resuming({ heartbeat: false });
+  const reasons = ['unavailable: the broker did not answer within 5000 ms', 'subscribe failed: down',
+    'too many resumes in progress (at most 16): wait for their replies', 'a resume of this topic is in progress'];
+  const delays = [];
+  for (let i = 0; i < 8; i++) {
+    h.timers.delays.length = 0;
+    h.socket().receive('-ERR ' + reasons[i % reasons.length], 'MSG a 9.E a-gap-while-waiting');
+    assertEq(h.timers.delays.length, 1, 'one timer per refusal');
+    delays.push(h.timers.delays[0]);
+    assertEq(h.socket().take(), [], 'no resume of the gap while waiting to ask again');
+    h.timers.fire(delays[i]);
+    assertEq(h.socket().take(), ['SUB a FROM 2.E'], 'asked again from the same position');
+  }
+  assertEq(delays, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  assertEq(h.client.positions(), { a: '2.E' });
+  h.socket().receive('-ERR unavailable: again');
+  h.socket().drop();
+  assertEq(h.timers.pending.size, 1, 'only the reconnect is left');
+  h.timers.fire(50);
+  h.socket().open();
+  assertEq(h.socket().take(), ['SUB a FROM 2.E'], 'at once after a reconnect');
+  h.socket().receive('+OK 4.E RECOVERED 2', 'MSG a 3.E three', 'MSG a 4.E four');
+  assertEq(h.messages, ['a 1.E one', 'a 2.E two', 'a 3.E three', 'a 4.E four']);
+  assertEq(h.events.filter((e) => !e.startsWith('state')), ['recovered a 2']);
+  h.socket().receive('MSG a 6.E a-gap', '-ERR unavailable: one more');
+  assertEq(h.timers.delays.pop(), 1000, 'the backoff starts over after a success');
+});
+
+test('a subscribe call refused for a while fails, but the topic is kept and asked again', async () => {
+  const h = harness({ heartbeat: false });
+  h.client.connect();
+  h.socket().open();
+  const first = h.client.subscribe('a', h.handler).then(() => 'ok', (e) => [e.message, e.refused]);
+  assertEq(h.socket().take(), ['SUB a']);
+  h.socket().receive('-ERR subscribe failed: the broker is down');
+  assertEq(await first, ['subscribe failed: the broker is down', true]);
+  h.timers.fire(1000);
+  assertEq(h.socket().take(), ['SUB a']);
+  h.socket().receive('+OK 0.E', 'MSG a 1.E one');
+  assertEq(h.messages, ['a 1.E one']);
+  const b = h.client.subscribe('b', h.handler).then(() => 'ok', (e) => e.message);
+  const unsubscribed = h.client.unsubscribe('b');
+  assertEq(h.socket().take(), ['SUB b', 'UNSUB b']);
+  h.socket().receive('-ERR unavailable', '+OK');
+  await unsubscribed;
+  assertEq(await b, 'unavailable');
+  assertEq(h.timers.pending.size, 0, 'unsubscribed meanwhile: no retry');
+});
+
+test('a final refusal of a resume forgets the topic, says so once, and asks no more', async () => {
+  const h = await resuming();
+  h.client.subscribe('b', h.handler);
+  h.socket().receive('-ERR forbidden');
+  assertEq(h.events.filter((e) => !e.startsWith('state')), ['error the server refused SUB a: forbidden',
+    'refused a: forbidden']);
+  assertEq(h.client.positions(), {});
+  h.socket().receive('+OK 0.E');
+  h.socket().drop();
+  h.timers.fire(50);
+  h.socket().open();
+  assertEq(h.socket().take(), ['SUB b FROM 0.E'], 'a is forgotten');
+});
+
+test('a resume of a live gap refused for good unsubscribes the topic and says so', async () => {
+  const h = await subscribed('a', '2.E');
+  h.socket().receive('MSG a 5.E five');
+  assertEq(h.socket().take(), ['SUB a FROM 2.E']);
+  h.socket().receive('-ERR bad topic');
+  assertEq(h.socket().take(), ['UNSUB a'], 'the server still held it');
+  assertEq(h.events.filter((e) => !e.startsWith('state')), ['error the server refused SUB a: bad topic',
+    'refused a: bad topic']);
+  h.socket().receive('+OK', 'MSG a 6.E late');
+  assertEq(h.messages, [], 'its handler is forgotten');
+  assertEq(h.client.positions(), {});
+});
+
+test('at most 16 resumes wait for their reply; later commands wait their turn, in order', async () => {
+  const positions = {};
+  for (let i = 0; i < 20; i++) {
+    positions['t' + i] = i + '.E';
+  }
+  const h = harness({ positions, heartbeat: false });
+  for (let i = 0; i < 20; i++) {
+    h.client.subscribe('t' + i, h.handler);
+  }
+  h.client.subscribe('plain', h.handler);
+  h.client.connect();
+  h.socket().open();
+  assertEq(h.socket().take(), Array.from({ length: 16 }, (_, i) => `SUB t${i} FROM ${i}.E`));
+  const ping = h.client.ping('after');
+  assertEq(h.socket().take(), [], 'behind the resumes waiting');
+  h.socket().receive('+OK 0.E RECOVERED 0');
+  assertEq(h.socket().take(), ['SUB t16 FROM 16.E']);
+  h.socket().receive('+OK 1.E RECOVERED 0', '+OK 2.E RECOVERED 0');
+  assertEq(h.socket().take(), ['SUB t17 FROM 17.E', 'SUB t18 FROM 18.E']);
+  h.socket().receive('+OK 3.E RECOVERED 0');
+  assertEq(h.socket().take(), ['SUB t19 FROM 19.E', 'SUB plain', 'PING after']);
+  for (let i = 4; i < 20; i++) {
+    h.socket().receive(`+OK ${i}.E RECOVERED 0`);
+  }
+  h.socket().receive('+OK', 'PONG after');
+  assertEq(await ping, 'after');
+  h.socket().receive('MSG t3 3.E live-gap-of-t3', 'MSG t4 6.E live-gap-of-t4');
+  assertEq(h.socket().take(), ['SUB t4 FROM 4.E'], 'a gap resumes at once when there is room');
+  assertEq(h.events.filter((e) => e.startsWith('refused') || e.startsWith('error')), []);
 });
 
 /** Runs every test; returns `{ passed, failed: [{name, error}], total }`. */

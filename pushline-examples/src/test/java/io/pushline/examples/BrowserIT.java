@@ -28,9 +28,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,6 +123,89 @@ class BrowserIT {
         await().atMost(WAIT).until(() -> ((List<?>) browser.eval("return window.t.got")).size() == 2);
         assertThat(browser.eval("return JSON.stringify(window.t.got)"))
                 .isEqualTo("[[\"1\",\"héllo wörld\",null],[\"2\",\"\uFFFDa\\u0000\",[255,97,0]]]");
+    }
+
+    /**
+     * The server cuts pushline.js's connection ({@code -ERR disconnected: ...}, then the close) while the resumes of
+     * more topics than it reads at once wait for their replies: the next connection resumes every topic, and every
+     * message arrives once, in order.
+     */
+    @Test
+    void pushlineJsKeepsEveryTopicWhenTheServerCutsTheConnectionWhileItsResumesWait() {
+        InMemoryMessageSource source = InMemoryMessageSource.withHistory(HistoryOptions.defaults());
+        AtomicBoolean cutTheNextSubscription = new AtomicBoolean();
+        PushServer server = closer.add(PushServer.builder().port(0).protocol(Protocol.COMMANDS).source(source)
+                .authorizer((client, principal, name, pattern, action) -> {
+                    if (cutTheNextSubscription.compareAndSet(true, false)) {
+                        client.disconnect("cut by the test"); // on the connection's loop: the notice goes out now
+                    }
+                    return true;
+                })
+                .webSocket(ServerWebSocket.builder().port(0).javaScriptClient(true)
+                        .resource("/blank.html", "text/html; charset=utf-8", new byte[0]).build())
+                .build().start());
+        List<String> topics = IntStream.range(0, 20).mapToObj(i -> "cut." + i).toList();
+        browser.open("http://127.0.0.1:" + server.webSocketPort() + "/blank.html");
+        Object started = browser.evalAsync("""
+                const [topics, done] = arguments;
+                import('/pushline.js').then(({ PushlineClient }) => {
+                  const t = window.t = { got: {}, told: [], opened: 0 };
+                  const client = t.client = new PushlineClient('ws://' + location.host + '/ws', {
+                    reconnect: { base: 10, max: 50 },
+                    onState: (state) => (t.opened += state === 'open' ? 1 : 0),
+                    onLost: (topic) => t.told.push('lost ' + topic),
+                    onRefused: (topic, reason) => t.told.push(`refused ${topic}: ${reason}`),
+                    onError: (e) => t.told.push('error ' + e.message),
+                  });
+                  // refusals the server may get over (it resumes 16 at once) are asked again: their rejection is no end
+                  topics.forEach((topic) => client.subscribe(topic,
+                      (m) => (t.got[topic] = t.got[topic] || []).push(m.payload)).catch(() => {}));
+                  client.connect().then(() => done('connected'), (e) => done('failed: ' + e.message));
+                }, (e) => done('import failed: ' + e));
+                """, topics);
+        assertThat(started).isEqualTo("connected");
+        await().atMost(WAIT).until(() -> ((Map<?, ?>) browser.eval("return window.t.client.positions()")).size()
+                == topics.size());
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            publishToAll(source, topics, "m" + i);
+            expected.add("m" + i);
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(browserGot()).as("told %s", told())
+                .isEqualTo(everyTopicGot(topics, expected)));
+
+        cutTheNextSubscription.set(true);
+        server.clients().forEach(c -> c.disconnect("cut by the test")); // the resumes' connection is cut too
+        for (int i = 4; i <= 6; i++) {
+            publishToAll(source, topics, "m" + i);
+            expected.add("m" + i);
+        }
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(browserGot()).as("told %s", told())
+                .isEqualTo(everyTopicGot(topics, expected)));
+        assertThat(cutTheNextSubscription).as("a resume's connection was cut").isFalse();
+        assertThat(((Number) browser.eval("return window.t.opened")).intValue()).isGreaterThanOrEqualTo(3);
+        assertThat(told()).noneMatch(e -> e.startsWith("lost") || e.startsWith("refused"))
+                .anyMatch(e -> e.equals("error server: -ERR disconnected: cut by the test"));
+    }
+
+    private static void publishToAll(InMemoryMessageSource source, List<String> topics, String payload) {
+        topics.forEach(t -> source.publish(t, payload.getBytes(StandardCharsets.UTF_8)).join());
+    }
+
+    private static Map<String, List<String>> everyTopicGot(List<String> topics, List<String> payloads) {
+        return topics.stream().collect(Collectors.toMap(t -> t, t -> List.copyOf(payloads)));
+    }
+
+    /** What the browser's handlers got, per topic, in order. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, List<String>> browserGot() {
+        return (Map<String, List<String>>) browser.eval("return window.t.got");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> told() {
+        return (List<String>) browser.eval("return window.t.told");
     }
 
     @Test

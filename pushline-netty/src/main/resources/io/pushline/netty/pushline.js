@@ -10,6 +10,7 @@
  *   onState: (state) => console.log(state),                // 'connecting', 'open', 'disconnected', 'closed'
  *   onRecovered: (topic, count) => console.log(`${topic}: ${count} missed messages follow`),
  *   onLost: (topic) => reload(topic),                      // history no longer has what was missed
+ *   onRefused: (topic, reason) => console.warn(topic, reason), // the server will not have it: forgotten
  * });
  * client.subscribe('updates', (m) => console.log(m.topic, m.position, m.payload));
  * client.connect();
@@ -35,6 +36,16 @@
  * Pushes without a position (topics without history) and of topics not subscribed by name pass untouched. These
  * are the rules of the Java `PushClient`.
  *
+ * **Refusals.** A subscription is never dropped silently. The notice a server sends just before it closes the
+ * connection (`-ERR disconnected: ...`, `-ERR idle timeout`, `-ERR server shutting down`, ...: PROTOCOL.md 3.3)
+ * answers no command: the commands waiting fail as `connection lost` at the close, and the next connection
+ * subscribes again. A refusal the server may get over (`unavailable`, `subscribe failed`, `too many resumes in
+ * progress`, `a resume of this topic is in progress`) rejects the caller's promise but keeps the topic and its
+ * position, and asks again on the same connection after 1 s, doubling up to 30 s, or at once after a reconnect.
+ * Any other refusal (`forbidden`, a name the server does not accept, ...) is for good: the topic and its position
+ * are forgotten, and `onRefused(topic, reason)` is called. At most 16 `SUB ... FROM`/`LAST` wait for their reply at
+ * once (the server's limit per connection); later commands wait their turn, in order.
+ *
  * **Reconnect.** After a lost connection or a failed attempt the client waits a random time in
  * `[0, min(max, base * 2^attempt)]` (exponential backoff with full jitter; `attempt` counts from 0 again after
  * each successful connection), fetches a token when `token` is a function, and connects again.
@@ -55,9 +66,11 @@
  *     `'disconnected'` (with `{ code, reason }` of the WebSocket close; a reconnect follows when enabled),
  *     `'closed'` (after `close()`, or a refused fixed token);
  *   - `onRecovered(topic, count)`, `onLost(topic)`: how a topic was resumed, see above;
+ *   - `onRefused(topic, reason)`: the server refused a topic for good, on a call of `subscribe` (whose promise is
+ *     rejected too) or when the client subscribed again by itself; the client forgot it (see "Refusals");
  *   - `onDropped(count)`: the server dropped `count` messages for this slow client (`MSG $dropped`);
  *   - `onError(error)`: what went wrong and is not the answer to a call (a server `-ERR` with no command
- *     pending, a refused token, a refused resume); default `console.warn`;
+ *     pending or a notice before it closes, a refused token, a resume refused for good); default `console.warn`;
  *   - `openTimeout`: milliseconds for a WebSocket to open (default 10000);
  *   - `heartbeat`: milliseconds (default 30000), or `false`: when nothing arrived for that long the client sends
  *     `PING`, and when nothing arrives for that long again it takes the connection as dead, closes it and
@@ -71,9 +84,10 @@
  *   connection, and again after every reconnect, resuming from its position. `last: n` asks for the latest `n`
  *   messages when the topic has no position yet. Returns a promise of `{ topic, top, recovered, lost }` (the
  *   server's reply: `top` is the topic's position, `null` without history), rejected with a `PushlineError` when
- *   the server refuses (the topic is then forgotten). `onMessage(message)` gets `{ topic, position, payload,
- *   bytes }`: `position` is the wire token (`<offset>.<epoch>`) or `null`, `payload` the text (UTF-8 decoded),
- *   `bytes` the payload's exact bytes (a `Uint8Array`) when the server sent a binary message, else `null`.
+ *   the server refuses (the topic is kept, or forgotten: see "Refusals"). `onMessage(message)` gets `{ topic,
+ *   position, payload, bytes }`: `position` is the wire token (`<offset>.<epoch>`) or `null`, `payload` the text
+ *   (UTF-8 decoded), `bytes` the payload's exact bytes (a `Uint8Array`) when the server sent a binary message, else
+ *   `null`.
  * - `unsubscribe(topic)`: forgets the topic and its position; a promise of the server's `+OK`.
  * - `publish(topic, payload)`, `ping(text)`: one command each while open (the server must allow `PUB`).
  * - `positions()`: `{ topic: position }` of every topic with a position, to save and pass back as `positions`.
@@ -92,8 +106,21 @@ const DROPPED_TOPIC = '$dropped';
 const MAX_IN_FLIGHT = 512;
 /** The most commands waiting for a reply when `publish` or `ping` is called. */
 const MAX_PENDING = 1000;
-/** How long after `-ERR unavailable` a subscription is asked for again, in milliseconds. */
-const RESUBSCRIBE_DELAY = 1000;
+/** The most `SUB ... FROM`/`LAST` sent and not answered: the server reads history for 16 at once per connection. */
+const MAX_RESUMES_IN_FLIGHT = 16;
+/** After transient refusals in a row, a subscription is asked for again after 1 s, 2 s, ... up to 30 s. */
+const RETRY_DELAY = 1000;
+const MAX_RETRY_DELAY = 30000;
+/** The reasons, by prefix, of the refusals the server may get over: the subscription is kept and asked again. */
+const TRANSIENT = ['unavailable', 'subscribe failed', 'too many resumes in progress',
+  'a resume of this topic is in progress'];
+/**
+ * The reasons, by prefix, of the notices a server sends just before it closes (PROTOCOL.md 3.3); a plain
+ * `unauthorized` is left out: it is also the reply to `AUTH`.
+ */
+const CLOSE_NOTICES = ['disconnected:', 'server shutting down', 'idle timeout', 'too many connections',
+  'rate limit exceeded', 'too many pending commands', 'frame too long', 'frame timeout', 'bad frame',
+  'unauthorized: expired'];
 const DEFAULT_RECONNECT = Object.freeze({ base: 100, max: 10000 });
 const DEFAULT_OPEN_TIMEOUT = 10000;
 const DEFAULT_HEARTBEAT = 30000;
@@ -104,9 +131,10 @@ export class PushlineError extends Error {
   /**
    * @param {string} message what went wrong
    * @param {boolean} refused whether the server answered `-ERR`
+   * @param {Error} [cause] what it came from: the server's notice, for a connection the server closed
    */
-  constructor(message, refused = false) {
-    super(message);
+  constructor(message, refused = false, cause = undefined) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'PushlineError';
     this.refused = refused;
   }
@@ -149,6 +177,8 @@ const follows = (p, previous) => p.epoch === previous.epoch && p.offset === prev
 const sameEpoch = (a, b) => a.epoch === b.epoch;
 const samePosition = (a, b) => a.epoch === b.epoch && a.offset === b.offset;
 const utf8 = new TextEncoder();
+const isTransient = (reason) => TRANSIENT.some((prefix) => reason.startsWith(prefix));
+const isCloseNotice = (text) => text.startsWith('-ERR ') && CLOSE_NOTICES.some((n) => text.startsWith(n, 5));
 
 function checkName(topic) {
   if (typeof topic !== 'string') {
@@ -234,6 +264,9 @@ export class PushlineClient {
   /** Commands sent and not answered, oldest first; and commands waiting for room. */
   #inFlight = [];
   #queued = [];
+  /** How many of the commands in flight are resumes; the server's notice that it closes this socket. */
+  #resumesInFlight = 0;
+  #closeNotice = null;
   /** The topics subscribed by name, with their handlers. */
   #topics = new Map();
   /** Subscriptions made while not open: topic -> [{resolve, reject}]. */
@@ -246,6 +279,8 @@ export class PushlineClient {
   #recoveredJumps = new Map();
   /** Per topic without a position: how many recent messages `SUB ... LAST` asks for. */
   #lastCounts = new Map();
+  /** Per topic refused for a while: `{ failures, timer }`, the timer asking again on this connection. */
+  #retries = new Map();
 
   /**
    * @param {string} url the endpoint, `ws://host:port/ws` or `wss://...`
@@ -495,7 +530,9 @@ export class PushlineClient {
     if (ws !== this.#ws) {
       return;
     }
-    this.#dropConnection(new PushlineError('connection lost'));
+    const notice = this.#closeNotice;
+    this.#dropConnection(new PushlineError('connection lost', false,
+      notice ? new PushlineError(notice.substring(5), true) : undefined));
     this.#setState('disconnected', { code: event && event.code, reason: event && event.reason });
     this.#failedAttempt(null);
   }
@@ -509,9 +546,12 @@ export class PushlineClient {
     }
     this.#ws = null;
     this.#ready = false;
+    this.#closeNotice = null;
+    this.#cancelRetryTimers(); // a new connection subscribes everything at once
     const commands = this.#inFlight.concat(this.#queued);
     this.#inFlight = [];
     this.#queued = [];
+    this.#resumesInFlight = 0;
     commands.forEach((c) => this.#settle(c, null, cause));
   }
 
@@ -613,7 +653,15 @@ export class PushlineClient {
   }
 
   #reply(text) {
+    if (isCloseNotice(text)) { // the server closes after it: it answers no command, they fail at the close
+      this.#closeNotice = text;
+      this.#report(new PushlineError('server: ' + text.substring(0, 120), true));
+      return;
+    }
     const command = this.#inFlight.shift();
+    if (command && command.resume) {
+      this.#resumesInFlight--;
+    }
     if (!command) {
       this.#report(new PushlineError('server: ' + text.substring(0, 120), text.startsWith('-ERR')));
       return;
@@ -629,10 +677,8 @@ export class PushlineClient {
     } else {
       this.#settle(command, null, new PushlineError(`unexpected reply to ${command.verb}: ${text.substring(0, 120)}`));
     }
-    while (this.#queued.length > 0 && this.#inFlight.length < MAX_IN_FLIGHT && this.#ws) {
-      const next = this.#queued.shift();
-      this.#inFlight.push(next);
-      this.#ws.send(next.line);
+    while (this.#queued.length > 0 && this.#ws && this.#fits(this.#queued[0])) {
+      this.#write(this.#queued.shift());
     }
   }
 
@@ -644,14 +690,27 @@ export class PushlineClient {
     }
   }
 
-  /** Sends a command on the open socket, or queues it while the server has many unanswered. */
+  /** Sends a command on the open socket, or queues it (behind those queued) while too many are unanswered. */
   #send(command) {
-    if (this.#inFlight.length < MAX_IN_FLIGHT) {
-      this.#inFlight.push(command);
-      this.#ws.send(command.line);
+    if (this.#queued.length === 0 && this.#fits(command)) {
+      this.#write(command);
     } else {
       this.#queued.push(command);
     }
+  }
+
+  /** Whether a command may be sent now, within the limits on commands and on resumes in flight. */
+  #fits(command) {
+    return this.#inFlight.length < MAX_IN_FLIGHT
+      && (!command.resume || this.#resumesInFlight < MAX_RESUMES_IN_FLIGHT);
+  }
+
+  #write(command) {
+    this.#inFlight.push(command);
+    if (command.resume) {
+      this.#resumesInFlight++;
+    }
+    this.#ws.send(command.line);
   }
 
   #request(line, kind) {
@@ -681,29 +740,17 @@ export class PushlineClient {
     const from = this.#last.get(topic);
     const count = from ? undefined : this.#lastCounts.get(topic);
     const line = 'SUB ' + topic + (from ? ' FROM ' + from.token : count !== undefined ? ' LAST ' + count : '');
-    const ws = this.#ws;
-    const command = { line, verb: 'SUB', kind: 'sub' };
+    const command = { line, verb: 'SUB', kind: 'sub', resume: line !== 'SUB ' + topic };
     command.settle = (reply, error) => {
       const result = this.#replied(topic, command, reply, error);
       if (!error) {
+        this.#cancelRetry(topic);
         targets.forEach((t) => t.resolve(result));
         return;
       }
-      if (error.refused && error.message.startsWith('unavailable')) {
-        // the server's broker did not answer in time: keep it, and ask again in a moment
-        this.#setTimeout(() => {
-          if (this.#ws === ws && this.#ready && this.#topics.has(topic) && !this.#subsInFlight.has(topic)) {
-            this.#sendSubscribe(topic, []);
-          }
-        }, RESUBSCRIBE_DELAY);
-      } else if (error.refused) {
-        // the server will not have it: forget it, so that reconnects do not ask again
-        this.#topics.delete(topic);
-        this.#forget(topic);
-        if (targets.length === 0) {
-          this.#report(new PushlineError(`the server refused SUB ${topic}: ${error.message}`, true));
-        }
-      }
+      if (error.refused) {
+        this.#refused(topic, error.message, false, targets.length > 0);
+      } // else the connection was lost: the next one subscribes again
       targets.forEach((t) => t.reject(error));
     };
     this.#subsInFlight.set(topic, { command, from, jumpTo: null, joiners: [] });
@@ -711,15 +758,78 @@ export class PushlineClient {
   }
 
   #resume(topic, from, jumpTo) {
-    const command = { line: `SUB ${topic} FROM ${from.token}`, verb: 'SUB', kind: 'sub' };
+    const command = { line: `SUB ${topic} FROM ${from.token}`, verb: 'SUB', kind: 'sub', resume: true };
     command.settle = (reply, error) => {
       this.#replied(topic, command, reply, error);
       if (error && error.refused) {
-        this.#report(new PushlineError(`resuming ${topic} from ${from.token} failed: ${error.message}`, true));
+        this.#refused(topic, error.message, true, false); // the server still holds the topic
       }
     };
     this.#subsInFlight.set(topic, { command, from, jumpTo, joiners: [] });
     this.#send(command);
+  }
+
+  /**
+   * The server answered `-ERR` to a SUB of the topic (a resume on the live connection when `held`, the server then
+   * still holding the topic): asks again later, or forgets the topic for good and says so.
+   */
+  #refused(topic, reason, held, answered) {
+    if (!this.#topics.has(topic)) {
+      return; // unsubscribed meanwhile
+    }
+    if (isTransient(reason)) {
+      this.#retryLater(topic);
+      return;
+    }
+    this.#topics.delete(topic); // so that reconnects do not ask again
+    this.#forget(topic);
+    if (!answered) {
+      this.#report(new PushlineError(`the server refused SUB ${topic}: ${reason}`, true));
+    }
+    if (held && this.#ready) {
+      this.#send({ line: 'UNSUB ' + topic, verb: 'UNSUB', kind: 'ok', settle: () => {} }); // so that no more comes
+    }
+    this.#call('onRefused', topic, reason);
+  }
+
+  #retryLater(topic) {
+    const retry = this.#retries.get(topic) || { failures: 0, timer: null };
+    this.#retries.set(topic, retry);
+    retry.failures++;
+    if (retry.timer !== null) {
+      this.#clearTimeout(retry.timer);
+    }
+    const ws = this.#ws;
+    retry.timer = this.#setTimeout(() => {
+      retry.timer = null;
+      if (this.#ws === ws && this.#ready && this.#topics.has(topic) && !this.#subsInFlight.has(topic)) {
+        this.#sendSubscribe(topic, []);
+      }
+    }, Math.min(MAX_RETRY_DELAY, RETRY_DELAY * 2 ** Math.min(retry.failures - 1, 10)));
+  }
+
+  /** Whether a transient refusal of the topic waits to be asked again on this connection. */
+  #retrying(topic) {
+    const retry = this.#retries.get(topic);
+    return retry !== undefined && retry.timer !== null;
+  }
+
+  #cancelRetry(topic) {
+    const retry = this.#retries.get(topic);
+    this.#retries.delete(topic);
+    if (retry && retry.timer !== null) {
+      this.#clearTimeout(retry.timer);
+    }
+  }
+
+  /** Cancels the timers of the retries; their counts of failures in a row stay, for the backoff. */
+  #cancelRetryTimers() {
+    for (const retry of this.#retries.values()) {
+      if (retry.timer !== null) {
+        this.#clearTimeout(retry.timer);
+        retry.timer = null;
+      }
+    }
   }
 
   /** The reply (or failure) of a topic's SUB: moves its position, tells the callbacks; returns the result. */
@@ -790,6 +900,7 @@ export class PushlineClient {
     this.#last.delete(topic);
     this.#lastCounts.delete(topic);
     this.#recoveredJumps.delete(topic);
+    this.#cancelRetry(topic);
   }
 
   #push(push) {
@@ -829,7 +940,7 @@ export class PushlineClient {
       this.#last.set(topic, p);
       this.#call('onLost', topic);
       this.#deliver(message);
-    } else if (this.#ready) {
+    } else if (this.#ready && !this.#retrying(topic)) { // else asked again soon, from `previous`
       this.#resume(topic, previous, p);
     }
   }
