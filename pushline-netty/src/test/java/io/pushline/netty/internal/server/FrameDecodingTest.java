@@ -4,18 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.pushline.ClientRegistry;
 import io.pushline.Framing;
 import io.pushline.InMemoryMessageSource;
 import io.pushline.Protocol;
-import io.pushline.PushListener;
 import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.internal.FrameDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class FrameDecodingTest {
     private final InMemoryMessageSource source = InMemoryMessageSource.create();
     private final List<EmbeddedChannel> channels = new ArrayList<>();
+    private final DefaultEventLoop loop = new DefaultEventLoop();
 
     @AfterEach
     void closeAll() {
@@ -30,15 +30,13 @@ class FrameDecodingTest {
             ch.finishAndReleaseAll();
         }
         source.close();
+        loop.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     private EmbeddedChannel channel(Framing framing) throws Exception {
         ServerConfig config = TestConfigs.config(source, Protocol.RAW, framing, SlowConsumerPolicy.DISCONNECT);
-        ClientRegistry<NettyClient> registry = ClientRegistry.inMemory();
-        ServerContext ctx = new ServerContext(config, PushListener.NONE, registry,
-                new BrokerSubscriptions(source, registry, topic -> { }), null, null, null,
-                new ConnectionLimits(1000, 1000),
-                new ServerMetrics(), Map.of());
+        // the context of a server with one event loop (its outbox never runs: nothing is published here)
+        ServerContext ctx = ServerContext.wire(config, List.of(loop), new ConnectionLimits(1000, 1000));
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         NettyClient client = new NettyClient("1", ch, 0, ctx);
         ch.pipeline().addLast("frameDecoder", FrameDecoder.of(framing, true, config.frameTimeout()));
