@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * {@link io.netty.util.concurrent.Ticker}.
  *
  * <p>Past its limits a client's pushes are dropped under DROP; under DISCONNECT it is cut, unless most clients of
- * its loop are behind too ({@link LoopLoad}): then its pushes are dropped as under DROP until it has drained to half
- * the soft limit (even if the others drain first), and it is cut only if it stays behind for the soft limit's
- * duration.
+ * its loop are behind too ({@link LoopLoad}) and a soft limit is set: then its pushes are dropped as under DROP until
+ * it has drained to half the soft limit (even if the others drain first), and it is cut only if it stays behind for
+ * the soft limit's duration.
  */
 final class Backlog {
     private static final Logger LOG = LoggerFactory.getLogger(Backlog.class);
@@ -95,7 +95,7 @@ final class Backlog {
         DropReason reason;
         if (policy == SlowConsumerPolicy.DROP) {
             reason = DropReason.SLOW_CONSUMER;
-        } else if (spared || load.mostlyBehind()) {
+        } else if (softLimited && (spared || load.mostlyBehind())) { // with no soft limit, no deadline: strict
             spared = true;
             reason = DropReason.SERVER_OVERLOADED;
         } else {
