@@ -58,7 +58,9 @@ public interface PushListener {
     }
 
     /**
-     * A client's outbound buffer was full and the policy was applied.
+     * A client's outbound buffer was full and the policy was applied: {@code DISCONNECT} when the client is being
+     * closed, {@code DROP} when its messages are dropped until it drains (under the DROP policy, or under DISCONNECT
+     * while most clients of its I/O thread are behind at once). Reported once per run of drops.
      *
      * @param client the client
      * @param policy what the server did
