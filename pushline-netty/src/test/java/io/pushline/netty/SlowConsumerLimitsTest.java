@@ -13,7 +13,6 @@ import io.pushline.SlowConsumerPolicy;
 import io.pushline.netty.internal.server.NettyClient;
 import io.pushline.test.CloseAfterEach;
 import io.pushline.test.TcpTestClient;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,15 +113,18 @@ class SlowConsumerLimitsTest {
         assertThat(behind.isOpen()).isTrue();
     }
 
-    /** Reads lines on a thread of its own and counts those that come in order: {@code <index> <payload>}. */
-    private static final class Reader extends Thread {
-        final AtomicInteger inOrder = new AtomicInteger();
-        /** Why it stopped reading: the connection closed when the test ended, or a read failed before. */
-        volatile RuntimeException ended;
+    /**
+     * Reads lines {@code <index> <payload>} on a thread of its own, checking that the indices only grow; counts how
+     * many came without a gap from 0.
+     */
+    private static final class InOrderReader extends Thread {
+        volatile int last = -1;
+        volatile int contiguousFromZero;
+        volatile Throwable failure;
         private final TcpTestClient client;
 
-        Reader(TcpTestClient client) {
-            super("reader");
+        InOrderReader(TcpTestClient client) {
+            super("in-order reader");
             setDaemon(true);
             this.client = client;
             start();
@@ -131,11 +133,19 @@ class SlowConsumerLimitsTest {
         @Override
         public void run() {
             try {
-                while (client.readLine().startsWith(inOrder.get() + " ")) {
-                    inOrder.incrementAndGet();
+                while (true) {
+                    String line = client.readLine();
+                    int index = Integer.parseInt(line.substring(0, line.indexOf(' ')));
+                    if (index <= last) {
+                        throw new AssertionError("index " + index + " after " + last);
+                    }
+                    if (index == contiguousFromZero) {
+                        contiguousFromZero++;
+                    }
+                    last = index;
                 }
-            } catch (UncheckedIOException e) {
-                ended = e; // the test checks it while it expects more lines
+            } catch (RuntimeException | AssertionError e) {
+                failure = e; // the test checks it while it expects more lines
             }
         }
     }
@@ -150,7 +160,7 @@ class SlowConsumerLimitsTest {
         TcpTestClient reading = closer.add(new TcpTestClient(server.port()));
         NettyClient stalledSide = serverSide(server, stalled);
         NettyClient readingSide = serverSide(server, reading);
-        Reader reader = new Reader(reading);
+        InOrderReader reader = new InOrderReader(reading);
         AtomicInteger next = new AtomicInteger(publishUntilBehind(stalledSide, 0));
         // still published to, far under the hard limit: queued for it until the soft duration is over, then it is
         // disconnected, or its pushes are dropped and it stays connected
@@ -179,9 +189,9 @@ class SlowConsumerLimitsTest {
         publish(n);
         int all = n + 1;
         // every message, however many the first wait published: on a loaded machine reading them can take a while
-        await().atMost(Duration.ofSeconds(60)).until(() -> reader.inOrder.get() == all || reader.ended != null);
-        assertThat(reader.ended).isNull();
-        assertThat(reader.inOrder.get()).isEqualTo(all);
+        await().atMost(Duration.ofSeconds(60)).until(() -> reader.contiguousFromZero == all || reader.failure != null);
+        assertThat(reader.failure).isNull();
+        assertThat(reader.contiguousFromZero).isEqualTo(all);
     }
 
     @Test
@@ -286,12 +296,12 @@ class SlowConsumerLimitsTest {
         PushServer server = start(1024 * 1024, 512 * 1024, Duration.ofHours(1), SlowConsumerPolicy.DISCONNECT);
         List<TcpTestClient> stalled = new ArrayList<>();
         List<NettyClient> stalledSides = stalledClients(server, 4, stalled);
-        List<Reader> readers = new ArrayList<>();
+        List<InOrderReader> readers = new ArrayList<>();
         List<NettyClient> readingSides = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             TcpTestClient c = closer.add(new TcpTestClient(server.port()));
             readingSides.add(serverSide(server, c));
-            readers.add(new Reader(c));
+            readers.add(new InOrderReader(c));
         }
         AtomicInteger next = new AtomicInteger();
         // four of nine behind is not most of them: each is a slow consumer past the hard limit
@@ -304,42 +314,8 @@ class SlowConsumerLimitsTest {
         assertThat(stalledSides).noneMatch(NettyClient::isOpen);
         assertThat(readingSides).allMatch(NettyClient::isOpen);
         int all = next.get();
-        await().atMost(Duration.ofSeconds(60)).until(() -> readers.stream().allMatch(r -> r.inOrder.get() == all
-                || r.ended != null));
-        assertThat(readers).allMatch(r -> r.ended == null && r.inOrder.get() == all);
-    }
-
-    /** Reads lines {@code <index> <payload>} on a thread of its own, checking that the indices only grow. */
-    private static final class InOrderReader extends Thread {
-        volatile int last = -1;
-        volatile int contiguousFromZero;
-        volatile Throwable failure;
-        private final TcpTestClient client;
-
-        InOrderReader(TcpTestClient client) {
-            super("in-order reader");
-            setDaemon(true);
-            this.client = client;
-            start();
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (true) {
-                    String line = client.readLine();
-                    int index = Integer.parseInt(line.substring(0, line.indexOf(' ')));
-                    if (index <= last) {
-                        throw new AssertionError("index " + index + " after " + last);
-                    }
-                    if (index == contiguousFromZero) {
-                        contiguousFromZero++;
-                    }
-                    last = index;
-                }
-            } catch (RuntimeException | AssertionError e) {
-                failure = e; // the test checks it while it expects more lines
-            }
-        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> readers.stream().allMatch(r -> r.contiguousFromZero == all
+                || r.failure != null));
+        assertThat(readers).allMatch(r -> r.failure == null && r.contiguousFromZero == all);
     }
 }

@@ -33,6 +33,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -43,6 +44,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PushClientResumeTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** 4 KiB: a few thousand fill the socket buffers and the small outbound limits of the slow-client tests. */
+    private static final byte[] PAYLOAD = "x".repeat(4096).getBytes(StandardCharsets.US_ASCII);
     private static final ReconnectPolicy FAST = ReconnectPolicy.exponential(Duration.ofMillis(10),
             Duration.ofMillis(100));
 
@@ -395,34 +398,19 @@ class PushClientResumeTest {
                 .maxQueuedBytes(64 * 1024).slowConsumerPolicy(SlowConsumerPolicy.DROP)
                 .maxReplay(10_000, 64 * 1024 * 1024).build());
         Sink sink = new Sink();
-        CountDownLatch stalled = new CountDownLatch(1);
-        CountDownLatch resume = new CountDownLatch(1);
-        AtomicBoolean stallEnded = new AtomicBoolean();
+        Stall stall = new Stall(TIMEOUT); // the server's buffers fill, then it drops
         PushClientBuilder builder = sink.attach(PushClient.builder().host("127.0.0.1").port(server.port())
                 .reconnectPolicy(FAST));
-        PushClient client = connect(builder.onMessage(m -> {
-            sink.accept(m);
-            if (m.position() != null && m.position().offset() == 1) {
-                // the client's event loop stops here, so it reads nothing: the server's buffers fill, then it drops
-                stalled.countDown();
-                try {
-                    stallEnded.set(resume.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // the client is closing; the test fails on stallEnded
-                }
-            }
-        }));
+        PushClient client = connect(builder.onMessage(stall.after(sink::accept)));
         get(client.subscribe("h.slow"));
-        byte[] payload = new byte[4096];
-        java.util.Arrays.fill(payload, (byte) 'x');
         int n = 4_000; // 16 MiB: more than the socket buffers and the server's 64 KiB bound
         for (int i = 0; i < n; i++) {
-            source.publish("h.slow", payload).join();
+            source.publish("h.slow", PAYLOAD).join();
         }
-        assertThat(released(stalled)).isTrue();
+        assertThat(released(stall.first)).isTrue();
         await().atMost(TIMEOUT).until(() -> server.metrics().messagesDropped()
                 .getOrDefault(DropReason.SLOW_CONSUMER, 0L) > 0);
-        resume.countDown();
+        stall.release();
         // the buffers drain, then the server says how many it dropped
         await().atMost(TIMEOUT).until(() -> !sink.notices.isEmpty());
         assertThat(sink.notices.get(0).topic()).isEqualTo("$dropped");
@@ -430,18 +418,11 @@ class PushClientResumeTest {
         // what the server wrote between drops showed gaps, and the client resumed them; a gap the last drops left
         // shows with the next live message (which may itself be dropped while a big replay fills the buffer)
         AtomicInteger published = new AtomicInteger(n);
-        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-            if (sink.size() == published.get()) {
-                return true;
-            }
-            source.publish("h.slow", payload).join();
-            published.incrementAndGet();
-            return false;
-        });
+        publishUntilAllHaveEverything("h.slow", List.of(sink), published, TIMEOUT);
         assertEveryMessageOnceInOrder(sink, published.get());
         // messages were dropped for this (only) client, and it has them all: resumes brought them
         assertThat(sink.resumes).isNotEmpty().allMatch(r -> r.startsWith("recovered h.slow "));
-        assertThat(stallEnded).as("the stall ended when the test said so").isTrue();
+        assertThat(stall.allReleased).as("the stall ended when the test said so").isTrue();
     }
 
     @Test
@@ -450,51 +431,29 @@ class PushClientResumeTest {
         PushServer server = start(HistoryOptions.builder().size(10_000).build(), ServerLimits.builder()
                 .maxQueuedBytes(64 * 1024).softQueuedLimit(32 * 1024, Duration.ofMinutes(5))
                 .maxReplay(10_000, 64 * 1024 * 1024).build()); // the default policy: DISCONNECT
-        CountDownLatch resume = new CountDownLatch(1);
-        AtomicInteger stalls = new AtomicInteger();
+        Stall stall = new Stall(TIMEOUT.multipliedBy(6));
         List<Sink> sinks = new ArrayList<>();
         for (int c = 0; c < 6; c++) {
             Sink sink = new Sink();
             sinks.add(sink);
-            AtomicBoolean stalledOnce = new AtomicBoolean();
             PushClient client = connect(sink.attach(PushClient.builder().host("127.0.0.1").port(server.port())
-                    .reconnectPolicy(FAST)).onMessage(m -> {
-                        sink.accept(m);
-                        if (m.position() != null && stalledOnce.compareAndSet(false, true)) {
-                            // the client's event loop stops here: it reads nothing until the test says so
-                            stalls.incrementAndGet();
-                            try {
-                                resume.await(TIMEOUT.toMillis() * 6, TimeUnit.MILLISECONDS);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt(); // closing: the test fails on the counts
-                            }
-                        }
-                    }));
+                    .reconnectPolicy(FAST)).onMessage(stall.after(sink::accept)));
             get(client.subscribe("h.all"));
         }
-        byte[] payload = new byte[4096];
-        java.util.Arrays.fill(payload, (byte) 'x');
         AtomicInteger published = new AtomicInteger();
         // every client stops reading: their buffers fill, and past the hard limit their pushes are dropped
         await().atMost(TIMEOUT).until(() -> {
             for (int i = 0; i < 100; i++) {
-                source.publish("h.all", payload).join();
+                source.publish("h.all", PAYLOAD).join();
                 published.incrementAndGet();
             }
             return server.metrics().messagesDropped().getOrDefault(DropReason.SERVER_OVERLOADED, 0L) > 0;
         });
-        assertThat(stalls.get()).isPositive();
+        assertThat(stall.began.get()).isPositive();
         assertThat(server.metrics().connectionsClosed().get(CloseReason.SLOW_CONSUMER)).isZero();
-        resume.countDown();
+        stall.release();
         // they drain, resume the gaps from history, and get every message once, in order, on the same connection
-        await().atMost(TIMEOUT.multipliedBy(3)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            if (sinks.stream().allMatch(k -> k.size() == published.get())) {
-                return true;
-            }
-            source.publish("h.all", payload).join(); // a gap the last drops left shows with the next message
-            published.incrementAndGet();
-            return false;
-        });
+        publishUntilAllHaveEverything("h.all", sinks, published, TIMEOUT.multipliedBy(3));
         for (Sink sink : sinks) {
             assertEveryMessageOnceInOrder(sink, published.get());
             assertThat(sink.resumes).allMatch(r -> r.startsWith("recovered h.all "));
@@ -511,44 +470,89 @@ class PushClientResumeTest {
                 .maxQueuedBytes(64 * 1024 * 1024).softQueuedLimit(64 * 1024, Duration.ofMillis(200))
                 .maxReplay(10_000, 64 * 1024 * 1024).build());
         Sink sink = new Sink();
-        CountDownLatch stalled = new CountDownLatch(1);
-        CountDownLatch resume = new CountDownLatch(1);
-        AtomicBoolean stallEnded = new AtomicBoolean();
+        Stall stall = new Stall(TIMEOUT);
         AtomicInteger connections = new AtomicInteger();
         PushClient client = connect(sink.attach(PushClient.builder().host("127.0.0.1").port(server.port())
                 .reconnectPolicy(FAST)).onStateChange(s -> {
                     if (s == State.CONNECTED) {
                         connections.incrementAndGet();
                     }
-                }).onMessage(m -> {
-                    sink.accept(m);
-                    if (m.position() != null && m.position().offset() == 1 && stalled.getCount() > 0) {
-                        stalled.countDown(); // its event loop stops here: it reads nothing until the test says
-                        try {
-                            stallEnded.set(resume.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt(); // the client is closing; the test fails on stallEnded
-                        }
-                    }
-                }));
+                }).onMessage(stall.after(sink::accept)));
         get(client.subscribe("h.slow"));
-        byte[] payload = new byte[4096];
-        java.util.Arrays.fill(payload, (byte) 'x');
         int n = 2_000; // 8 MiB: more than the socket buffers and the soft limit, an eighth of the hard limit
         for (int i = 0; i < n; i++) {
-            source.publish("h.slow", payload).join();
+            source.publish("h.slow", PAYLOAD).join();
         }
-        assertThat(released(stalled)).isTrue();
+        assertThat(released(stall.first)).isTrue();
         await().atMost(TIMEOUT).until(() -> server.metrics().connectionsClosed()
                 .getOrDefault(io.pushline.CloseReason.SLOW_CONSUMER, 0L) == 1L);
-        resume.countDown();
+        stall.release();
         // it reads what reached it before the cut, reconnects, and resumes from the last message it got
         await().atMost(TIMEOUT).until(() -> sink.size() == n);
         assertEveryMessageOnceInOrder(sink, n);
         assertThat(sink.resumes).isNotEmpty().allMatch(r -> r.startsWith("recovered h.slow "));
         assertThat(connections.get()).isGreaterThanOrEqualTo(2);
         assertThat(server.metrics().messagesDropped().get(DropReason.SLOW_CONSUMER)).isZero();
-        assertThat(stallEnded).as("the stall ended when the test said so").isTrue();
+        assertThat(stall.allReleased).as("the stall ended when the test said so").isTrue();
+    }
+
+    /**
+     * Publishes one more message on {@code topic} every 100 ms until every sink holds all {@code published}: a gap
+     * the last drops left shows only with the next live message, which the client then resumes.
+     */
+    private void publishUntilAllHaveEverything(String topic, List<Sink> sinks, AtomicInteger published,
+            Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
+            if (sinks.stream().allMatch(k -> k.size() == published.get())) {
+                return true;
+            }
+            source.publish(topic, PAYLOAD).join();
+            published.incrementAndGet();
+            return false;
+        });
+    }
+
+    /**
+     * Stops the event loop of each client it is {@link #after attached} to at the client's first message with a
+     * position, until {@link #release()}: the client reads nothing meanwhile, so the server's buffers for it fill.
+     */
+    private static final class Stall {
+        /** Counted down when the first stall begins. */
+        final CountDownLatch first = new CountDownLatch(1);
+        /** How many stalls began. */
+        final AtomicInteger began = new AtomicInteger();
+        /** Whether every stall ended by {@link #release()}, not by its time running out. */
+        final AtomicBoolean allReleased = new AtomicBoolean(true);
+        private final CountDownLatch release = new CountDownLatch(1);
+        private final Duration atMost;
+
+        Stall(Duration atMost) {
+            this.atMost = atMost;
+        }
+
+        /** A client's message listener: {@code listener}, then the stall at the first message with a position. */
+        Consumer<Message> after(Consumer<Message> listener) {
+            AtomicBoolean stalled = new AtomicBoolean();
+            return m -> {
+                listener.accept(m);
+                if (m.position() != null && stalled.compareAndSet(false, true)) {
+                    began.incrementAndGet();
+                    first.countDown();
+                    try {
+                        if (!release.await(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+                            allReleased.set(false);
+                        }
+                    } catch (InterruptedException e) {
+                        allReleased.set(false); // the client is closing: the test fails on allReleased
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+        }
+
+        void release() {
+            release.countDown();
+        }
     }
 
     private static boolean released(CountDownLatch latch) throws InterruptedException {

@@ -2,7 +2,6 @@ package io.pushline.netty.internal.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -99,16 +98,6 @@ class OutboxLingerTest {
         loopChannel.runPendingTasks();
     }
 
-    private static List<String> writes(NettyClient client) {
-        List<String> writes = new ArrayList<>();
-        ByteBuf b;
-        while ((b = ((EmbeddedChannel) client.channel()).readOutbound()) != null) {
-            writes.add(b.toString(StandardCharsets.UTF_8));
-            b.release();
-        }
-        return writes;
-    }
-
     private static String lines(int from, int to) {
         StringBuilder s = new StringBuilder();
         for (int i = from; i < to; i++) {
@@ -123,7 +112,7 @@ class OutboxLingerTest {
             offer(i);
             runLoop(); // the loop's time does not move: nothing may wait
             for (NettyClient c : clients) {
-                assertThat(writes(c)).containsExactly("m" + i + "\r\n");
+                assertThat(OutboxTest.writes(c)).containsExactly("m" + i + "\r\n");
             }
         }
     }
@@ -134,23 +123,23 @@ class OutboxLingerTest {
         offer(0);
         runLoop();
         for (NettyClient c : clients) {
-            assertThat(writes(c)).containsExactly("m0\r\n");
+            assertThat(OutboxTest.writes(c)).containsExactly("m0\r\n");
         }
         offer(3); // the loop lingers: this joins the late ones
         loopChannel.advanceTimeBy(PASS_NANOS - 1, TimeUnit.NANOSECONDS);
         runLoop();
         for (NettyClient c : clients) {
-            assertThat(writes(c)).isEmpty();
+            assertThat(OutboxTest.writes(c)).isEmpty();
         }
         loopChannel.advanceTimeBy(1, TimeUnit.NANOSECONDS);
         runLoop();
         for (NettyClient c : clients) {
-            assertThat(writes(c)).containsExactly(lines(1, 4));
+            assertThat(OutboxTest.writes(c)).containsExactly(lines(1, 4));
         }
         offer(4); // that pass ended with nothing queued: the next message goes out at once again
         runLoop();
         for (NettyClient c : clients) {
-            assertThat(writes(c)).containsExactly("m4\r\n");
+            assertThat(OutboxTest.writes(c)).containsExactly("m4\r\n");
         }
     }
 
@@ -160,14 +149,14 @@ class OutboxLingerTest {
         duringPass = () -> offer(1);
         offer(0);
         runLoop();
-        assertThat(writes(clients.get(0))).containsExactly("m0\r\n");
+        assertThat(OutboxTest.writes(clients.get(0))).containsExactly("m0\r\n");
         loopChannel.advanceTimeBy(Outbox.MAX_LINGER_NANOS - 1, TimeUnit.NANOSECONDS);
         runLoop();
-        assertThat(writes(clients.get(0))).isEmpty();
+        assertThat(OutboxTest.writes(clients.get(0))).isEmpty();
         loopChannel.advanceTimeBy(1, TimeUnit.NANOSECONDS);
         runLoop();
-        assertThat(writes(clients.get(0))).containsExactly("m1\r\n");
-        assertThat(writes(clients.get(1))).containsExactly("m0\r\n", "m1\r\n");
+        assertThat(OutboxTest.writes(clients.get(0))).containsExactly("m1\r\n");
+        assertThat(OutboxTest.writes(clients.get(1))).containsExactly("m0\r\n", "m1\r\n");
     }
 
     @Test
@@ -176,7 +165,7 @@ class OutboxLingerTest {
         offer(0, total);
         runLoop(); // no time passes on the loop: the rest must have run at once
         for (NettyClient c : clients) {
-            assertThat(writes(c)).containsExactly(lines(0, Outbox.MAX_BATCH), lines(Outbox.MAX_BATCH, total));
+            assertThat(OutboxTest.writes(c)).containsExactly(lines(0, Outbox.MAX_BATCH), lines(Outbox.MAX_BATCH, total));
         }
     }
 }

@@ -64,7 +64,8 @@ class OutboxTest {
         channels.get(0).runPendingTasks();
     }
 
-    private static List<String> writes(NettyClient client) {
+    /** What {@code client}'s embedded channel wrote, one string per write (the buffers released). */
+    static List<String> writes(NettyClient client) {
         List<String> writes = new ArrayList<>();
         ByteBuf b;
         while ((b = ((EmbeddedChannel) client.channel()).readOutbound()) != null) {
